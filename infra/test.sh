@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need, starts the local servers, builds once, runs every
+# test project, stops what it started, and ends with "N passed, N failed" counted from the TRX files.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+results="$root/.run/test-results"
+rm -rf "$results"; mkdir -p "$results"
+
+servers=(azurite)
+cleanup() { infra/servers.sh stop "${servers[@]}" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+infra/servers.sh start "${servers[@]}" || { echo "0 passed, 1 failed (local servers did not start)"; exit 1; }
+export ARBITER_TEST_STORAGE="UseDevelopmentStorage=true"
+
+status=0
+if ! dotnet build Serverless.sln -c Release --nologo -v q -clp:ErrorsOnly; then
+  echo "0 passed, 1 failed (build failed)"; exit 1
+fi
+
+for project in tests/*.Tests/*.Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "== $name"
+  dotnet test "$project" -c Release --no-build --nologo -v q \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
+    --results-directory "$results" -- RunConfiguration.TestSessionTimeout=1200000 || status=1
+done
+
+node infra/trx-summary.js "$results" || status=1
+exit $status

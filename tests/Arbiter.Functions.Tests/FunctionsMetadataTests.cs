@@ -1,0 +1,59 @@
+using System.Text.Json;
+
+namespace Arbiter.Functions.Tests;
+
+/// <summary>
+/// The Functions host cannot run on our machines, so the contract with it is checked here: the
+/// functions.metadata the worker SDK generates at build time names every function, trigger, route and auth level.
+/// </summary>
+public sealed class FunctionsMetadataTests
+{
+    private static readonly Lazy<JsonElement[]> Functions = new(Load);
+
+    private static JsonElement[] Load()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "functions.metadata");
+        Assert.True(File.Exists(path), $"functions.metadata not found at {path}; the functions app was not built");
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        return doc.RootElement.EnumerateArray().Select(e => e.Clone()).ToArray();
+    }
+
+    public static TheoryData<string, string, string, string, string> HttpFunctions => new()
+    {
+        // name, route, methods, auth level, entry point type
+        { "HealthFunction", "health", "get", "Anonymous", "Arbiter.Functions.Health.HealthFunction" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HttpFunctions))]
+    public void Metadata_HttpFunction_HasExpectedTriggerRouteAndAuthLevel(
+        string name, string route, string methods, string authLevel, string entryType)
+    {
+        var function = Functions.Value.Single(f => f.GetProperty("name").GetString() == name);
+        Assert.StartsWith(entryType + ".", function.GetProperty("entryPoint").GetString(), StringComparison.Ordinal);
+        Assert.Equal("dotnet-isolated", function.GetProperty("language").GetString());
+
+        var trigger = function.GetProperty("bindings").EnumerateArray()
+            .Single(b => b.GetProperty("direction").GetString() == "In");
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal(authLevel, trigger.GetProperty("authLevel").GetString());
+        Assert.Equal(methods.Split(','), trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!));
+    }
+
+    [Fact]
+    public void Metadata_EveryFunction_IsListedInTheExpectations()
+    {
+        var expected = HttpFunctions.Select(row => (string)row[0]).ToHashSet();
+        var actual = Functions.Value.Select(f => f.GetProperty("name").GetString()!).ToHashSet();
+        Assert.Equal(expected.Order(), actual.Order());
+    }
+
+    [Fact]
+    public void HostJson_IsCopiedWithEmptyRoutePrefix()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "host.json")));
+        Assert.Equal("2.0", doc.RootElement.GetProperty("version").GetString());
+        Assert.Equal("", doc.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+    }
+}
