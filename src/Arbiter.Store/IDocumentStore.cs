@@ -1,0 +1,97 @@
+using System.Text.Json;
+
+namespace Arbiter.Store;
+
+/// <summary>
+/// Where the truth lives: tenant-partitioned JSON documents (policies, directory facts, governance state)
+/// with optimistic concurrency (ETags) and soft deletes (tombstones), so that change consumers see deletions.
+/// Two real implementations (Cosmos DB, SQLite) pass one contract suite.
+/// </summary>
+public interface IDocumentStore
+{
+    /// <summary>Reads one live document; null when it does not exist or is a tombstone (unless <paramref name="includeDeleted"/>).</summary>
+    Task<StoredDocument?> GetAsync(string tenantId, string kind, string id, bool includeDeleted = false, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists documents of a kind in id order, paged by an opaque continuation.</summary>
+    Task<DocumentPage> ListAsync(string tenantId, string kind, string? continuation = null, int limit = 100, bool includeDeleted = false, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Creates or replaces a document. <paramref name="ifMatch"/>: null = create only (a live document with that id → <see cref="ConflictException"/>;
+    /// a tombstone may be overwritten), "*" = unconditional upsert, otherwise the ETag the caller last read (stale → <see cref="PreconditionFailedException"/>).
+    /// </summary>
+    Task<StoredDocument> PutAsync(string tenantId, string kind, string id, JsonElement body, string? ifMatch, CancellationToken cancellationToken = default);
+
+    /// <summary>Soft-deletes (tombstones) a document. <paramref name="ifMatch"/> as for <see cref="PutAsync"/> ("*" or an ETag). Missing → <see cref="NotFoundException"/>.</summary>
+    Task<StoredDocument> DeleteAsync(string tenantId, string kind, string id, string ifMatch, CancellationToken cancellationToken = default);
+}
+
+/// <summary>One stored document. <see cref="Body"/> is the caller's JSON; the envelope fields are the store's.</summary>
+public sealed record StoredDocument(
+    string TenantId,
+    string Kind,
+    string Id,
+    JsonElement Body,
+    string ETag,
+    bool Deleted,
+    DateTimeOffset UpdatedAt);
+
+public sealed record DocumentPage(IReadOnlyList<StoredDocument> Items, string? Continuation);
+
+/// <summary>
+/// Ordered changes of one tenant. Contract: every committed put or delete is delivered at least once, after the cursor
+/// it was read from; for one document, changes arrive in commit order and the last one delivered is its current state.
+/// Consumers apply changes idempotently (a change is the whole new document or its tombstone).
+/// </summary>
+public interface IChangeFeed
+{
+    /// <summary>A cursor positioned at "now": reading from it returns only changes committed after this call.</summary>
+    Task<string> GetCurrentCursorAsync(string tenantId, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads the next batch of changes after <paramref name="cursor"/>. An empty batch means "caught up".</summary>
+    Task<ChangeBatch> ReadAsync(string tenantId, string cursor, int maxItems = 1000, CancellationToken cancellationToken = default);
+}
+
+public sealed record ChangeBatch(IReadOnlyList<StoredDocument> Changes, string Cursor);
+
+public class StoreException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The ETag given did not match the stored document (HTTP 412).</summary>
+public sealed class PreconditionFailedException(string message) : StoreException(message);
+
+/// <summary>A create found a live document with the same id (HTTP 409).</summary>
+public sealed class ConflictException(string message) : StoreException(message);
+
+/// <summary>The document does not exist (HTTP 404).</summary>
+public sealed class NotFoundException(string message) : StoreException(message);
+
+/// <summary>The store could not be reached or answered with a failure; callers fail closed.</summary>
+public sealed class StoreUnavailableException(string message, Exception? inner = null) : StoreException(message, inner);
+
+/// <summary>The document kinds Arbiter stores, and the container (Cosmos) or table group each belongs to.</summary>
+public static class DocumentKinds
+{
+    // policies container
+    public const string Policy = "policy";
+    public const string PolicyVersion = "policyVersion";
+    // directory container
+    public const string User = "user";
+    public const string Group = "group";
+    public const string Agent = "agent";
+    public const string McpServer = "mcpServer";
+    public const string Tool = "tool";
+    public const string DataResource = "dataResource";
+    // governance container
+    public const string SyncState = "syncState";
+    public const string SyncStatus = "syncStatus";
+    public const string Baseline = "baseline";
+    public const string Finding = "finding";
+    public const string ReviewTask = "reviewTask";
+    public const string Audit = "audit";
+
+    public static readonly IReadOnlySet<string> Policies = new HashSet<string>(StringComparer.Ordinal) { Policy, PolicyVersion };
+    public static readonly IReadOnlySet<string> Directory = new HashSet<string>(StringComparer.Ordinal) { User, Group, Agent, McpServer, Tool, DataResource };
+    public static readonly IReadOnlySet<string> Governance = new HashSet<string>(StringComparer.Ordinal) { SyncState, SyncStatus, Baseline, Finding, ReviewTask, Audit };
+
+    /// <summary>The kinds that feed the decision snapshot (their changes trigger a refresh).</summary>
+    public static bool FeedsSnapshot(string kind) => kind == Policy || Directory.Contains(kind);
+}
