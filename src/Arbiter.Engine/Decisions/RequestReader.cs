@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Arbiter.Engine.Policies;
+
+namespace Arbiter.Engine.Decisions;
+
+/// <summary>
+/// Reads an AuthZEN 1.0 evaluation request (<c>subject</c>, <c>action</c>, <c>resource</c>, <c>context</c>) into a
+/// <see cref="DecisionRequest"/>. Unknown members are ignored; a missing or mistyped required member is a
+/// <see cref="Problem"/> naming it. In a batch, an item's members replace the request's defaults one by one.
+/// The acting agent in principal context is <c>context.agent</c> (<c>{"type":"agent","id":...}</c>).
+/// </summary>
+public static class RequestReader
+{
+    public static DecisionRequest? Read(JsonElement item, JsonElement defaults, out Problem? problem)
+    {
+        problem = null;
+        if (item.ValueKind is not (JsonValueKind.Object or JsonValueKind.Undefined))
+        {
+            problem = new Problem("", "the evaluation must be a JSON object");
+            return null;
+        }
+        var subject = Member(item, defaults, "subject");
+        var action = Member(item, defaults, "action");
+        var resource = Member(item, defaults, "resource");
+        var context = Member(item, defaults, "context");
+
+        var subjectEntity = ReadEntity(subject, "subject", ref problem);
+        var actionName = RequiredString(action, "action", "name", ref problem);
+        var resourceEntity = ReadEntity(resource, "resource", ref problem);
+        if (context.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Object or JsonValueKind.Null))
+            problem ??= new Problem("/context", "'context' must be an object");
+
+        string? agentId = null;
+        if (context.ValueKind == JsonValueKind.Object && context.TryGetProperty("agent", out var agent) && agent.ValueKind != JsonValueKind.Null)
+        {
+            if (agent.ValueKind != JsonValueKind.Object)
+                problem ??= new Problem("/context/agent", "'context.agent' must be an object {type:'agent', id}");
+            else
+            {
+                agentId = RequiredString(agent, "context/agent", "id", ref problem);
+                var type = agent.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : SubjectTypes.Agent;
+                if (type != SubjectTypes.Agent)
+                    problem ??= new Problem("/context/agent/type", "'context.agent.type' must be 'agent'");
+            }
+        }
+
+        if (problem is not null)
+            return null;
+        return new DecisionRequest(
+            subjectEntity!,
+            actionName!,
+            resourceEntity!,
+            agentId,
+            context.ValueKind == JsonValueKind.Object ? context : default,
+            action.TryGetProperty("properties", out var ap) ? ap : default);
+    }
+
+    /// <summary>An item's member if present, else the default's.</summary>
+    public static JsonElement Member(JsonElement item, JsonElement defaults, string name)
+    {
+        if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var own))
+            return own;
+        if (defaults.ValueKind == JsonValueKind.Object && defaults.TryGetProperty(name, out var shared))
+            return shared;
+        return default;
+    }
+
+    public static Entity? ReadEntity(JsonElement element, string name, ref Problem? problem)
+    {
+        if (element.ValueKind == JsonValueKind.Undefined || element.ValueKind == JsonValueKind.Null)
+        {
+            problem ??= new Problem("/" + name, $"'{name}' is required");
+            return null;
+        }
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            problem ??= new Problem("/" + name, $"'{name}' must be an object");
+            return null;
+        }
+        var type = RequiredString(element, name, "type", ref problem);
+        var id = RequiredString(element, name, "id", ref problem);
+        var properties = element.TryGetProperty("properties", out var p) ? p : default;
+        if (properties.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Object or JsonValueKind.Null))
+            problem ??= new Problem($"/{name}/properties", $"'{name}.properties' must be an object");
+        return type is null || id is null ? null : new Entity(type, id, properties.ValueKind == JsonValueKind.Object ? properties : default);
+    }
+
+    private static string? RequiredString(JsonElement element, string parent, string name, ref Problem? problem)
+    {
+        if (element.ValueKind == JsonValueKind.Undefined || element.ValueKind == JsonValueKind.Null)
+        {
+            problem ??= new Problem("/" + parent, $"'{parent.Replace('/', '.')}' is required");
+            return null;
+        }
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            problem ??= new Problem("/" + parent, $"'{parent.Replace('/', '.')}' must be an object");
+            return null;
+        }
+        if (!element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            problem ??= new Problem($"/{parent}/{name}", $"'{parent.Replace('/', '.')}.{name}' is required");
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.String || value.GetString()!.Length == 0)
+        {
+            problem ??= new Problem($"/{parent}/{name}", $"'{parent.Replace('/', '.')}.{name}' must be a non-empty string");
+            return null;
+        }
+        return value.GetString();
+    }
+}

@@ -1,0 +1,150 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using Arbiter.Engine.Policies;
+
+namespace Arbiter.Engine.Directory;
+
+/// <summary>A user as the directory knows it. Attributes feed policy conditions.</summary>
+public sealed record UserFact(string Id, bool Enabled, IReadOnlyDictionary<string, object?> Attributes, string? DisplayName = null);
+
+/// <summary>A group and its direct members; nested groups count transitively.</summary>
+public sealed record GroupFact(string Id, IReadOnlyList<string> MemberUsers, IReadOnlyList<string> MemberGroups, string? DisplayName = null);
+
+public sealed record AgentFact(
+    string Id,
+    bool Enabled,
+    bool Suspended,
+    string? Owner,
+    IReadOnlyList<string> Sponsors,
+    FrozenSet<string> Tags,
+    string? BlueprintId,
+    string Source,
+    IReadOnlyDictionary<string, object?> Attributes,
+    string? DisplayName = null)
+{
+    public bool Active => Enabled && !Suspended;
+}
+
+public sealed record McpServerFact(string Id, Sensitivity Sensitivity, FrozenSet<string> Tags, string? DisplayName = null);
+
+public sealed record ToolFact(string Id, string Server, Sensitivity Sensitivity, FrozenSet<string> Tags, IReadOnlyDictionary<string, object?> Attributes, string? DisplayName = null);
+
+/// <summary>Data and response resources: datasets, tables, documents, fields, classifications.</summary>
+public sealed record DataResourceFact(string Id, string Type, Sensitivity Classification, FrozenSet<string> Tags, IReadOnlyDictionary<string, object?> Attributes);
+
+/// <summary>Reads directory documents (docs/documents.md) into facts. Never throws: a malformed document is reported and skipped.</summary>
+public static class FactReader
+{
+    public static readonly FrozenSet<string> DataResourceTypes =
+        FrozenSet.ToFrozenSet(["dataset", "table", "document", "field", "classification"], StringComparer.Ordinal);
+
+    public static UserFact? ReadUser(string id, JsonElement body, out string? error)
+    {
+        error = Check(body);
+        return error is null ? new UserFact(id, Bool(body, "enabled", true), Attributes(body), Str(body, "displayName")) : null;
+    }
+
+    public static GroupFact? ReadGroup(string id, JsonElement body, out string? error)
+    {
+        error = Check(body);
+        return error is null ? new GroupFact(id, Strings(body, "memberUsers"), Strings(body, "memberGroups"), Str(body, "displayName")) : null;
+    }
+
+    public static AgentFact? ReadAgent(string id, JsonElement body, out string? error)
+    {
+        error = Check(body);
+        if (error is not null)
+            return null;
+        return new AgentFact(
+            id,
+            Bool(body, "enabled", true),
+            Bool(body, "suspended", false),
+            Str(body, "owner"),
+            Strings(body, "sponsors"),
+            Strings(body, "tags").ToFrozenSet(StringComparer.Ordinal),
+            Str(body, "blueprintId"),
+            Str(body, "source") ?? "arbiter",
+            Attributes(body),
+            Str(body, "displayName"));
+    }
+
+    public static McpServerFact? ReadServer(string id, JsonElement body, out string? error)
+    {
+        error = Check(body);
+        return error is null
+            ? new McpServerFact(id, Level(body, "sensitivity", Sensitivity.Public), Strings(body, "tags").ToFrozenSet(StringComparer.Ordinal), Str(body, "displayName"))
+            : null;
+    }
+
+    public static ToolFact? ReadTool(string id, JsonElement body, out string? error)
+    {
+        error = Check(body);
+        var server = error is null ? Str(body, "server") : null;
+        if (error is null && string.IsNullOrEmpty(server))
+            error = "a tool needs its 'server'";
+        if (error is not null)
+            return null;
+        // An unlabelled tool counts as restricted: fail closed.
+        return new ToolFact(id, server!, Level(body, "sensitivity", Sensitivity.Restricted),
+            Strings(body, "tags").ToFrozenSet(StringComparer.Ordinal), Attributes(body), Str(body, "displayName"));
+    }
+
+    public static DataResourceFact? ReadDataResource(string id, JsonElement body, out string? error)
+    {
+        error = Check(body);
+        var type = error is null ? Str(body, "type") : null;
+        if (error is null && (type is null || !DataResourceTypes.Contains(type)))
+            error = $"a data resource needs 'type' = one of {string.Join(", ", DataResourceTypes)}";
+        if (error is not null)
+            return null;
+        return new DataResourceFact(id, type!, Level(body, "classification", Sensitivity.Restricted),
+            Strings(body, "tags").ToFrozenSet(StringComparer.Ordinal), Attributes(body));
+    }
+
+    private static string? Check(JsonElement body) =>
+        body.ValueKind == JsonValueKind.Object ? null : "the document body must be a JSON object";
+
+    private static string? Str(JsonElement body, string name) =>
+        body.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static bool Bool(JsonElement body, string name, bool fallback) =>
+        body.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : fallback;
+
+    private static Sensitivity Level(JsonElement body, string name, Sensitivity whenAbsent) =>
+        Str(body, name) is { } text ? SensitivityNames.ParseOrRestricted(text) : whenAbsent;
+
+    private static string[] Strings(JsonElement body, string name) =>
+        body.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array
+            ? [.. v.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!)]
+            : [];
+
+    private static IReadOnlyDictionary<string, object?> Attributes(JsonElement body) =>
+        body.TryGetProperty("attributes", out var v) && v.ValueKind == JsonValueKind.Object
+            ? CelValues.FromObject(v)
+            : FrozenDictionary<string, object?>.Empty;
+}
+
+/// <summary>Converts JSON into the values CEL expects (maps, lists, long, double, string, bool, null).</summary>
+public static class CelValues
+{
+    public static Dictionary<string, object?> FromObject(JsonElement element)
+    {
+        var map = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (element.ValueKind != JsonValueKind.Object)
+            return map;
+        foreach (var property in element.EnumerateObject())
+            map[property.Name] = From(property.Value);
+        return map;
+    }
+
+    public static object? From(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => FromObject(element),
+        JsonValueKind.Array => element.EnumerateArray().Select(From).ToList(),
+        JsonValueKind.String => element.GetString(),
+        JsonValueKind.Number => element.TryGetInt64(out var l) ? l : element.GetDouble(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => null,
+    };
+}

@@ -1,0 +1,87 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+
+namespace Arbiter.Engine.Policies;
+
+public enum Effect { Permit, Forbid }
+
+public enum PolicyStatus { Active, Disabled, Shadow }
+
+[Flags]
+public enum Modes { None = 0, Principal = 1, AgentOnly = 2, Both = Principal | AgentOnly }
+
+/// <summary>
+/// A validated policy. Who (<see cref="Subjects"/>: users, groups, any authenticated user), through which agents
+/// (<see cref="Agents"/>), may or may not do which <see cref="Actions"/> on which <see cref="Resources"/>, in which modes.
+/// A policy with subjects is a user entitlement; a policy without subjects is a grant to the agents it names.
+/// </summary>
+public sealed record Policy
+{
+    public required string Id { get; init; }
+    public string? Description { get; init; }
+    public required Effect Effect { get; init; }
+    public PolicyStatus Status { get; init; } = PolicyStatus.Active;
+    public Modes Modes { get; init; } = Modes.Principal;
+    public SubjectSelector? Subjects { get; init; }
+    public AgentSelector? Agents { get; init; }
+    public required FrozenSet<string> Actions { get; init; }
+    public ResourceSelector? Resources { get; init; }
+    public string? Condition { get; init; }
+    public DateTimeOffset? NotBefore { get; init; }
+    public DateTimeOffset? NotAfter { get; init; }
+    public IReadOnlyList<Obligation> Obligations { get; init; } = [];
+
+    /// <summary>True when the policy constrains humans (has a subject selector); false for a grant to agents.</summary>
+    public bool IsUserPolicy => Subjects is not null;
+}
+
+public sealed record SubjectSelector(bool AnyAuthenticated, FrozenSet<string> Users, FrozenSet<string> Groups);
+
+public sealed record AgentSelector(bool Any, FrozenSet<string> Ids, FrozenSet<string> Tags, FrozenSet<string> Blueprints)
+{
+    public bool Matches(string agentId, IReadOnlyCollection<string> tags, string? blueprintId) =>
+        Any || Ids.Contains(agentId) || (blueprintId is not null && Blueprints.Contains(blueprintId)) || tags.Any(Tags.Contains);
+}
+
+/// <summary>Which resources: by type, id, MCP server (for tools), tag, and an upper sensitivity/classification bound.</summary>
+public sealed record ResourceSelector(
+    FrozenSet<string>? Types,
+    FrozenSet<string>? Ids,
+    FrozenSet<string>? Servers,
+    FrozenSet<string>? Tags,
+    Sensitivity? MaxSensitivity);
+
+/// <summary>An obligation a permit carries: the caller must honour it or treat the answer as a deny.</summary>
+public sealed record Obligation(string Id, string Type, JsonElement Properties);
+
+/// <summary>Tool sensitivity / data classification, ordered.</summary>
+public enum Sensitivity { Public = 0, Internal = 1, Confidential = 2, Restricted = 3 }
+
+public static class SensitivityNames
+{
+    public static readonly IReadOnlyList<string> All = ["public", "internal", "confidential", "restricted"];
+
+    public static bool TryParse(string? value, out Sensitivity level)
+    {
+        var i = value is null ? -1 : ((List<string>)[.. All]).IndexOf(value);
+        level = i < 0 ? Sensitivity.Restricted : (Sensitivity)i;
+        return i >= 0;
+    }
+
+    /// <summary>Absent or unknown labels count as the highest level (fail closed).</summary>
+    public static Sensitivity ParseOrRestricted(string? value) => TryParse(value, out var level) ? level : Sensitivity.Restricted;
+
+    public static string Name(Sensitivity level) => All[(int)level];
+}
+
+/// <summary>The actions the four checkpoints use; any other non-empty name is a custom action.</summary>
+public static class WellKnownActions
+{
+    public const string AgentInvoke = "agent.invoke";
+    public const string ToolsCall = "tools/call";
+    public const string ToolsList = "tools/list";
+    public const string DataRead = "data.read";
+    public const string ResponseExpose = "response.expose";
+
+    public static readonly IReadOnlyList<string> All = [AgentInvoke, ToolsCall, ToolsList, DataRead, ResponseExpose];
+}

@@ -1,0 +1,201 @@
+using System.Collections.Frozen;
+using System.Diagnostics;
+using Arbiter.Engine.Directory;
+using Arbiter.Engine.Policies;
+
+namespace Arbiter.Engine.Snapshots;
+
+/// <summary>
+/// An immutable, indexed view of one tenant's policies and directory facts. Thread-safe: every field is frozen at
+/// build time; evaluation allocates only its answer. A new snapshot is built from the previous one plus changes,
+/// reusing compiled policies and the group closure when they did not change.
+/// </summary>
+public sealed partial class PolicySnapshot
+{
+    private readonly FrozenDictionary<string, string[]> _userGroups;
+    private readonly FrozenDictionary<string, ActionIndex> _actions;
+    private readonly TimeProvider _time;
+
+    private PolicySnapshot(string tenantId, TenantState state, long version, TimeProvider time,
+        FrozenDictionary<string, string[]> userGroups, FrozenDictionary<string, ActionIndex> actions, TimeSpan buildTime)
+    {
+        TenantId = tenantId;
+        State = state;
+        Version = version;
+        _time = time;
+        _userGroups = userGroups;
+        _actions = actions;
+        BuiltAt = time.GetUtcNow();
+        BuildTime = buildTime;
+        KnownActions = [.. WellKnownActions.All.Union(actions.Keys).Order(StringComparer.Ordinal)];
+    }
+
+    public string TenantId { get; }
+    public TenantState State { get; }
+    public long Version { get; }
+    public DateTimeOffset BuiltAt { get; }
+    public TimeSpan BuildTime { get; }
+
+    /// <summary>Every action some policy names, plus the well-known checkpoint actions (for action search).</summary>
+    public IReadOnlyList<string> KnownActions { get; }
+
+    public static PolicySnapshot Empty(string tenantId, TimeProvider time) => Build(tenantId, TenantState.Empty, 0, time);
+
+    /// <summary>Compiles <paramref name="state"/>. Pass the <paramref name="previous"/> snapshot to reuse what did not change.</summary>
+    public static PolicySnapshot Build(string tenantId, TenantState state, long version, TimeProvider time, PolicySnapshot? previous = null)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var userGroups = previous is not null && ReferenceEquals(previous.State.Groups, state.Groups)
+            ? previous._userGroups
+            : GroupClosure(state.Groups);
+        var actions = previous is not null && ReferenceEquals(previous.State.Policies, state.Policies) && ReferenceEquals(previous.State.Agents, state.Agents)
+            ? previous._actions
+            : IndexPolicies(state, userGroups);
+        return new PolicySnapshot(tenantId, state, version, time, userGroups, actions, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>A new snapshot with <paramref name="changes"/> applied.</summary>
+    public PolicySnapshot Apply(IEnumerable<SourceChange> changes, long version) =>
+        Build(TenantId, State.Apply(changes), version, _time, this);
+
+    /// <summary>The groups a user is in, directly or through nesting.</summary>
+    public IReadOnlyList<string> GroupsOf(string userId) => _userGroups.TryGetValue(userId, out var groups) ? groups : [];
+
+    private static FrozenDictionary<string, string[]> GroupClosure(IReadOnlyDictionary<string, GroupFact> groups)
+    {
+        // parents[g] = the groups that list g as a member group.
+        var parents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var group in groups.Values)
+        {
+            foreach (var child in group.MemberGroups)
+            {
+                if (!parents.TryGetValue(child, out var list))
+                    parents[child] = list = [];
+                list.Add(group.Id);
+            }
+        }
+
+        var ancestors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        string[] AncestorsOf(string groupId)
+        {
+            if (ancestors.TryGetValue(groupId, out var known))
+                return known;
+            // Iterative walk: nesting may be deep, and cycles must not loop.
+            var seen = new HashSet<string>(StringComparer.Ordinal) { groupId };
+            var stack = new Stack<string>();
+            stack.Push(groupId);
+            while (stack.Count > 0)
+            {
+                if (!parents.TryGetValue(stack.Pop(), out var ps))
+                    continue;
+                foreach (var p in ps)
+                {
+                    if (seen.Add(p))
+                        stack.Push(p);
+                }
+            }
+            return ancestors[groupId] = [.. seen];
+        }
+
+        var direct = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var group in groups.Values)
+        {
+            foreach (var user in group.MemberUsers)
+            {
+                if (!direct.TryGetValue(user, out var set))
+                    direct[user] = set = new HashSet<string>(StringComparer.Ordinal);
+                set.Add(group.Id);
+            }
+        }
+
+        var result = new Dictionary<string, string[]>(direct.Count, StringComparer.Ordinal);
+        foreach (var (user, directGroups) in direct)
+        {
+            var all = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var g in directGroups)
+                all.UnionWith(AncestorsOf(g));
+            result[user] = [.. all];
+        }
+        return result.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    private static FrozenDictionary<string, ActionIndex> IndexPolicies(TenantState state, FrozenDictionary<string, string[]> userGroups)
+    {
+        var builders = new Dictionary<string, ActionIndex.Builder>(StringComparer.Ordinal);
+        foreach (var policy in state.Policies.Values)
+        {
+            if (policy.Status == PolicyStatus.Disabled)
+                continue;
+            var compiled = CompiledPolicy.For(policy);
+            foreach (var action in policy.Actions)
+            {
+                if (!builders.TryGetValue(action, out var builder))
+                    builders[action] = builder = new ActionIndex.Builder();
+                builder.Add(compiled);
+            }
+        }
+        return builders.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(state.Agents.Values), StringComparer.Ordinal);
+    }
+
+    /// <summary>The policies of one action, indexed by who they name.</summary>
+    internal sealed class ActionIndex
+    {
+        public required FrozenDictionary<string, CompiledPolicy[]> ByUser { get; init; }
+        public required FrozenDictionary<string, CompiledPolicy[]> ByGroup { get; init; }
+        public required CompiledPolicy[] AnyAuthenticated { get; init; }
+
+        /// <summary>Grants to agents (policies without subjects), already matched against each known agent.</summary>
+        public required FrozenDictionary<string, CompiledPolicy[]> ByAgent { get; init; }
+
+        internal sealed class Builder
+        {
+            private readonly Dictionary<string, List<CompiledPolicy>> _byUser = new(StringComparer.Ordinal);
+            private readonly Dictionary<string, List<CompiledPolicy>> _byGroup = new(StringComparer.Ordinal);
+            private readonly List<CompiledPolicy> _any = [];
+            private readonly List<CompiledPolicy> _agentGrants = [];
+
+            public void Add(CompiledPolicy policy)
+            {
+                if (policy.Policy.Subjects is not { } subjects)
+                {
+                    _agentGrants.Add(policy);
+                    return;
+                }
+                if (subjects.AnyAuthenticated)
+                    _any.Add(policy);
+                foreach (var user in subjects.Users)
+                    Append(_byUser, user, policy);
+                foreach (var group in subjects.Groups)
+                    Append(_byGroup, group, policy);
+            }
+
+            public ActionIndex Build(IEnumerable<AgentFact> agents)
+            {
+                var byAgent = new Dictionary<string, CompiledPolicy[]>(StringComparer.Ordinal);
+                if (_agentGrants.Count > 0)
+                {
+                    foreach (var agent in agents)
+                    {
+                        var matched = _agentGrants.Where(p => p.Policy.Agents!.Matches(agent.Id, agent.Tags, agent.BlueprintId)).ToArray();
+                        if (matched.Length > 0)
+                            byAgent[agent.Id] = matched;
+                    }
+                }
+                return new ActionIndex
+                {
+                    ByUser = _byUser.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal),
+                    ByGroup = _byGroup.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal),
+                    AnyAuthenticated = [.. _any],
+                    ByAgent = byAgent.ToFrozenDictionary(StringComparer.Ordinal),
+                };
+            }
+
+            private static void Append(Dictionary<string, List<CompiledPolicy>> map, string key, CompiledPolicy policy)
+            {
+                if (!map.TryGetValue(key, out var list))
+                    map[key] = list = [];
+                list.Add(policy);
+            }
+        }
+    }
+}

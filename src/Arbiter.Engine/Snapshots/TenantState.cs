@@ -1,0 +1,114 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Arbiter.Engine.Directory;
+using Arbiter.Engine.Policies;
+
+namespace Arbiter.Engine.Snapshots;
+
+/// <summary>The kinds of source document a snapshot is built from (the same names the store uses).</summary>
+public static class SourceKinds
+{
+    public const string Policy = "policy";
+    public const string User = "user";
+    public const string Group = "group";
+    public const string Agent = "agent";
+    public const string McpServer = "mcpServer";
+    public const string Tool = "tool";
+    public const string DataResource = "dataResource";
+
+    public static bool IsSource(string kind) => kind is Policy or User or Group or Agent or McpServer or Tool or DataResource;
+}
+
+/// <summary>One change to a source document: its new body, or null when it was deleted.</summary>
+public readonly record struct SourceChange(string Kind, string Id, JsonElement? Body);
+
+/// <summary>
+/// The facts and policies of one tenant, as parsed documents. Immutable: <see cref="Apply"/> returns a new state that
+/// shares everything it did not change, so a change costs what it touches, not the whole tenant.
+/// </summary>
+public sealed record TenantState
+{
+    public static readonly TenantState Empty = new();
+
+    public ImmutableDictionary<string, Policy> Policies { get; init; } = ImmutableDictionary.Create<string, Policy>(StringComparer.Ordinal);
+    public ImmutableDictionary<string, UserFact> Users { get; init; } = ImmutableDictionary.Create<string, UserFact>(StringComparer.Ordinal);
+    public ImmutableDictionary<string, GroupFact> Groups { get; init; } = ImmutableDictionary.Create<string, GroupFact>(StringComparer.Ordinal);
+    public ImmutableDictionary<string, AgentFact> Agents { get; init; } = ImmutableDictionary.Create<string, AgentFact>(StringComparer.Ordinal);
+    public ImmutableDictionary<string, McpServerFact> Servers { get; init; } = ImmutableDictionary.Create<string, McpServerFact>(StringComparer.Ordinal);
+    public ImmutableDictionary<string, ToolFact> Tools { get; init; } = ImmutableDictionary.Create<string, ToolFact>(StringComparer.Ordinal);
+    public ImmutableDictionary<string, DataResourceFact> DataResources { get; init; } = ImmutableDictionary.Create<string, DataResourceFact>(StringComparer.Ordinal);
+
+    /// <summary>Stored documents that could not be used (kind/id → problems). They are left out: fail closed.</summary>
+    public ImmutableDictionary<string, IReadOnlyList<Problem>> Rejected { get; init; } = ImmutableDictionary.Create<string, IReadOnlyList<Problem>>(StringComparer.Ordinal);
+
+    public TenantState Apply(IEnumerable<SourceChange> changes)
+    {
+        var policies = Policies.ToBuilder();
+        var users = Users.ToBuilder();
+        var groups = Groups.ToBuilder();
+        var agents = Agents.ToBuilder();
+        var servers = Servers.ToBuilder();
+        var tools = Tools.ToBuilder();
+        var data = DataResources.ToBuilder();
+        var rejected = Rejected.ToBuilder();
+
+        foreach (var change in changes)
+        {
+            var key = change.Kind + "/" + change.Id;
+            rejected.Remove(key);
+            string? error = null;
+            switch (change.Kind)
+            {
+                case SourceKinds.Policy:
+                    if (change.Body is not { } policyBody) { policies.Remove(change.Id); break; }
+                    var parsed = PolicyParser.Parse(policyBody);
+                    if (parsed.IsValid && parsed.Policy!.Id == change.Id)
+                        policies[change.Id] = parsed.Policy;
+                    else
+                    {
+                        policies.Remove(change.Id);
+                        rejected[key] = parsed.IsValid ? [new Problem("/id", $"policy id '{parsed.Policy!.Id}' differs from the document id")] : parsed.Problems;
+                    }
+                    break;
+                case SourceKinds.User: Set(users, change, FactReader.ReadUser, ref error); break;
+                case SourceKinds.Group: Set(groups, change, FactReader.ReadGroup, ref error); break;
+                case SourceKinds.Agent: Set(agents, change, FactReader.ReadAgent, ref error); break;
+                case SourceKinds.McpServer: Set(servers, change, FactReader.ReadServer, ref error); break;
+                case SourceKinds.Tool: Set(tools, change, FactReader.ReadTool, ref error); break;
+                case SourceKinds.DataResource: Set(data, change, FactReader.ReadDataResource, ref error); break;
+                default: break; // other kinds (governance state) do not feed decisions
+            }
+            if (error is not null)
+                rejected[key] = [new Problem("", error)];
+        }
+
+        return this with
+        {
+            Policies = policies.ToImmutable(),
+            Users = users.ToImmutable(),
+            Groups = groups.ToImmutable(),
+            Agents = agents.ToImmutable(),
+            Servers = servers.ToImmutable(),
+            Tools = tools.ToImmutable(),
+            DataResources = data.ToImmutable(),
+            Rejected = rejected.ToImmutable(),
+        };
+    }
+
+    private delegate T? Reader<T>(string id, JsonElement body, out string? error);
+
+    private static void Set<T>(ImmutableDictionary<string, T>.Builder target, SourceChange change, Reader<T> read, ref string? error)
+        where T : class
+    {
+        if (change.Body is not { } body)
+        {
+            target.Remove(change.Id);
+            return;
+        }
+        var fact = read(change.Id, body, out error);
+        if (fact is null)
+            target.Remove(change.Id);
+        else
+            target[change.Id] = fact;
+    }
+}
