@@ -1,0 +1,173 @@
+using Microsoft.Extensions.Options;
+
+namespace Arbiter.Graph;
+
+/// <summary>
+/// Microsoft Graph settings for the Entra ID sync (configuration section <c>Graph</c>).
+/// Secure by default: no secret means managed identity / <c>DefaultAzureCredential</c>; only https Graph endpoints
+/// are accepted, except loopback addresses (the test simulator).
+/// </summary>
+public sealed class GraphOptions
+{
+    public const string SectionName = "Graph";
+
+    /// <summary>Graph root including the version segment. Tests point this at the simulator.</summary>
+    public string BaseUrl { get; set; } = "https://graph.microsoft.com/v1.0";
+
+    /// <summary>Entra tenant (directory) id used for client-credential sign-in; optional with managed identity.</summary>
+    public string? TenantId { get; set; }
+
+    /// <summary>App registration (client credentials) or user-assigned managed identity client id.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>Client secret for local development; leave empty in Azure (managed identity is used).</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>Items per delta page requested through <c>Prefer: odata.maxpagesize</c> (Graph caps at 999).</summary>
+    public int PageSize { get; set; } = 999;
+
+    /// <summary><c>$top</c> for listing agent identities (Graph documents 100).</summary>
+    public int AgentPageSize { get; set; } = 100;
+
+    /// <summary>Retries of the SDK's RetryHandler for 429/503/504 (it honours <c>Retry-After</c>); 0..10.</summary>
+    public int MaxRetries { get; set; } = 5;
+
+    /// <summary>Delay the SDK's RetryHandler uses when a 429/503 carries no <c>Retry-After</c>.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Attempts of our outer retry for failures the SDK does not retry (dropped connections, timeouts, 5xx after the SDK gave up).</summary>
+    public int MaxAttempts { get; set; } = 4;
+
+    /// <summary>First backoff of the outer retry; doubles per attempt, with jitter.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Timeout of one Graph HTTP request.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>Parallel store writes within one page (documents of one page are independent).</summary>
+    public int WriteConcurrency { get; set; } = 8;
+
+    /// <summary>Parallel <c>/owners</c> look-ups while syncing agent identities.</summary>
+    public int OwnerLookupConcurrency { get; set; } = 4;
+
+    /// <summary>Whether agent identities (Entra Agent ID) are synced.</summary>
+    public bool SyncAgents { get; set; } = true;
+
+    /// <summary>
+    /// Arbiter tenants to sync, keyed by Arbiter tenant id. Values override the top-level settings per tenant
+    /// (another Entra directory, app registration or Graph endpoint). Empty: the integrator passes tenant ids itself.
+    /// </summary>
+    public Dictionary<string, GraphTenantOptions> Tenants { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The effective settings for one Arbiter tenant.</summary>
+    public GraphTenantOptions For(string tenantId)
+    {
+        Tenants.TryGetValue(tenantId, out var t);
+        return new GraphTenantOptions
+        {
+            BaseUrl = string.IsNullOrWhiteSpace(t?.BaseUrl) ? BaseUrl : t.BaseUrl,
+            TenantId = string.IsNullOrWhiteSpace(t?.TenantId) ? TenantId : t.TenantId,
+            ClientId = string.IsNullOrWhiteSpace(t?.ClientId) ? ClientId : t.ClientId,
+            ClientSecret = string.IsNullOrWhiteSpace(t?.ClientSecret) ? ClientSecret : t.ClientSecret,
+        };
+    }
+}
+
+/// <summary>Per-tenant overrides of <see cref="GraphOptions"/>.</summary>
+public sealed class GraphTenantOptions
+{
+    public string? BaseUrl { get; set; }
+    public string? TenantId { get; set; }
+    public string? ClientId { get; set; }
+    public string? ClientSecret { get; set; }
+}
+
+/// <summary>Fails the cold start on a bad <c>Graph</c> section, naming the setting.</summary>
+public sealed class GraphOptionsValidator : IValidateOptions<GraphOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GraphOptions options)
+    {
+        var errors = new List<string>();
+        CheckUrl(errors, "Graph:BaseUrl", options.BaseUrl);
+        CheckCredentials(errors, "Graph", options.TenantId, options.ClientId, options.ClientSecret);
+        foreach (var (tenant, t) in options.Tenants)
+        {
+            if (!string.IsNullOrWhiteSpace(t.BaseUrl))
+            {
+                CheckUrl(errors, $"Graph:Tenants:{tenant}:BaseUrl", t.BaseUrl);
+            }
+
+            var effective = options.For(tenant);
+            CheckCredentials(errors, $"Graph:Tenants:{tenant}", effective.TenantId, effective.ClientId, effective.ClientSecret);
+        }
+
+        if (options.PageSize is < 1 or > 999)
+        {
+            errors.Add("Graph:PageSize must be between 1 and 999.");
+        }
+
+        if (options.AgentPageSize is < 1 or > 999)
+        {
+            errors.Add("Graph:AgentPageSize must be between 1 and 999.");
+        }
+
+        if (options.MaxRetries is < 0 or > 10)
+        {
+            errors.Add("Graph:MaxRetries must be between 0 and 10 (the SDK's limit).");
+        }
+
+        if (options.MaxAttempts is < 1 or > 20)
+        {
+            errors.Add("Graph:MaxAttempts must be between 1 and 20.");
+        }
+
+        if (options.RetryDelay < TimeSpan.Zero || options.RetryDelay > TimeSpan.FromSeconds(180))
+        {
+            errors.Add("Graph:RetryDelay must be between 0 and 180 seconds.");
+        }
+
+        if (options.RetryBaseDelay < TimeSpan.Zero || options.RetryBaseDelay > TimeSpan.FromMinutes(5))
+        {
+            errors.Add("Graph:RetryBaseDelay must be between 0 and 5 minutes.");
+        }
+
+        if (options.RequestTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Graph:RequestTimeout must be positive.");
+        }
+
+        if (options.WriteConcurrency is < 1 or > 64)
+        {
+            errors.Add("Graph:WriteConcurrency must be between 1 and 64.");
+        }
+
+        if (options.OwnerLookupConcurrency is < 1 or > 32)
+        {
+            errors.Add("Graph:OwnerLookupConcurrency must be between 1 and 32.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckUrl(List<string> errors, string key, string? value)
+    {
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            errors.Add($"{key} must be an absolute http(s) URL.");
+            return;
+        }
+
+        if (uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback)
+        {
+            errors.Add($"{key} must use https (plain http is accepted only for loopback test servers).");
+        }
+    }
+
+    private static void CheckCredentials(List<string> errors, string prefix, string? tenantId, string? clientId, string? clientSecret)
+    {
+        if (!string.IsNullOrWhiteSpace(clientSecret) && (string.IsNullOrWhiteSpace(tenantId) || string.IsNullOrWhiteSpace(clientId)))
+        {
+            errors.Add($"{prefix}: ClientSecret requires TenantId and ClientId.");
+        }
+    }
+}
