@@ -2,6 +2,8 @@
 # Starts and stops the local servers Arbiter's tests and local runs need, on 127.0.0.1 only.
 #   infra/servers.sh start azurite      install (npm ci, from the committed lockfile) and start
 #   infra/servers.sh stop azurite       stop only the process this script started
+#   infra/servers.sh start cosmos       local Cosmos DB test server (@vercel/cosmosdb-server, memory only, plain HTTP on
+#                                       COSMOS_BACKEND_PORT) behind the keep-alive HTTPS proxy on COSMOS_PORT (the one clients use)
 # State (pid files, logs, data) lives in .run/ at the repository root.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,6 +31,7 @@ wait_for_port() { # port timeout-seconds
 ports_of() {
   case "$1" in
     azurite) echo "${AZURITE_BLOB_PORT:-10000} ${AZURITE_QUEUE_PORT:-10001} ${AZURITE_TABLE_PORT:-10002}" ;;
+    cosmos) echo "${COSMOS_PORT:-8081} ${COSMOS_BACKEND_PORT:-8082}" ;;
     *) echo "unknown server: $1" >&2; exit 2 ;;
   esac
 }
@@ -53,6 +56,13 @@ start() {
         --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
         --blobPort "${AZURITE_BLOB_PORT:-10000}" --queuePort "${AZURITE_QUEUE_PORT:-10001}" --tablePort "${AZURITE_TABLE_PORT:-10002}" \
         --location "$run/azurite-data" >"$run/azurite.log" 2>&1 &
+      ;;
+    cosmos)
+      # One process group: the server (it closes every connection) and the keep-alive proxy in front of it.
+      COSMOS_PORT="${COSMOS_PORT:-8081}" COSMOS_BACKEND_PORT="${COSMOS_BACKEND_PORT:-8082}" here="$here" \
+        setsid bash -c 'node "$here/node_modules/@vercel/cosmosdb-server/lib/cli.js" --host 127.0.0.1 --port "$COSMOS_BACKEND_PORT" --no-ssl &
+          exec node "$here/cosmos-keepalive-proxy.js" --host 127.0.0.1 --port "$COSMOS_PORT" --target-port "$COSMOS_BACKEND_PORT"' \
+        >"$run/cosmos.log" 2>&1 &
       ;;
   esac
   echo $! >"$pidfile"

@@ -7,12 +7,17 @@ cd "$root"
 results="$root/.run/test-results"
 rm -rf "$results"; mkdir -p "$results"
 
-servers=(azurite)
+servers=(azurite cosmos)
 cleanup() { infra/servers.sh stop "${servers[@]}" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
 infra/servers.sh start "${servers[@]}" || { echo "0 passed, 1 failed (local servers did not start)"; exit 1; }
 export ARBITER_TEST_STORAGE="UseDevelopmentStorage=true"
+# The local Cosmos test server behind its keep-alive proxy; it accepts any key. The query-plan interop is needed before
+# the first CosmosClient of the process for ORDER BY/TOP queries against it.
+export ARBITER_TEST_COSMOS_LOCAL="https://127.0.0.1:${COSMOS_PORT:-8081}/"
+export ARBITER_TEST_COSMOS_LOCAL_KEY="YXJiaXRlci1sb2NhbC10ZXN0LWtleS1ub3QtYS1zZWNyZXQtYXJiaXRlci1sb2NhbC10ZXN0LWtleQ=="
+export AZURE_COSMOS_USE_QUERY_PLAN_INTEROP_LINUX=true
 
 status=0
 if ! dotnet build Serverless.sln -c Release --nologo -v q -clp:ErrorsOnly; then

@@ -180,13 +180,14 @@ public abstract class DocumentStoreContractTests
     [SkippableFact]
     public async Task Put_TenRacingCreators_ExactlyOneWinsOthersConflict()
     {
+        var store = Store;
         using var gate = new ManualResetEventSlim();
         var racers = Enumerable.Range(1, 10).Select(i => Task.Run(async () =>
         {
             gate.Wait(Ct);
             try
             {
-                await Store.PutAsync(Tenant, Kind, "new", Body(new { v = i }), null, Ct);
+                await store.PutAsync(Tenant, Kind, "new", Body(new { v = i }), null, Ct);
                 return (Exception?)null;
             }
             catch (Exception ex)
