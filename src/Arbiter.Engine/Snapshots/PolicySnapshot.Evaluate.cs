@@ -21,7 +21,7 @@ public sealed partial class PolicySnapshot
     public Decision Evaluate(DecisionRequest request)
     {
         var now = _time.GetUtcNow();
-        var id = Guid.CreateVersion7(now).ToString("N");
+        var id = DecisionIds.Next(now);
         try
         {
             return EvaluateCore(request, id, now);
@@ -63,7 +63,7 @@ public sealed partial class PolicySnapshot
     {
         const string mode = Decision.PrincipalMode;
         var userId = request.Subject.Id;
-        if (!State.Users.TryGetValue(userId, out var user))
+        if (!_lookups.Users.TryGetValue(userId, out var user))
             return Deny(decisionId, mode, [], $"unknown user '{userId}'", UserReasons.Denied);
         if (!user.Enabled)
             return Deny(decisionId, mode, [], $"user '{userId}' is disabled", UserReasons.Denied);
@@ -82,7 +82,7 @@ public sealed partial class PolicySnapshot
             return Deny(decisionId, mode, [], agentProblem, UserReasons.Denied);
         scope.Agent = agent;
 
-        var invokeLeg = EvaluateLeg(InvokeLeg, UserCandidates(WellKnownActions.AgentInvoke, userId), Modes.Principal, AgentAsResource(agent!), agent, scope, requirePermit: true, targetIsAgent: true);
+        var invokeLeg = UserLegOf(InvokeLeg, WellKnownActions.AgentInvoke, userId, Modes.Principal, AgentAsResource(agent!), agent, scope, requirePermit: true, targetIsAgent: true);
         if (invoke)
             return Conclude(decisionId, mode, request, [invokeLeg]);
 
@@ -90,8 +90,8 @@ public sealed partial class PolicySnapshot
             return Deny(decisionId, mode, [invokeLeg.Result], resourceProblem, UserReasons.Denied);
         scope.Resource = resource;
 
-        var agentLeg = EvaluateLeg(AgentLeg, AgentCandidates(request.Action, agentId), Modes.Principal, resource, agent, scope, requirePermit: true, targetIsAgent: false);
-        var userLeg = EvaluateLeg(UserLeg, UserCandidates(request.Action, userId), Modes.Principal, resource, agent, scope, requirePermit: true, targetIsAgent: false);
+        var agentLeg = AgentLegOf(request.Action, agentId, Modes.Principal, resource, agent, scope);
+        var userLeg = UserLegOf(UserLeg, request.Action, userId, Modes.Principal, resource, agent, scope, requirePermit: true, targetIsAgent: false);
         return Conclude(decisionId, mode, request, [invokeLeg, agentLeg, userLeg]);
     }
 
@@ -108,23 +108,20 @@ public sealed partial class PolicySnapshot
             return Deny(decisionId, mode, [], resourceProblem, UserReasons.Denied);
         scope.Resource = resource;
 
-        var legs = new List<Leg>(2)
-        {
-            EvaluateLeg(AgentLeg, AgentCandidates(request.Action, agentId), Modes.AgentOnly, resource, agent, scope, requirePermit: true, targetIsAgent: false),
-        };
+        var legs = new List<Leg>(2) { AgentLegOf(request.Action, agentId, Modes.AgentOnly, resource, agent, scope) };
         // An agent acting alone never exceeds what its owner is forbidden.
         if (agent!.Owner is { } owner)
         {
-            if (State.Users.TryGetValue(owner, out var ownerFact))
+            if (_lookups.Users.TryGetValue(owner, out var ownerFact))
                 scope.User = ownerFact;
-            legs.Add(EvaluateLeg(OwnerLeg, UserCandidates(request.Action, owner), Modes.AgentOnly, resource, agent, scope, requirePermit: false, targetIsAgent: false));
+            legs.Add(UserLegOf(OwnerLeg, request.Action, owner, Modes.AgentOnly, resource, agent, scope, requirePermit: false, targetIsAgent: false));
         }
         return Conclude(decisionId, mode, request, legs);
     }
 
     private string? AgentProblem(string agentId, out AgentFact? agent)
     {
-        if (!State.Agents.TryGetValue(agentId, out agent))
+        if (!_lookups.Agents.TryGetValue(agentId, out agent))
             return $"unknown agent '{agentId}'";
         if (agent.Suspended)
             return $"agent '{agentId}' is suspended";
@@ -141,19 +138,19 @@ public sealed partial class PolicySnapshot
         view = default;
         switch (entity.Type)
         {
-            case ResourceTypes.Tool when State.Tools.TryGetValue(entity.Id, out var tool):
+            case ResourceTypes.Tool when _lookups.Tools.TryGetValue(entity.Id, out var tool):
                 view = new(entity.Type, tool.Id, tool.Server, tool.Sensitivity, tool.Tags, tool.Attributes);
-                if (!State.Servers.ContainsKey(tool.Server))
+                if (!_lookups.Servers.ContainsKey(tool.Server))
                     return $"tool '{tool.Id}' belongs to unknown MCP server '{tool.Server}'";
                 return null;
-            case ResourceTypes.McpServer when State.Servers.TryGetValue(entity.Id, out var server):
+            case ResourceTypes.McpServer when _lookups.Servers.TryGetValue(entity.Id, out var server):
                 view = new(entity.Type, server.Id, server.Id, server.Sensitivity, server.Tags, NoAttributes);
                 return null;
-            case ResourceTypes.Agent when State.Agents.TryGetValue(entity.Id, out var agent):
+            case ResourceTypes.Agent when _lookups.Agents.TryGetValue(entity.Id, out var agent):
                 view = AgentAsResource(agent);
                 return null;
             default:
-                if (FactReader.DataResourceTypes.Contains(entity.Type) && State.DataResources.TryGetValue(entity.Id, out var data) && data.Type == entity.Type)
+                if (FactReader.DataResourceTypes.Contains(entity.Type) && _lookups.Data.TryGetValue(entity.Id, out var data) && data.Type == entity.Type)
                 {
                     view = new(entity.Type, data.Id, null, data.Classification, data.Tags, data.Attributes);
                     return null;
@@ -162,54 +159,65 @@ public sealed partial class PolicySnapshot
         }
     }
 
-    private IEnumerable<CompiledPolicy[]> UserCandidates(string action, string userId)
+    /// <summary>Scans the user policies of an action that name this user, a group of theirs, or anyone authenticated.</summary>
+    private void ScanUserPolicies(Leg leg, string action, string userId, Modes mode, in ResourceView resource, AgentFact? agent, Scope scope, bool targetIsAgent)
     {
         if (!_actions.TryGetValue(action, out var index))
-            yield break;
+            return;
         if (index.AnyAuthenticated.Length > 0)
-            yield return index.AnyAuthenticated;
+            leg.Scan(index.AnyAuthenticated, mode, resource, agent, scope, targetIsAgent);
         if (index.ByUser.TryGetValue(userId, out var direct))
-            yield return direct;
+            leg.Scan(direct, mode, resource, agent, scope, targetIsAgent);
         if (index.ByGroup.Count == 0 || !_userGroups.TryGetValue(userId, out var groups))
-            yield break;
+            return;
         foreach (var group in groups)
         {
             if (index.ByGroup.TryGetValue(group, out var viaGroup))
-                yield return viaGroup;
+                leg.Scan(viaGroup, mode, resource, agent, scope, targetIsAgent);
         }
     }
 
-    private IEnumerable<CompiledPolicy[]> AgentCandidates(string action, string agentId)
+    private void ScanAgentGrants(Leg leg, string action, string agentId, Modes mode, in ResourceView resource, AgentFact? agent, Scope scope)
     {
         if (_actions.TryGetValue(action, out var index) && index.ByAgent.TryGetValue(agentId, out var grants))
-            yield return grants;
+            leg.Scan(grants, mode, resource, agent, scope, targetIsAgent: false);
     }
 
-    /// <summary>The policies that matched one leg, split by effect and by enforcement (active vs shadow).</summary>
+    /// <summary>The policies that matched one leg, split by effect and by enforcement (active vs shadow). Lists are made only when needed.</summary>
     private sealed class Leg(string name, bool requirePermit)
     {
+        private static readonly List<CompiledPolicy> None = [];
+
+        private List<CompiledPolicy>? _permits, _forbids, _shadowPermits, _shadowForbids;
+
         public string Name { get; } = name;
-        public List<CompiledPolicy> Permits { get; } = [];
-        public List<CompiledPolicy> Forbids { get; } = [];
-        public List<CompiledPolicy> ShadowPermits { get; } = [];
-        public List<CompiledPolicy> ShadowForbids { get; } = [];
-        public List<string> Notes { get; } = [];
+        public List<CompiledPolicy> Permits => _permits ?? None;
+        public List<CompiledPolicy> Forbids => _forbids ?? None;
+        public List<CompiledPolicy> ShadowPermits => _shadowPermits ?? None;
+        public List<CompiledPolicy> ShadowForbids => _shadowForbids ?? None;
+        public List<string>? Notes { get; private set; }
 
-        public bool Satisfied => (!requirePermit || Permits.Count > 0) && Forbids.Count == 0;
+        public bool Satisfied => (!requirePermit || _permits is not null) && _forbids is null;
 
-        public bool ShadowSatisfied =>
-            (!requirePermit || Permits.Count + ShadowPermits.Count > 0) && Forbids.Count + ShadowForbids.Count == 0;
+        public bool ShadowSatisfied => (!requirePermit || _permits is not null || _shadowPermits is not null) && _forbids is null && _shadowForbids is null;
 
-        public LegResult Result => new(Name, Satisfied, [.. Permits.Select(p => p.Policy.Id)], [.. Forbids.Select(p => p.Policy.Id)], Notes);
-    }
+        public LegResult Result => new(Name, Satisfied, Ids(_permits), Ids(_forbids), Notes ?? (IReadOnlyList<string>)[]);
 
-    private static Leg EvaluateLeg(string name, IEnumerable<CompiledPolicy[]> candidates, Modes mode, ResourceView resource,
-        AgentFact? agent, Scope scope, bool requirePermit, bool targetIsAgent)
-    {
-        var leg = new Leg(name, requirePermit);
-        foreach (var list in candidates)
+        private static string[] Ids(List<CompiledPolicy>? policies)
         {
-            foreach (var policy in list)
+            if (policies is null)
+                return [];
+            var ids = new string[policies.Count];
+            for (var i = 0; i < ids.Length; i++)
+                ids[i] = policies[i].Policy.Id;
+            return ids;
+        }
+
+        public void Note(string note) => (Notes ??= []).Add(note);
+
+        public void Scan(CompiledPolicy[] candidates, Modes mode, in ResourceView resource, AgentFact? agent, Scope scope, bool targetIsAgent)
+        {
+            foreach (var policy in candidates)
             {
                 var p = policy.Policy;
                 if ((p.Modes & mode) == 0 || (!requirePermit && p.Effect == Effect.Permit))
@@ -221,28 +229,41 @@ public sealed partial class PolicySnapshot
                     continue;
                 if (p.NotBefore is { } nb && scope.Now < nb)
                 {
-                    leg.Notes.Add($"policy '{p.Id}' is not valid before {nb:O}");
+                    Note($"policy '{p.Id}' is not valid before {nb:O}");
                     continue;
                 }
                 if (p.NotAfter is { } na && scope.Now >= na)
                 {
-                    leg.Notes.Add($"policy '{p.Id}' expired at {na:O}");
+                    Note($"policy '{p.Id}' expired at {na:O}");
                     continue;
                 }
-                if (p.Condition is not null && !ConditionHolds(policy, scope, leg))
+                if (p.Condition is not null && !ConditionHolds(policy, scope, this))
                     continue;
 
                 var target = (p.Effect, policy.IsShadow) switch
                 {
-                    (Effect.Permit, false) => leg.Permits,
-                    (Effect.Permit, true) => leg.ShadowPermits,
-                    (Effect.Forbid, false) => leg.Forbids,
-                    _ => leg.ShadowForbids,
+                    (Effect.Permit, false) => _permits ??= new List<CompiledPolicy>(2),
+                    (Effect.Permit, true) => _shadowPermits ??= new List<CompiledPolicy>(2),
+                    (Effect.Forbid, false) => _forbids ??= new List<CompiledPolicy>(2),
+                    _ => _shadowForbids ??= new List<CompiledPolicy>(2),
                 };
                 if (!target.Contains(policy))
                     target.Add(policy);
             }
         }
+    }
+
+    private Leg UserLegOf(string name, string action, string userId, Modes mode, in ResourceView resource, AgentFact? agent, Scope scope, bool requirePermit, bool targetIsAgent)
+    {
+        var leg = new Leg(name, requirePermit);
+        ScanUserPolicies(leg, action, userId, mode, resource, agent, scope, targetIsAgent);
+        return leg;
+    }
+
+    private Leg AgentLegOf(string action, string agentId, Modes mode, in ResourceView resource, AgentFact? agent, Scope scope)
+    {
+        var leg = new Leg(AgentLeg, requirePermit: true);
+        ScanAgentGrants(leg, action, agentId, mode, resource, agent, scope);
         return leg;
     }
 
@@ -252,7 +273,7 @@ public sealed partial class PolicySnapshot
         var forbid = policy.Policy.Effect == Effect.Forbid;
         if (policy.Condition is null)
         {
-            leg.Notes.Add($"policy '{policy.Policy.Id}' has a condition that does not compile; treated as {(forbid ? "matching (forbid)" : "not matching (permit)")}");
+            leg.Note($"policy '{policy.Policy.Id}' has a condition that does not compile; treated as {(forbid ? "matching (forbid)" : "not matching (permit)")}");
             return forbid;
         }
         try
@@ -260,23 +281,49 @@ public sealed partial class PolicySnapshot
             var value = policy.Condition(scope.Variables);
             if (value is bool b)
                 return b;
-            leg.Notes.Add($"condition of policy '{policy.Policy.Id}' returned {value?.GetType().Name ?? "null"}, not a bool");
+            leg.Note($"condition of policy '{policy.Policy.Id}' returned {value?.GetType().Name ?? "null"}, not a bool");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            leg.Notes.Add($"condition of policy '{policy.Policy.Id}' failed: {e.Message}");
+            leg.Note($"condition of policy '{policy.Policy.Id}' failed: {e.Message}");
         }
         return forbid;
     }
 
     private Decision Conclude(string decisionId, string mode, DecisionRequest request, IReadOnlyList<Leg> legs)
     {
-        var allowed = legs.All(l => l.Satisfied);
-        var shadowAllowed = legs.All(l => l.ShadowSatisfied);
-        var matched = legs.SelectMany(l => l.Permits.Concat(l.Forbids)).Select(p => p.Policy.Id).Distinct(StringComparer.Ordinal).ToArray();
-        var shadowIds = legs.SelectMany(l => l.ShadowPermits.Concat(l.ShadowForbids)).Select(p => p.Policy.Id).Distinct(StringComparer.Ordinal).ToArray();
-        var shadow = shadowIds.Length > 0 ? new ShadowResult(shadowAllowed, shadowAllowed != allowed, shadowIds) : null;
-        var results = legs.Select(l => l.Result).ToArray();
+        var allowed = true;
+        var shadowAllowed = true;
+        var anyShadow = false;
+        foreach (var leg in legs)
+        {
+            allowed &= leg.Satisfied;
+            shadowAllowed &= leg.ShadowSatisfied;
+            anyShadow |= leg.ShadowPermits.Count + leg.ShadowForbids.Count > 0;
+        }
+        if (decisionId.Length == 0)
+            return allowed ? BareAnswers.Permit : BareAnswers.Deny;
+
+        var matched = new List<string>(4);
+        foreach (var leg in legs)
+        {
+            AddIds(matched, leg.Permits);
+            AddIds(matched, leg.Forbids);
+        }
+        ShadowResult? shadow = null;
+        if (anyShadow)
+        {
+            var shadowIds = new List<string>(2);
+            foreach (var leg in legs)
+            {
+                AddIds(shadowIds, leg.ShadowPermits);
+                AddIds(shadowIds, leg.ShadowForbids);
+            }
+            shadow = new ShadowResult(shadowAllowed, shadowAllowed != allowed, shadowIds);
+        }
+        var results = new LegResult[legs.Count];
+        for (var i = 0; i < results.Length; i++)
+            results[i] = legs[i].Result;
 
         if (allowed)
         {
@@ -304,13 +351,29 @@ public sealed partial class PolicySnapshot
                 _ => ($"user '{request.Subject.Id}' is not entitled to '{request.Action}' on {request.Resource.Type} '{request.Resource.Id}'", UserReasons.UserNotPermitted),
             };
         }
-        if (failed.Notes.Count > 0)
+        if (failed.Notes is { Count: > 0 })
             reason += " [" + string.Join("; ", failed.Notes) + "]";
         return new Decision(false, decisionId, Version, mode, results, matched, "deny: " + reason, user, [], shadow);
     }
 
     private Decision Deny(string decisionId, string mode, IReadOnlyList<LegResult> legs, string reason, string userReason) =>
-        new(false, decisionId, Version, mode, legs, [], "deny: " + reason, userReason, [], null);
+        decisionId.Length == 0 ? BareAnswers.Deny : new(false, decisionId, Version, mode, legs, [], "deny: " + reason, userReason, [], null);
+
+    private static void AddIds(List<string> target, List<CompiledPolicy> policies)
+    {
+        foreach (var policy in policies)
+        {
+            if (!target.Contains(policy.Policy.Id))
+                target.Add(policy.Policy.Id);
+        }
+    }
+
+    /// <summary>Answers without explanation, for search (an empty decision id asks for these).</summary>
+    private static class BareAnswers
+    {
+        public static readonly Decision Permit = new(true, "", 0, "", [], [], "", "", [], null);
+        public static readonly Decision Deny = new(false, "", 0, "", [], [], "", "", [], null);
+    }
 
     /// <summary>Row filters all apply (each kept); redactions are merged into one obligation (the union).</summary>
     private static IReadOnlyList<Obligation> MergeObligations(IEnumerable<CompiledPolicy> permits)

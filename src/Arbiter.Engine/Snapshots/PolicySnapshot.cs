@@ -15,10 +15,33 @@ public sealed partial class PolicySnapshot
     private readonly FrozenDictionary<string, string[]> _userGroups;
     private readonly FrozenDictionary<string, ActionIndex> _actions;
     private readonly TimeProvider _time;
+    private readonly Lookups _lookups;
+
+    /// <summary>Frozen copies of the entity tables: the immutable dictionaries are cheap to change, these are cheap to read.</summary>
+    private sealed record Lookups(
+        TenantState Source,
+        FrozenDictionary<string, UserFact> Users,
+        FrozenDictionary<string, AgentFact> Agents,
+        FrozenDictionary<string, ToolFact> Tools,
+        FrozenDictionary<string, McpServerFact> Servers,
+        FrozenDictionary<string, DataResourceFact> Data)
+    {
+        public static Lookups For(TenantState state, Lookups? previous) => new(
+            state,
+            Reuse(previous?.Source.Users, state.Users, previous?.Users),
+            Reuse(previous?.Source.Agents, state.Agents, previous?.Agents),
+            Reuse(previous?.Source.Tools, state.Tools, previous?.Tools),
+            Reuse(previous?.Source.Servers, state.Servers, previous?.Servers),
+            Reuse(previous?.Source.DataResources, state.DataResources, previous?.Data));
+
+        private static FrozenDictionary<string, T> Reuse<T>(object? before, IReadOnlyDictionary<string, T> now, FrozenDictionary<string, T>? frozen) =>
+            frozen is not null && ReferenceEquals(before, now) ? frozen : now.ToFrozenDictionary(StringComparer.Ordinal);
+    }
 
     private PolicySnapshot(string tenantId, TenantState state, long version, TimeProvider time,
-        FrozenDictionary<string, string[]> userGroups, FrozenDictionary<string, ActionIndex> actions, TimeSpan buildTime)
+        FrozenDictionary<string, string[]> userGroups, FrozenDictionary<string, ActionIndex> actions, Lookups lookups, TimeSpan buildTime)
     {
+        _lookups = lookups;
         TenantId = tenantId;
         State = state;
         Version = version;
@@ -51,7 +74,8 @@ public sealed partial class PolicySnapshot
         var actions = previous is not null && ReferenceEquals(previous.State.Policies, state.Policies) && ReferenceEquals(previous.State.Agents, state.Agents)
             ? previous._actions
             : IndexPolicies(state, userGroups);
-        return new PolicySnapshot(tenantId, state, version, time, userGroups, actions, Stopwatch.GetElapsedTime(started));
+        var lookups = Lookups.For(state, previous?._lookups);
+        return new PolicySnapshot(tenantId, state, version, time, userGroups, actions, lookups, Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>A new snapshot with <paramref name="changes"/> applied.</summary>
