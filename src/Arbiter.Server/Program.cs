@@ -1,13 +1,18 @@
-using Arbiter.Api.Health;
+using Arbiter.Api;
+using Arbiter.Server;
 
-// The self-hosted decision server (sidecar mode): the same handlers as the Functions app, on Kestrel.
+// The self-hosted decision server (sidecar mode): the same handlers, options and store as the Functions app, on Kestrel.
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<HealthEndpoint>();
+builder.AddArbiterDecisions();
+builder.Services.AddOptions<SeedOptions>().Bind(builder.Configuration.GetSection(SeedOptions.Section));
 
 var app = builder.Build();
-app.MapGet("/health", (HealthEndpoint endpoint) => endpoint.Handle());
-app.Run();
+if (!DevelopmentGuard.Check(app))
+    return 1;
+await DemoSeed.ApplyAsync(app);
+app.MapArbiterEndpoints();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to the HTTP tests.</summary>
 public partial class Program;

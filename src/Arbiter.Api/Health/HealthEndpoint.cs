@@ -1,13 +1,23 @@
+using Arbiter.Api.Http;
+using Arbiter.Api.Snapshots;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Arbiter.Api.Health;
 
-/// <summary>Liveness: the process is up and can answer. Shared by the Functions app and the self-hosted server.</summary>
-public sealed class HealthEndpoint(TimeProvider time)
+/// <summary>
+/// Health: the process answers, and for each loaded tenant the snapshot version, its age and the store's state.
+/// 200 when every snapshot is fresh, 503 when one is stale (its decisions are failing closed). No tenant data beyond counts.
+/// </summary>
+public sealed class HealthEndpoint(TimeProvider time, TenantSnapshots snapshots)
 {
-    public Ok<HealthReport> Handle() =>
-        TypedResults.Ok(new HealthReport("healthy", time.GetUtcNow()));
+    public IResult Handle(HttpContext context)
+    {
+        RequestIds.Echo(context);
+        var status = snapshots.Status();
+        var healthy = status.All(s => !s.Stale);
+        var report = new HealthReport(healthy ? "healthy" : "degraded", time.GetUtcNow(), status);
+        return healthy ? TypedResults.Ok(report) : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
 }
 
-public sealed record HealthReport(string Status, DateTimeOffset CheckedAt);
+public sealed record HealthReport(string Status, DateTimeOffset CheckedAt, IReadOnlyList<SnapshotStatus> Snapshots);

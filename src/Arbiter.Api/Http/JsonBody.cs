@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Arbiter.Api.Http;
+
+/// <summary>
+/// Reads a JSON request body within the configured limits: content type (415), size (413), nesting depth and syntax
+/// (400). The caller owns the returned document.
+/// </summary>
+public sealed class JsonBody(IOptions<ArbiterOptions> options)
+{
+    public async Task<(JsonDocument? Document, IResult? Error)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var limits = options.Value;
+        var contentType = request.ContentType;
+        if (contentType is null || !IsJson(contentType))
+            return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "send the body as application/json"));
+        if (request.ContentLength is { } length && length > limits.MaxBodyBytes)
+            return (null, TooLarge(limits.MaxBodyBytes));
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limits.MaxBodyBytes)
+                return (null, TooLarge(limits.MaxBodyBytes));
+            buffer.Write(chunk, 0, read);
+        }
+        if (buffer.Length == 0)
+            return (null, Problems.BadRequest("the request body is empty; send a JSON object", ""));
+        try
+        {
+            var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length),
+                new JsonDocumentOptions { MaxDepth = limits.MaxJsonDepth });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                document.Dispose();
+                return (null, Problems.BadRequest("the request body must be a JSON object", ""));
+            }
+            return (document, null);
+        }
+        catch (JsonException e) when (e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, Problems.BadRequest($"the JSON is nested deeper than the limit of {limits.MaxJsonDepth} levels", ""));
+        }
+        catch (JsonException e)
+        {
+            return (null, Problems.BadRequest($"the body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})", ""));
+        }
+    }
+
+    private static bool IsJson(string contentType)
+    {
+        var media = contentType.Split(';', 2)[0].Trim();
+        return media.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (media.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && media.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static IResult TooLarge(int max) =>
+        Problems.Status(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"the body exceeds the limit of {max} bytes");
+}

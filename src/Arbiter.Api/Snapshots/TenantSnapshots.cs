@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using Arbiter.Engine.Snapshots;
+using Arbiter.Store;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Arbiter.Api.Snapshots;
+
+/// <summary>A snapshot ready for decisions, or why there is none (then decisions fail closed).</summary>
+public readonly record struct SnapshotLease(PolicySnapshot? Snapshot, string? Failure);
+
+/// <summary>The state of one tenant's snapshot, for health and metrics.</summary>
+public sealed record SnapshotStatus(string TenantId, long Version, DateTimeOffset? LastRefreshed, double AgeSeconds, bool Stale, string StoreState, string? LastError);
+
+/// <summary>
+/// Holds each tenant's current snapshot and keeps it fresh from the store's change feed. Loading takes the change
+/// cursor first and lists second, so nothing committed in between is missed (changes are applied idempotently).
+/// When the store cannot be read for longer than <see cref="SnapshotOptions.MaxStaleness"/>, decisions fail closed
+/// and recover by themselves at the next successful read.
+/// </summary>
+public sealed partial class TenantSnapshots(
+    IDocumentStore store,
+    IChangeFeed changes,
+    IOptions<SnapshotOptions> options,
+    TimeProvider time,
+    ILogger<TenantSnapshots> logger)
+{
+    private static readonly string[] SourceKinds =
+        [DocumentKinds.User, DocumentKinds.Group, DocumentKinds.Agent, DocumentKinds.McpServer, DocumentKinds.Tool, DocumentKinds.DataResource, DocumentKinds.Policy];
+
+    private readonly ConcurrentDictionary<string, Entry> _tenants = new(StringComparer.Ordinal);
+
+    private sealed class Entry
+    {
+        public readonly SemaphoreSlim Gate = new(1, 1);
+        public volatile PolicySnapshot? Snapshot;
+        public string? Cursor;
+        public DateTimeOffset? LastSuccess;
+        public string? LastError;
+    }
+
+    public IReadOnlyCollection<string> Tenants => [.. _tenants.Keys];
+
+    /// <summary>The tenant's snapshot for a decision: loads it on first use; refuses one older than the staleness bound.</summary>
+    public async ValueTask<SnapshotLease> GetAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        var entry = _tenants.GetOrAdd(tenantId, _ => new Entry());
+        if (entry.Snapshot is null)
+        {
+            try
+            {
+                await RefreshAsync(tenantId, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return new SnapshotLease(null, $"the policy snapshot of tenant '{tenantId}' could not be loaded: {Describe(e)}");
+            }
+        }
+        var snapshot = entry.Snapshot;
+        if (snapshot is null)
+            return new SnapshotLease(null, $"the policy snapshot of tenant '{tenantId}' is not loaded: {entry.LastError}");
+        var age = time.GetUtcNow() - (entry.LastSuccess ?? DateTimeOffset.MinValue);
+        if (age > options.Value.MaxStaleness)
+            return new SnapshotLease(null, $"the policy snapshot is stale: the store was last read {age.TotalSeconds:F0}s ago (limit {options.Value.MaxStaleness.TotalSeconds:F0}s); last error: {entry.LastError ?? "none"}");
+        return new SnapshotLease(snapshot, null);
+    }
+
+    /// <summary>Loads the tenant (first time) or applies the changes since the last read. Throws when the store fails.</summary>
+    public async Task RefreshAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        var entry = _tenants.GetOrAdd(tenantId, _ => new Entry());
+        await entry.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (entry.Snapshot is null)
+                await LoadAsync(tenantId, entry, cancellationToken);
+            await ApplyChangesAsync(tenantId, entry, cancellationToken);
+            entry.LastSuccess = time.GetUtcNow();
+            entry.LastError = null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            entry.LastError = Describe(e);
+            LogRefreshFailed(logger, tenantId, entry.LastError);
+            throw;
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+    }
+
+    /// <summary>Refreshes every known tenant; one tenant's failure does not stop the others.</summary>
+    public async Task RefreshAllAsync(CancellationToken cancellationToken)
+    {
+        foreach (var tenant in _tenants.Keys)
+        {
+            try
+            {
+                await RefreshAsync(tenant, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Recorded in the entry; decisions fail closed once the staleness bound passes.
+            }
+        }
+    }
+
+    public void Track(string tenantId) => _tenants.GetOrAdd(tenantId, _ => new Entry());
+
+    public IReadOnlyList<SnapshotStatus> Status()
+    {
+        var now = time.GetUtcNow();
+        return [.. _tenants.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t =>
+        {
+            var age = t.Value.LastSuccess is { } at ? (now - at).TotalSeconds : double.PositiveInfinity;
+            var stale = age > options.Value.MaxStaleness.TotalSeconds;
+            return new SnapshotStatus(t.Key, t.Value.Snapshot?.Version ?? 0, t.Value.LastSuccess, double.IsInfinity(age) ? -1 : Math.Round(age, 3), stale,
+                t.Value.LastError is null ? "ok" : "unavailable", t.Value.LastError);
+        })];
+    }
+
+    private async Task LoadAsync(string tenantId, Entry entry, CancellationToken cancellationToken)
+    {
+        var cursor = await changes.GetCurrentCursorAsync(tenantId, cancellationToken);
+        var documents = new List<SourceChange>();
+        foreach (var kind in SourceKinds)
+        {
+            string? continuation = null;
+            do
+            {
+                var page = await store.ListAsync(tenantId, kind, continuation, options.Value.PageSize, includeDeleted: false, cancellationToken);
+                documents.AddRange(page.Items.Select(d => new SourceChange(d.Kind, d.Id, d.Body)));
+                continuation = page.Continuation;
+            }
+            while (continuation is not null);
+        }
+        var snapshot = PolicySnapshot.Build(tenantId, TenantState.Empty.Apply(documents), 1, time);
+        entry.Cursor = cursor;
+        entry.Snapshot = snapshot;
+        LogLoaded(logger, tenantId, documents.Count, snapshot.BuildTime.TotalMilliseconds);
+    }
+
+    private async Task ApplyChangesAsync(string tenantId, Entry entry, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var batch = await changes.ReadAsync(tenantId, entry.Cursor!, 1000, cancellationToken);
+            entry.Cursor = batch.Cursor;
+            var relevant = batch.Changes.Where(c => Engine.Snapshots.SourceKinds.IsSource(c.Kind))
+                .Select(c => new SourceChange(c.Kind, c.Id, c.Deleted ? null : c.Body))
+                .ToList();
+            if (relevant.Count > 0)
+            {
+                var current = entry.Snapshot!;
+                entry.Snapshot = current.Apply(relevant, current.Version + 1);
+                LogApplied(logger, tenantId, relevant.Count, entry.Snapshot.Version);
+            }
+            if (batch.Changes.Count == 0)
+                return;
+        }
+    }
+
+    private static string Describe(Exception e) => e is StoreException ? e.Message : e.GetType().Name + ": " + e.Message;
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Loaded tenant {TenantId}: {Documents} documents, compiled in {BuildMs} ms")]
+    private static partial void LogLoaded(ILogger logger, string tenantId, int documents, double buildMs);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Debug, Message = "Applied {Changes} changes to tenant {TenantId}: snapshot version {Version}")]
+    private static partial void LogApplied(ILogger logger, string tenantId, int changes, long version);
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Snapshot refresh of tenant {TenantId} failed: {Error}")]
+    private static partial void LogRefreshFailed(ILogger logger, string tenantId, string error);
+}
