@@ -1,12 +1,12 @@
-using Arbiter.Api.Health;
+using Arbiter.Api;
+using Arbiter.Functions;
 using Microsoft.Azure.Functions.Worker.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<HealthEndpoint>();
+builder.AddArbiterDecisions();
+builder.AddDevelopmentGuard();
 
 builder.Build().Run();

@@ -9,5 +9,5 @@ public sealed class HealthFunction(HealthEndpoint endpoint)
     [Function(nameof(HealthFunction))]
     public IResult Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) =>
-        endpoint.Handle();
+        endpoint.Handle(request.HttpContext);
 }

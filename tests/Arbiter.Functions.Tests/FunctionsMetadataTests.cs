@@ -22,6 +22,12 @@ public sealed class FunctionsMetadataTests
     {
         // name, route, methods, auth level, entry point type
         { "HealthFunction", "health", "get", "Anonymous", "Arbiter.Functions.Health.HealthFunction" },
+        { "Evaluation", "access/v1/evaluation", "post", "Anonymous", "Arbiter.Functions.Decisions.DecisionFunctions" },
+        { "Evaluations", "access/v1/evaluations", "post", "Anonymous", "Arbiter.Functions.Decisions.DecisionFunctions" },
+        { "SearchSubject", "access/v1/search/subject", "post", "Anonymous", "Arbiter.Functions.Decisions.DecisionFunctions" },
+        { "SearchResource", "access/v1/search/resource", "post", "Anonymous", "Arbiter.Functions.Decisions.DecisionFunctions" },
+        { "SearchAction", "access/v1/search/action", "post", "Anonymous", "Arbiter.Functions.Decisions.DecisionFunctions" },
+        { "AuthZenConfiguration", ".well-known/authzen-configuration", "get", "Anonymous", "Arbiter.Functions.Decisions.DecisionFunctions" },
     };
 
     [Theory]

@@ -1,0 +1,185 @@
+using System.Text;
+using System.Text.Json;
+using Arbiter.Api;
+using Arbiter.Api.Admin;
+using Arbiter.Api.Decisions;
+using Arbiter.Api.Health;
+using Arbiter.Functions.Decisions;
+using Arbiter.Functions.Health;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Arbiter.Functions.Tests;
+
+/// <summary>
+/// The function classes called directly (the Functions host cannot run here), over the same services the app
+/// registers in Program.cs, on an embedded store seeded with the demo tenant.
+/// </summary>
+public sealed class DecisionFunctionTests : IAsyncLifetime
+{
+    private readonly string _db = Path.Combine(Path.GetTempPath(), $"arbiter-fn-{Guid.NewGuid():n}.db");
+    private IHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Arbiter:PublicBaseUrl"] = "https://arbiter.example",
+            ["Auth:Mode"] = "Development",
+            ["Auth:DevelopmentTenant"] = "demo",
+            ["Store:Kind"] = "Sqlite",
+            ["Store:SqlitePath"] = _db,
+            ["Snapshot:Tenants"] = "demo",
+        });
+        builder.AddArbiterDecisions();
+        builder.AddDevelopmentGuard();
+        _host = builder.Build();
+        var seed = FindRepoFile("infra/seed/demo-tenant.json");
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(seed));
+        var imported = await _host.Services.GetRequiredService<TenantTransfer>().ImportAsync("demo", doc.RootElement, null, CancellationToken.None);
+        Assert.True(imported.Succeeded);
+    }
+
+    public Task DisposeAsync()
+    {
+        _host.Dispose();
+        foreach (var f in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(_db) + "*"))
+            File.Delete(f);
+        return Task.CompletedTask;
+    }
+
+    private static string FindRepoFile(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
+                return Path.Combine(dir.FullName, relative);
+        }
+        throw new FileNotFoundException(relative);
+    }
+
+    private DefaultHttpContext Post(string json)
+    {
+        var context = new DefaultHttpContext { RequestServices = _host.Services };
+        context.Request.Method = "POST";
+        context.Request.ContentType = "application/json";
+        context.Request.Headers["X-Request-ID"] = "fn-test";
+        context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(json));
+        context.Response.Body = new MemoryStream();
+        return context;
+    }
+
+    private static async Task<(int Status, JsonElement Body)> ExecuteAsync(IResult result, HttpContext context)
+    {
+        await result.ExecuteAsync(context);
+        context.Response.Body.Position = 0;
+        using var doc = await JsonDocument.ParseAsync(context.Response.Body);
+        return (context.Response.StatusCode, doc.RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task Evaluation_HrUserReachesHrAgent_Permits()
+    {
+        var function = new DecisionFunctions(_host.Services.GetRequiredService<DecisionHandlers>());
+        var context = Post("""{"subject":{"type":"user","id":"alice"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"}}""");
+
+        var (status, body) = await ExecuteAsync(await function.Evaluation(context.Request, CancellationToken.None), context);
+
+        Assert.Equal(200, status);
+        Assert.True(body.GetProperty("decision").GetBoolean());
+        Assert.Equal("fn-test", context.Response.Headers["X-Request-ID"].ToString());
+    }
+
+    [Fact]
+    public async Task Evaluations_DenyOnFirstDeny_StopsAtTheDeny()
+    {
+        var function = new DecisionFunctions(_host.Services.GetRequiredService<DecisionHandlers>());
+        var context = Post("""
+            {"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"},
+             "options":{"evaluations_semantic":"deny_on_first_deny"},
+             "evaluations":[{"subject":{"type":"user","id":"alice"}},{"subject":{"type":"user","id":"bob"}},{"subject":{"type":"user","id":"frank"}}]}
+            """);
+
+        var (status, body) = await ExecuteAsync(await function.Evaluations(context.Request, CancellationToken.None), context);
+
+        Assert.Equal(200, status);
+        var results = body.GetProperty("evaluations").EnumerateArray().Select(e => e.GetProperty("decision").GetBoolean()).ToArray();
+        Assert.Equal([true, false], results);
+    }
+
+    [Fact]
+    public async Task SearchResource_AliceThroughHrAssistant_ListsPermittedTools()
+    {
+        var function = new DecisionFunctions(_host.Services.GetRequiredService<DecisionHandlers>());
+        var context = Post("""{"subject":{"type":"user","id":"alice"},"action":{"name":"tools/call"},"resource":{"type":"tool"},"context":{"agent":{"type":"agent","id":"hr-assistant"}}}""");
+
+        var (status, body) = await ExecuteAsync(await function.SearchResource(context.Request, CancellationToken.None), context);
+
+        Assert.Equal(200, status);
+        Assert.Equal(["docs-search", "hr-lookup", "hr-policies"], body.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetString()!));
+        Assert.Equal("", body.GetProperty("page").GetProperty("next_token").GetString());
+    }
+
+    [Fact]
+    public async Task Evaluation_MissingSubjectId_Returns400NamingTheField()
+    {
+        var function = new DecisionFunctions(_host.Services.GetRequiredService<DecisionHandlers>());
+        var context = Post("""{"subject":{"type":"user"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"}}""");
+
+        var (status, body) = await ExecuteAsync(await function.Evaluation(context.Request, CancellationToken.None), context);
+
+        Assert.Equal(400, status);
+        Assert.Equal("/subject/id", body.GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task Configuration_Always_AdvertisesConfiguredBaseUrl()
+    {
+        var function = new DecisionFunctions(_host.Services.GetRequiredService<DecisionHandlers>());
+        var context = Post("{}");
+
+        var (_, body) = await ExecuteAsync(function.Configuration(context.Request), context);
+
+        Assert.Equal("https://arbiter.example", body.GetProperty("policy_decision_point").GetString());
+        Assert.Equal("https://arbiter.example/access/v1/evaluations", body.GetProperty("access_evaluations_endpoint").GetString());
+    }
+
+    [Fact]
+    public async Task Health_AfterFirstDecision_ReportsTheTenantSnapshot()
+    {
+        var handlers = _host.Services.GetRequiredService<DecisionHandlers>();
+        var warm = Post("""{"subject":{"type":"user","id":"alice"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"}}""");
+        await handlers.EvaluateAsync(warm, CancellationToken.None);
+        var function = new HealthFunction(_host.Services.GetRequiredService<HealthEndpoint>());
+        var context = Post("{}");
+
+        var (status, body) = await ExecuteAsync(function.Run(context.Request), context);
+
+        Assert.Equal(200, status);
+        var snapshot = body.GetProperty("snapshots").EnumerateArray().Single();
+        Assert.Equal("demo", snapshot.GetProperty("tenantId").GetString());
+        Assert.True(snapshot.GetProperty("version").GetInt64() >= 1);
+    }
+
+    [Fact]
+    public void DevelopmentGuard_InAzure_RefusesDevelopmentMode()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["WEBSITE_INSTANCE_ID"] = "abc",
+            ["Auth:Mode"] = "Development",
+            ["Store:SqlitePath"] = _db,
+        });
+        builder.AddArbiterDecisions();
+        builder.AddDevelopmentGuard();
+        using var host = builder.Build();
+        var error = Assert.ThrowsAny<Exception>(() => host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Arbiter.Api.Security.AuthOptions>>().Value);
+        Assert.Contains("refused in Azure", error.Message, StringComparison.Ordinal);
+    }
+}
