@@ -52,6 +52,8 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<DecisionHandlers>();
         services.TryAddSingleton<HealthEndpoint>();
         services.TryAddSingleton<Admin.TenantTransfer>();
+        services.TryAddSingleton<Admin.PolicyVersions>();
+        services.TryAddSingleton<Admin.AdminHandlers>();
         return builder;
     }
 }

@@ -1,3 +1,4 @@
+using Arbiter.Api.Admin;
 using Arbiter.Api.Decisions;
 using Arbiter.Api.Health;
 
@@ -15,6 +16,29 @@ public static class Endpoints
         app.MapPost("/" + DecisionHandlers.SearchSubjectRoute, (HttpContext context, DecisionHandlers h, CancellationToken ct) => h.SearchSubjectAsync(context, ct));
         app.MapPost("/" + DecisionHandlers.SearchResourceRoute, (HttpContext context, DecisionHandlers h, CancellationToken ct) => h.SearchResourceAsync(context, ct));
         app.MapPost("/" + DecisionHandlers.SearchActionRoute, (HttpContext context, DecisionHandlers h, CancellationToken ct) => h.SearchActionAsync(context, ct));
+        app.MapAdminEndpoints();
         return app;
+    }
+
+    private static void MapAdminEndpoints(this WebApplication app)
+    {
+        const string p = "/" + AdminHandlers.Prefix;
+        app.MapPost(p + "/policies/validate", (HttpContext c, AdminHandlers h, CancellationToken ct) => h.ValidatePolicyAsync(c, ct));
+        app.MapGet(p + "/policies", (HttpContext c, AdminHandlers h, CancellationToken ct) => h.ListPoliciesAsync(c, ct));
+        app.MapPost(p + "/policies", (HttpContext c, AdminHandlers h, CancellationToken ct) => h.CreatePolicyAsync(c, ct));
+        app.MapGet(p + "/policies/{id}", (HttpContext c, string id, AdminHandlers h, CancellationToken ct) => h.GetPolicyAsync(c, id, ct));
+        app.MapPut(p + "/policies/{id}", (HttpContext c, string id, AdminHandlers h, CancellationToken ct) => h.UpdatePolicyAsync(c, id, ct));
+        app.MapDelete(p + "/policies/{id}", (HttpContext c, string id, AdminHandlers h, CancellationToken ct) => h.DeletePolicyAsync(c, id, ct));
+        app.MapGet(p + "/policies/{id}/versions", (HttpContext c, string id, AdminHandlers h, CancellationToken ct) => h.PolicyVersionsAsync(c, id, ct));
+        app.MapPost(p + "/policies/{id}/rollback", (HttpContext c, string id, AdminHandlers h, CancellationToken ct) => h.RollbackPolicyAsync(c, id, ct));
+        app.MapGet(p + "/directory/{collection}", (HttpContext c, string collection, AdminHandlers h, CancellationToken ct) => h.ListDirectoryAsync(c, collection, ct));
+        app.MapGet(p + "/directory/{collection}/{id}", (HttpContext c, string collection, string id, AdminHandlers h, CancellationToken ct) => h.GetDirectoryAsync(c, collection, id, ct));
+        app.MapPut(p + "/directory/{collection}/{id}", (HttpContext c, string collection, string id, AdminHandlers h, CancellationToken ct) => h.PutDirectoryAsync(c, collection, id, ct));
+        app.MapDelete(p + "/directory/{collection}/{id}", (HttpContext c, string collection, string id, AdminHandlers h, CancellationToken ct) => h.DeleteDirectoryAsync(c, collection, id, ct));
+        app.MapPost(p + "/agents/{id}/suspend", (HttpContext c, string id, AdminHandlers h, CancellationToken ct) => h.SuspendAgentAsync(c, id, ct));
+        app.MapPost(p + "/agents/{id}/resume", (HttpContext c, string id, AdminHandlers h, CancellationToken ct) => h.ResumeAgentAsync(c, id, ct));
+        app.MapPost(p + "/whatif", (HttpContext c, AdminHandlers h, CancellationToken ct) => h.WhatIfAsync(c, ct));
+        app.MapPost(p + "/tenant/import", (HttpContext c, AdminHandlers h, CancellationToken ct) => h.ImportAsync(c, ct));
+        app.MapGet(p + "/tenant/export", (HttpContext c, AdminHandlers h, CancellationToken ct) => h.ExportAsync(c, ct));
     }
 }

@@ -28,6 +28,23 @@ public sealed class FunctionsMetadataTests
         { "SearchResource", "access/v1/search/resource", "post", "Anonymous", "Arbiter.Functions.Decisions.DecisionFunctions" },
         { "SearchAction", "access/v1/search/action", "post", "Anonymous", "Arbiter.Functions.Decisions.DecisionFunctions" },
         { "AuthZenConfiguration", ".well-known/authzen-configuration", "get", "Anonymous", "Arbiter.Functions.Decisions.DecisionFunctions" },
+        { "PolicyValidate", "manage/v1/policies/validate", "post", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "PolicyList", "manage/v1/policies", "get", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "PolicyCreate", "manage/v1/policies", "post", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "PolicyGet", "manage/v1/policies/{id}", "get", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "PolicyUpdate", "manage/v1/policies/{id}", "put", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "PolicyDelete", "manage/v1/policies/{id}", "delete", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "PolicyVersions", "manage/v1/policies/{id}/versions", "get", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "PolicyRollback", "manage/v1/policies/{id}/rollback", "post", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "DirectoryList", "manage/v1/directory/{collection}", "get", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "DirectoryGet", "manage/v1/directory/{collection}/{id}", "get", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "DirectoryPut", "manage/v1/directory/{collection}/{id}", "put", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "DirectoryDelete", "manage/v1/directory/{collection}/{id}", "delete", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "AgentSuspend", "manage/v1/agents/{id}/suspend", "post", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "AgentResume", "manage/v1/agents/{id}/resume", "post", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "WhatIf", "manage/v1/whatif", "post", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "TenantImport", "manage/v1/tenant/import", "post", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "TenantExport", "manage/v1/tenant/export", "get", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
     };
 
     [Theory]
@@ -45,6 +62,19 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(route, trigger.GetProperty("route").GetString());
         Assert.Equal(authLevel, trigger.GetProperty("authLevel").GetString());
         Assert.Equal(methods.Split(','), trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!));
+    }
+
+    [Fact]
+    public void Metadata_NoRoute_UsesTheHostsReservedAdminPrefix()
+    {
+        foreach (var function in Functions.Value)
+        {
+            foreach (var binding in function.GetProperty("bindings").EnumerateArray())
+            {
+                if (binding.TryGetProperty("route", out var route))
+                    Assert.False(route.GetString()!.StartsWith("admin", StringComparison.OrdinalIgnoreCase), route.GetString());
+            }
+        }
     }
 
     [Fact]

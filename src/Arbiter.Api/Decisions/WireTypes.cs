@@ -94,6 +94,13 @@ public sealed record PdpConfiguration(
 [JsonSerializable(typeof(EntitySearchResponse))]
 [JsonSerializable(typeof(ActionSearchResponse))]
 [JsonSerializable(typeof(PdpConfiguration))]
+[JsonSerializable(typeof(Admin.DocumentDto))]
+[JsonSerializable(typeof(Admin.DocumentListDto))]
+[JsonSerializable(typeof(Admin.ValidationDto))]
+[JsonSerializable(typeof(List<Admin.PolicyVersionDto>))]
+[JsonSerializable(typeof(Admin.WhatIfDto))]
+[JsonSerializable(typeof(Admin.ImportDto))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 public sealed partial class ApiJsonContext : JsonSerializerContext
 {

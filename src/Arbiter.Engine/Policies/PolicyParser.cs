@@ -23,7 +23,7 @@ public static partial class PolicyParser
         ["id", "description", "effect", "status", "modes", "subjects", "agents", "actions", "resources", "condition",
          "notBefore", "notAfter", "obligations", "metadata"], StringComparer.Ordinal);
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
     private static partial Regex IdPattern();
 
     public static PolicyParseResult Parse(JsonElement root)
@@ -43,7 +43,7 @@ public static partial class PolicyParser
 
         var id = RequiredString(root, "id", "", problems);
         if (id is not null && !IdPattern().IsMatch(id))
-            problems.Add(new("/id", "id must be 1-128 characters: letters, digits and . _ : @ / - (starting with a letter or digit)"));
+            problems.Add(new("/id", "id must be 1-128 characters: letters, digits and . _ : - (starting with a letter or digit)"));
 
         var effect = Enum(root, "effect", "", problems, required: true, ["permit", "forbid"]) switch
         {
