@@ -7,6 +7,7 @@ var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 
 builder.AddArbiterDecisions();
+builder.AddArbiterSync();
 builder.AddDevelopmentGuard();
 
 builder.Build().Run();

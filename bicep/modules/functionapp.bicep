@@ -196,6 +196,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Cosmos__CreateIfNotExists: 'false' // Bicep creates them; data-plane RBAC cannot.
     Snapshot__Tenants: settings.snapshotTenants
     Snapshot__MaxStaleness: settings.snapshotMaxStaleness
+    Snapshot__RefreshInterval: '00:00:00.200' // how often each instance reads the change feed
     Graph__BaseUrl: settings.graphBaseUrl
     Graph__TenantId: settings.graphTenantId
     Graph__ClientId: identityClientId // The sync's managed identity (no secret: Graph__ClientSecret stays unset).

@@ -3,6 +3,7 @@ using Arbiter.Api.Health;
 using Arbiter.Api.Http;
 using Arbiter.Api.Security;
 using Arbiter.Api.Snapshots;
+using Arbiter.Graph;
 using Arbiter.Store.Cosmos;
 using Arbiter.Store.Sqlite;
 using Microsoft.Extensions.Configuration;
@@ -54,6 +55,15 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<Admin.TenantTransfer>();
         services.TryAddSingleton<Admin.PolicyVersions>();
         services.TryAddSingleton<Admin.AdminHandlers>();
+        return builder;
+    }
+
+    /// <summary>Entra ID sync through Microsoft Graph: the sync service, its schedule options and the run-now/status handlers.</summary>
+    public static IHostApplicationBuilder AddArbiterSync(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<Sync.SyncOptions>().Bind(builder.Configuration.GetSection(Sync.SyncOptions.Section)).ValidateOnStart();
+        builder.Services.AddEntraSync(builder.Configuration);
+        builder.Services.TryAddSingleton<Sync.SyncHandlers>();
         return builder;
     }
 }

@@ -4,6 +4,7 @@ using Arbiter.Server;
 // The self-hosted decision server (sidecar mode): the same handlers, options and store as the Functions app, on Kestrel.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddArbiterDecisions();
+builder.AddArbiterSync();
 builder.Services.AddOptions<SeedOptions>().Bind(builder.Configuration.GetSection(SeedOptions.Section));
 
 var app = builder.Build();

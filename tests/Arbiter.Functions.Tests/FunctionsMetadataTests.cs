@@ -45,7 +45,27 @@ public sealed class FunctionsMetadataTests
         { "WhatIf", "manage/v1/whatif", "post", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
         { "TenantImport", "manage/v1/tenant/import", "post", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
         { "TenantExport", "manage/v1/tenant/export", "get", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "EntraSyncRun", "manage/v1/sync/run", "post", "Anonymous", "Arbiter.Functions.Sync.EntraSyncFunctions" },
+        { "EntraSyncStatus", "manage/v1/sync/status", "get", "Anonymous", "Arbiter.Functions.Sync.EntraSyncFunctions" },
     };
+
+    public static TheoryData<string, string, string, string> OtherFunctions => new()
+    {
+        // name, trigger type, schedule or queue, entry point type
+        { "EntraSyncTimer", "timerTrigger", "%Sync:Schedule%", "Arbiter.Functions.Sync.EntraSyncFunctions" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OtherFunctions))]
+    public void Metadata_NonHttpFunction_HasExpectedTrigger(string name, string triggerType, string setting, string entryType)
+    {
+        var function = Functions.Value.Single(f => f.GetProperty("name").GetString() == name);
+        Assert.StartsWith(entryType + ".", function.GetProperty("entryPoint").GetString(), StringComparison.Ordinal);
+        var trigger = function.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("direction").GetString() == "In");
+        Assert.Equal(triggerType, trigger.GetProperty("type").GetString());
+        var value = triggerType == "timerTrigger" ? trigger.GetProperty("schedule").GetString() : trigger.GetProperty("queueName").GetString();
+        Assert.Equal(setting, value);
+    }
 
     [Theory]
     [MemberData(nameof(HttpFunctions))]
@@ -80,7 +100,7 @@ public sealed class FunctionsMetadataTests
     [Fact]
     public void Metadata_EveryFunction_IsListedInTheExpectations()
     {
-        var expected = HttpFunctions.Select(row => (string)row[0]).ToHashSet();
+        var expected = HttpFunctions.Select(row => (string)row[0]).Concat(OtherFunctions.Select(row => (string)row[0])).ToHashSet();
         var actual = Functions.Value.Select(f => f.GetProperty("name").GetString()!).ToHashSet();
         Assert.Equal(expected.Order(), actual.Order());
     }
