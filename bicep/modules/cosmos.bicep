@@ -1,6 +1,7 @@
 // Cosmos DB (NoSQL, serverless): pay per request, nothing at rest but storage. Keys are off
 // (disableLocalAuth); the app and the optional developer get the built-in data-plane Data Contributor
-// role through sqlRoleAssignments. Every container is partitioned per Arbiter tenant.
+// role through sqlRoleAssignments. Every container is partitioned per Arbiter tenant; the decision log
+// on a tenant-prefixed bucketed key ({tenant}:{hour}:{bucket}) so a busy tenant has no hot partition.
 
 @description('Name of the Cosmos DB account (3-44 lowercase letters, digits and hyphens).')
 @minLength(3)
@@ -103,8 +104,32 @@ resource decisions 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/container
   properties: {
     resource: {
       id: containers.decisions
-      partitionKey: tenantPartitionKey
+      // pk = '{tenant}:{yyyyMMddHH}:{bucket}' (docs/decision-log.md); every query still filters on tenantId.
+      partitionKey: {
+        paths: [
+          '/pk'
+        ]
+        kind: 'Hash'
+        version: 2
+      }
       defaultTtl: decisionRetentionDays * 86400
+      // The full record is read back, never filtered on: not indexed (cheaper writes).
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        includedPaths: [
+          {
+            path: '/*'
+          }
+        ]
+        excludedPaths: [
+          {
+            path: '/record/*'
+          }
+          {
+            path: '/"_etag"/?'
+          }
+        ]
+      }
     }
   }
 }

@@ -386,10 +386,15 @@ public sealed partial class CosmosDocumentStore : IDocumentStore, IChangeFeed
             if (_options.CreateIfNotExists)
             {
                 var database = (await _client.CreateDatabaseIfNotExistsAsync(_options.Database, cancellationToken: cancellationToken)).Database;
-                foreach (var name in new[] { _options.PoliciesContainer, _options.DirectoryContainer, _options.GovernanceContainer, _options.DecisionsContainer })
+                foreach (var name in new[] { _options.PoliciesContainer, _options.DirectoryContainer, _options.GovernanceContainer })
                 {
                     await database.CreateContainerIfNotExistsAsync(new ContainerProperties(name, "/tenantId"), cancellationToken: cancellationToken);
                 }
+
+                // The decision log spreads each tenant over hourly buckets (see CosmosDecisionLogSink); TTL on, per item.
+                await database.CreateContainerIfNotExistsAsync(
+                    new ContainerProperties(_options.DecisionsContainer, DecisionLog.CosmosDecisionLogSink.PartitionKeyPath) { DefaultTimeToLive = -1 },
+                    cancellationToken: cancellationToken);
 
                 LogContainersReady(_logger, _options.Database);
             }

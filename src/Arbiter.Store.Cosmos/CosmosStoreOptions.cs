@@ -43,7 +43,7 @@ public sealed class CosmosStoreOptions
     /// <summary><c>Cosmos:GovernanceContainer</c>: sync state, baselines, findings, reviews, audit (and any other kind).</summary>
     public string GovernanceContainer { get; set; } = "governance";
 
-    /// <summary><c>Cosmos:DecisionsContainer</c>: the decision log (not written by this store; created with the others).</summary>
+    /// <summary><c>Cosmos:DecisionsContainer</c>: the decision log (written by <c>CosmosDecisionLogSink</c>, partition key <c>/pk</c>; created with the others).</summary>
     public string DecisionsContainer { get; set; } = "decisions";
 
     /// <summary><c>Cosmos:CreateIfNotExists</c>: create the database and containers at first use. Off in Azure (Bicep owns them).</summary>

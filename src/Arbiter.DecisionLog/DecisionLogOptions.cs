@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Options;
+
+namespace Arbiter.DecisionLog;
+
+/// <summary>The decision log (configuration section <c>DecisionLog</c>). On by default: every decision is recorded.</summary>
+public sealed class DecisionLogOptions
+{
+    public const string SectionName = "DecisionLog";
+
+    /// <summary><c>DecisionLog:Enabled</c>: off only for hosts that must not record decisions (then <see cref="DecisionLogger.TryLog"/> returns false).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary><c>DecisionLog:Capacity</c>: records held in memory between the decision path and the store. Past it, records spill to disk.</summary>
+    public int Capacity { get; set; } = 100_000;
+
+    /// <summary><c>DecisionLog:BatchSize</c>: records per store write.</summary>
+    public int BatchSize { get; set; } = 500;
+
+    /// <summary><c>DecisionLog:FlushInterval</c>: a partial batch is written at most this long after its first record arrived.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary><c>DecisionLog:SpillDirectory</c>: where records go when memory is full or the store keeps failing (JSON lines). One per instance.</summary>
+    public string SpillDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "arbiter", "decision-spill");
+
+    /// <summary><c>DecisionLog:RetentionDays</c>: records older than this are deleted (SQLite pruning, Cosmos DB item TTL).</summary>
+    public int RetentionDays { get; set; } = 90;
+
+    /// <summary>
+    /// <c>DecisionLog:Buckets</c>: partitions per tenant per hour. Raising it is safe; lowering it hides records written in the
+    /// higher buckets from queries until they expire, so never lower it within the retention period.
+    /// </summary>
+    public int Buckets { get; set; } = 8;
+
+    /// <summary><c>DecisionLog:MaxAttempts</c>: store attempts for a batch before it is spilled to disk for a later retry.</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary><c>DecisionLog:RetryBaseDelay</c>: first backoff after a failed write; doubles per attempt (with jitter) up to <see cref="RetryMaxDelay"/>.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary><c>DecisionLog:RetryMaxDelay</c>.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><c>DecisionLog:SpillDrainInterval</c>: how often the flusher tries to move spilled records back into the store.</summary>
+    public TimeSpan SpillDrainInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>DecisionLog:ShutdownTimeout</c>: how long stopping may spend writing what is queued and spilled. What remains stays on disk.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary><c>DecisionLog:PruneInterval</c>: how often sinks that prune (SQLite) delete expired records.</summary>
+    public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
+
+    public TimeSpan Retention => TimeSpan.FromDays(RetentionDays);
+}
+
+internal sealed class DecisionLogOptionsValidator : IValidateOptions<DecisionLogOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DecisionLogOptions o)
+    {
+        var failures = new List<string>();
+        if (o.Capacity is < 1 or > 10_000_000)
+        {
+            failures.Add("DecisionLog:Capacity must be between 1 and 10,000,000.");
+        }
+
+        if (o.BatchSize < 1 || o.BatchSize > 10_000 || o.BatchSize > o.Capacity)
+        {
+            failures.Add("DecisionLog:BatchSize must be between 1 and 10,000 and not above Capacity.");
+        }
+
+        if (o.FlushInterval <= TimeSpan.Zero || o.FlushInterval > TimeSpan.FromMinutes(5))
+        {
+            failures.Add("DecisionLog:FlushInterval must be between 0 and 5 minutes.");
+        }
+
+        if (string.IsNullOrWhiteSpace(o.SpillDirectory))
+        {
+            failures.Add("DecisionLog:SpillDirectory is required (records spill there rather than being dropped).");
+        }
+        else if (File.Exists(o.SpillDirectory))
+        {
+            failures.Add($"DecisionLog:SpillDirectory '{o.SpillDirectory}' is a file; give a folder.");
+        }
+
+        if (o.RetentionDays is < 1 or > 3650)
+        {
+            failures.Add("DecisionLog:RetentionDays must be between 1 and 3650.");
+        }
+
+        if (o.Buckets is < 1 or > 64)
+        {
+            failures.Add("DecisionLog:Buckets must be between 1 and 64.");
+        }
+
+        if (o.MaxAttempts is < 1 or > 100)
+        {
+            failures.Add("DecisionLog:MaxAttempts must be between 1 and 100.");
+        }
+
+        if (o.RetryBaseDelay < TimeSpan.Zero || o.RetryMaxDelay < o.RetryBaseDelay)
+        {
+            failures.Add("DecisionLog:RetryBaseDelay must not be negative nor above RetryMaxDelay.");
+        }
+
+        if (o.SpillDrainInterval <= TimeSpan.Zero)
+        {
+            failures.Add("DecisionLog:SpillDrainInterval must be positive.");
+        }
+
+        if (o.ShutdownTimeout <= TimeSpan.Zero || o.ShutdownTimeout > TimeSpan.FromMinutes(10))
+        {
+            failures.Add("DecisionLog:ShutdownTimeout must be between 0 and 10 minutes.");
+        }
+
+        if (o.PruneInterval < TimeSpan.FromSeconds(1))
+        {
+            failures.Add("DecisionLog:PruneInterval must be at least 1 second.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,77 @@
+using System.Text.Json.Serialization;
+using Arbiter.Engine.Decisions;
+
+namespace Arbiter.DecisionLog;
+
+/// <summary>
+/// One logged decision: who (subject, agent), did what (action) to what (resource), the answer and why (matched policies,
+/// reasons, obligations), under which snapshot, how fast, and whether a shadow policy would have answered otherwise.
+/// Only ids and the engine's own explanations: no tokens, no request bodies, no context or property values.
+/// <see cref="Id"/> is the decision id and the record's identity in every sink, so a retried write never duplicates it.
+/// </summary>
+public sealed record DecisionRecord(
+    string Id,
+    DateTimeOffset Time,
+    string TenantId,
+    string? RequestId,
+    string SubjectType,
+    string SubjectId,
+    string? AgentId,
+    string Action,
+    string ResourceType,
+    string ResourceId,
+    bool Allowed,
+    string Mode,
+    IReadOnlyList<string> MatchedPolicies,
+    string ReasonAdmin,
+    string ReasonUser,
+    IReadOnlyList<ObligationRef> Obligations,
+    long SnapshotVersion,
+    long LatencyMicroseconds,
+    bool ShadowWouldChange,
+    IReadOnlyList<string> ShadowPolicies)
+{
+    /// <summary>
+    /// The record of <paramref name="decision"/> answered for <paramref name="request"/>. <see cref="AgentId"/> is the acting
+    /// agent in both modes: <c>context.agent</c> in principal context, the subject itself when an agent acts alone — so
+    /// "what did agent X reach" is one filter. Obligations keep their id and type only (their properties may carry data).
+    /// </summary>
+    public static DecisionRecord From(string tenantId, string? requestId, DecisionRequest request, Decision decision, TimeSpan latency, DateTimeOffset time)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        var agentId = request.AgentId ?? (request.Subject.Type == SubjectTypes.Agent ? request.Subject.Id : null);
+        var obligations = decision.Obligations.Count == 0
+            ? []
+            : decision.Obligations.Select(o => new ObligationRef(o.Id, o.Type)).ToArray();
+        return new DecisionRecord(
+            decision.DecisionId,
+            time,
+            tenantId,
+            string.IsNullOrEmpty(requestId) ? null : requestId,
+            request.Subject.Type,
+            request.Subject.Id,
+            agentId,
+            request.Action,
+            request.Resource.Type,
+            request.Resource.Id,
+            decision.Allowed,
+            decision.Mode,
+            decision.MatchedPolicies,
+            decision.ReasonAdmin,
+            decision.ReasonUser,
+            obligations,
+            decision.SnapshotVersion,
+            (long)latency.TotalMicroseconds,
+            decision.Shadow?.WouldChange ?? false,
+            decision.Shadow?.Policies ?? []);
+    }
+}
+
+/// <summary>An obligation attached to a permit, by id and type only.</summary>
+public sealed record ObligationRef(string Id, string Type);
+
+/// <summary>The JSON of a record (spill files, the SQLite body column, the Cosmos item's <c>record</c> member).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(DecisionRecord))]
+[JsonSerializable(typeof(DecisionLogCursor))]
+public sealed partial class DecisionLogJsonContext : JsonSerializerContext;

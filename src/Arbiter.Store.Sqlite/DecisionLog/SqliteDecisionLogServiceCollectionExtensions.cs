@@ -1,0 +1,23 @@
+using Arbiter.DecisionLog;
+using Arbiter.Store.Sqlite.DecisionLog;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class SqliteDecisionLogServiceCollectionExtensions
+{
+    /// <summary>
+    /// The decision log on SQLite, in the embedded store's file (<c>Store:SqlitePath</c>): registers the embedded store's
+    /// options (and the store, if not already), the decision log (<see cref="DecisionLogServiceCollectionExtensions.AddDecisionLog"/>)
+    /// and <see cref="SqliteDecisionLogSink"/> as its sink, pruned every <c>DecisionLog:PruneInterval</c>.
+    /// </summary>
+    public static IServiceCollection AddSqliteDecisionLogSink(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSqliteDocumentStore(configuration);
+        services.AddDecisionLog(configuration);
+        services.TryAddSingleton<SqliteDecisionLogSink>();
+        services.TryAddSingleton<IDecisionLogSink>(sp => sp.GetRequiredService<SqliteDecisionLogSink>());
+        return services;
+    }
+}

@@ -1,0 +1,149 @@
+namespace Arbiter.DecisionLog.Tests;
+
+/// <summary>What every sink must do for the admin queries: filters, newest-first keyset paging, tenant isolation, idempotent writes.</summary>
+public abstract class DecisionLogSinkContract
+{
+    private static readonly DateTimeOffset Start = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+    protected abstract IDecisionLogSink Sink { get; }
+
+    /// <summary>A tenant of this test only: every test owns its data.</summary>
+    private static string NewTenant() => "tenant-" + Guid.NewGuid().ToString("N")[..8];
+
+    private IDecisionLogQuery Reader => new DecisionLogReader(Sink);
+
+    private static DecisionLogQuery Week => new() { From = Start, To = Start.AddDays(7) };
+
+    private async Task<List<DecisionRecord>> Seed(string tenant)
+    {
+        // Two days of decisions spread over many hours (so over many partitions), of two agents, two users, two tools.
+        var records = new List<DecisionRecord>();
+        for (var i = 0; i < 60; i++)
+        {
+            records.Add(Records.Make(
+                tenant,
+                Start.AddMinutes(47 * i),
+                subject: i % 2 == 0 ? "alice" : "bob",
+                agent: i % 3 == 0 ? "recon-agent" : "hr-assistant",
+                action: i % 5 == 0 ? "data.read" : "tools/call",
+                resource: i % 4 == 0 ? "sql-query" : "hr-lookup",
+                allowed: i % 3 != 1));
+        }
+
+        await Sink.WriteBatchAsync(records, CancellationToken.None);
+        return records;
+    }
+
+    private async Task<List<DecisionRecord>> ReadAll(string tenant, DecisionLogQuery query, int pageSize)
+    {
+        var all = new List<DecisionRecord>();
+        string? continuation = null;
+        var pages = 0;
+        do
+        {
+            var page = await Reader.QueryAsync(tenant, query, continuation, pageSize);
+            Assert.True(page.Items.Count <= pageSize);
+            all.AddRange(page.Items);
+            continuation = page.Continuation;
+            Assert.True(++pages < 1000);
+        }
+        while (continuation is not null);
+
+        return all;
+    }
+
+    private static string Json(DecisionRecord r) => System.Text.Json.JsonSerializer.Serialize(r, DecisionLogJsonContext.Default.DecisionRecord);
+
+    private static void AssertNewestFirst(IReadOnlyList<DecisionRecord> expected, IReadOnlyList<DecisionRecord> actual)
+    {
+        var ordered = expected.OrderByDescending(r => r.Time).ThenByDescending(r => r.Id, StringComparer.Ordinal).Select(r => r.Id).ToList();
+        Assert.Equal(ordered, actual.Select(r => r.Id).ToList());
+    }
+
+    [Fact]
+    public async Task Query_NoFilter_AllNewestFirstAcrossPages()
+    {
+        var tenant = NewTenant();
+        var records = await Seed(tenant);
+
+        var all = await ReadAll(tenant, Week, pageSize: 7);
+
+        AssertNewestFirst(records, all);
+        Assert.Equal(Json(records[5]), Json(all.Single(r => r.Id == records[5].Id)));
+    }
+
+    [Fact]
+    public async Task Query_ByAgent_WhatTheAgentReached()
+    {
+        var tenant = NewTenant();
+        var records = await Seed(tenant);
+
+        var found = await ReadAll(tenant, Week with { AgentId = "recon-agent" }, pageSize: 6);
+
+        AssertNewestFirst([.. records.Where(r => r.AgentId == "recon-agent")], found);
+    }
+
+    [Fact]
+    public async Task Query_DeniedOnTool_WhoWasDenied()
+    {
+        var tenant = NewTenant();
+        var records = await Seed(tenant);
+
+        var found = await ReadAll(tenant, Week with { ResourceType = "tool", ResourceId = "sql-query", Allowed = false }, pageSize: 50);
+
+        AssertNewestFirst([.. records.Where(r => r.ResourceId == "sql-query" && !r.Allowed)], found);
+        Assert.NotEmpty(found);
+    }
+
+    [Fact]
+    public async Task Query_ByUserActionAndTimeRange_OnlyMatches()
+    {
+        var tenant = NewTenant();
+        var records = await Seed(tenant);
+        var from = Start.AddHours(5);
+        var to = Start.AddHours(30);
+
+        var found = await ReadAll(tenant, new DecisionLogQuery { From = from, To = to, SubjectId = "alice", Action = "tools/call", Allowed = true }, pageSize: 4);
+
+        AssertNewestFirst([.. records.Where(r => r.SubjectId == "alice" && r.Action == "tools/call" && r.Allowed && r.Time >= from && r.Time < to)], found);
+        Assert.NotEmpty(found);
+    }
+
+    [Fact]
+    public async Task Query_OtherTenant_SeesNothingOfThisOne()
+    {
+        var tenant = NewTenant();
+        var other = NewTenant();
+        await Seed(tenant);
+        await Sink.WriteBatchAsync([Records.Make(other, Start.AddHours(1))], CancellationToken.None);
+
+        var found = await ReadAll(other, Week, pageSize: 100);
+
+        var single = Assert.Single(found);
+        Assert.Equal(other, single.TenantId);
+    }
+
+    [Fact]
+    public async Task WriteBatch_SameBatchTwice_StoredOnce()
+    {
+        var tenant = NewTenant();
+        var records = await Seed(tenant);
+
+        await Sink.WriteBatchAsync(records, CancellationToken.None);
+
+        Assert.Equal(records.Count, (await ReadAll(tenant, Week, pageSize: 1000)).Count);
+    }
+
+    [Fact]
+    public async Task Query_ContinuationNotOurs_ArgumentException()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => Reader.QueryAsync(NewTenant(), Week, "not-a-cursor", 10));
+    }
+
+    [Fact]
+    public async Task Query_RangeTooLong_ArgumentExceptionNamingTo()
+    {
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => Reader.QueryAsync(NewTenant(), Week with { To = Start.AddDays(40) }, null, 10));
+        Assert.Equal("to", ex.ParamName);
+    }
+}

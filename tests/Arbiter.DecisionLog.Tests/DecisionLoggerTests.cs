@@ -1,0 +1,256 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Arbiter.DecisionLog.Tests;
+
+public sealed class DecisionLoggerTests : IDisposable
+{
+    private readonly string _spill = Path.Combine(Path.GetTempPath(), "arbiter-dl-tests-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_spill))
+        {
+            Directory.Delete(_spill, recursive: true);
+        }
+    }
+
+    private DecisionLogOptions Options(int capacity = 1000, int batchSize = 100, int maxAttempts = 5) => new()
+    {
+        Capacity = capacity,
+        BatchSize = batchSize,
+        FlushInterval = TimeSpan.FromSeconds(30),
+        SpillDirectory = _spill,
+        MaxAttempts = maxAttempts,
+        RetryBaseDelay = TimeSpan.FromMilliseconds(5),
+        RetryMaxDelay = TimeSpan.FromMilliseconds(20),
+        SpillDrainInterval = TimeSpan.FromMilliseconds(50),
+        ShutdownTimeout = TimeSpan.FromSeconds(30),
+    };
+
+    private static (DecisionLogger Logger, DecisionLogFlusher Flusher) Build(DecisionLogOptions options, IDecisionLogSink sink)
+    {
+        var logger = new DecisionLogger(Microsoft.Extensions.Options.Options.Create(options), NullLogger<DecisionLogger>.Instance);
+        var flusher = new DecisionLogFlusher(logger, sink, TimeProvider.System, NullLogger<DecisionLogFlusher>.Instance);
+        return (logger, flusher);
+    }
+
+    [Fact]
+    public async Task StopAsync_RecordsQueued_AllStored()
+    {
+        var sink = new MemorySink();
+        var (logger, flusher) = Build(Options(batchSize: 100), sink);
+        using (logger)
+        using (flusher)
+        {
+            await flusher.StartAsync(CancellationToken.None);
+            for (var i = 0; i < 250; i++)
+            {
+                Assert.True(logger.TryLog(Records.Make()));
+            }
+
+            await flusher.StopAsync(CancellationToken.None);
+
+            Assert.Equal(250, sink.Count);
+            var stats = logger.GetStats();
+            Assert.Equal(250, stats.Accepted);
+            Assert.Equal(250, stats.Written);
+            Assert.Equal(0, stats.LostTotal);
+            Assert.Equal(0, stats.QueueDepth);
+        }
+    }
+
+    [Fact]
+    public async Task TryLog_AfterStop_SpilledAndStoredAtNextStart()
+    {
+        var sink = new MemorySink();
+        var (logger, flusher) = Build(Options(), sink);
+        using (logger)
+        using (flusher)
+        {
+            await flusher.StartAsync(CancellationToken.None);
+            await flusher.StopAsync(CancellationToken.None);
+            Assert.True(logger.TryLog(Records.Make(id: "late")));
+            Assert.Equal(1, logger.GetStats().Spilled);
+        }
+
+        var (logger2, flusher2) = Build(Options(), sink);
+        using (logger2)
+        using (flusher2)
+        {
+            await flusher2.StartAsync(CancellationToken.None);
+            await flusher2.StopAsync(CancellationToken.None);
+            Assert.True(sink.Contains("late"));
+            Assert.Equal(1, logger2.GetStats().Drained);
+        }
+    }
+
+    [Fact]
+    public async Task WriteBatch_TransientFailures_RetriedAndStoredOnce()
+    {
+        var sink = new MemorySink();
+        var flaky = new FlakySink(sink, failures: 3);
+        var (logger, flusher) = Build(Options(batchSize: 50), flaky);
+        using (logger)
+        using (flusher)
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                logger.TryLog(Records.Make());
+            }
+
+            await flusher.StartAsync(CancellationToken.None);
+            await flusher.StopAsync(CancellationToken.None);
+
+            Assert.Equal(50, sink.Count);
+            var stats = logger.GetStats();
+            Assert.Equal(3, stats.Retried);
+            Assert.Equal(0, stats.Spilled);
+            Assert.Equal(0, stats.LostTotal);
+        }
+    }
+
+    [Fact]
+    public async Task TryLog_BufferFull_SpillsThenDrainsEverything()
+    {
+        var sink = new MemorySink();
+        var (logger, flusher) = Build(Options(capacity: 10, batchSize: 10), sink);
+        using (logger)
+        using (flusher)
+        {
+            // The flusher is not running yet: the queue holds 10, the other 90 go to disk, none is refused.
+            var ids = new List<string>();
+            for (var i = 0; i < 100; i++)
+            {
+                var record = Records.Make();
+                ids.Add(record.Id);
+                Assert.True(logger.TryLog(record));
+            }
+
+            var before = logger.GetStats();
+            Assert.Equal(10, before.QueueDepth);
+            Assert.Equal(10, before.MaxQueueDepth);
+            Assert.Equal(90, before.Spilled);
+            Assert.NotEmpty(Directory.GetFiles(_spill));
+
+            await flusher.StartAsync(CancellationToken.None);
+            await flusher.StopAsync(CancellationToken.None);
+
+            Assert.Equal(100, sink.Count);
+            Assert.All(ids, id => Assert.True(sink.Contains(id)));
+            var after = logger.GetStats();
+            Assert.Equal(90, after.Drained);
+            Assert.Equal(0, after.LostTotal);
+            Assert.Empty(Directory.GetFiles(_spill));
+        }
+    }
+
+    [Fact]
+    public async Task WriteBatch_StoreDownPastRetries_SpilledAndDrainedWhenBack()
+    {
+        var sink = new MemorySink();
+        var flaky = new FlakySink(sink, failures: 0) { Down = true };
+        var (logger, flusher) = Build(Options(batchSize: 20, maxAttempts: 2), flaky);
+        using (logger)
+        using (flusher)
+        {
+            await flusher.StartAsync(CancellationToken.None);
+            for (var i = 0; i < 20; i++)
+            {
+                logger.TryLog(Records.Make());
+            }
+
+            await WaitUntil(() => logger.GetStats().Spilled == 20, () => $"{logger.GetStats()} attempts {flaky.Attempts}");
+            Assert.Equal(0, sink.Count);
+
+            flaky.Down = false;
+            await WaitUntil(() => sink.Count == 20, () => $"{logger.GetStats()} stored {sink.Count}");
+            await flusher.StopAsync(CancellationToken.None);
+
+            var stats = logger.GetStats();
+            Assert.Equal(20, stats.Drained);
+            Assert.Equal(0, stats.LostTotal);
+        }
+    }
+
+    [Fact]
+    public async Task TryLog_BufferFullAndSpillUnwritable_CountedLostWithReason()
+    {
+        // The spill directory lies under a file: it can never be created.
+        Directory.CreateDirectory(_spill);
+        var blocker = Path.Combine(_spill, "file");
+        await File.WriteAllTextAsync(blocker, "x");
+        var options = Options(capacity: 1, batchSize: 1);
+        options.SpillDirectory = Path.Combine(blocker, "spill");
+        var (logger, flusher) = Build(options, new MemorySink());
+        using (logger)
+        using (flusher)
+        {
+            Assert.True(logger.TryLog(Records.Make()));
+            Assert.False(logger.TryLog(Records.Make()));
+
+            var stats = logger.GetStats();
+            Assert.Equal(1, stats.Lost[DecisionLogger.LossReasons.SpillFailed]);
+            Assert.Equal(2, stats.Accepted);
+        }
+    }
+
+    [Fact]
+    public async Task Drain_TornSpillLine_CountedLostOthersStored()
+    {
+        var sink = new MemorySink();
+        var (logger, flusher) = Build(Options(capacity: 1, batchSize: 1), sink);
+        using (logger)
+        using (flusher)
+        {
+            logger.TryLog(Records.Make());
+            logger.TryLog(Records.Make(id: "spilled"));
+            logger.Spill.Rotate();
+            var segment = Assert.Single(Directory.GetFiles(_spill));
+            await File.AppendAllTextAsync(segment, "{\"id\":\"torn");
+
+            await flusher.StartAsync(CancellationToken.None);
+            await flusher.StopAsync(CancellationToken.None);
+
+            Assert.True(sink.Contains("spilled"));
+            Assert.Equal(2, sink.Count);
+            Assert.Equal(1, logger.GetStats().Lost[DecisionLogger.LossReasons.SpillCorrupt]);
+        }
+    }
+
+    [Fact]
+    public void TryLog_Disabled_ReturnsFalseCountsNothing()
+    {
+        var options = Options();
+        options.Enabled = false;
+        using var logger = new DecisionLogger(Microsoft.Extensions.Options.Options.Create(options), NullLogger<DecisionLogger>.Instance);
+
+        Assert.False(logger.TryLog(Records.Make()));
+        Assert.Equal(0, logger.GetStats().Accepted);
+    }
+
+    [Fact]
+    public void Validate_BadOptions_ReportsEachSetting()
+    {
+        var validator = new DecisionLogOptionsValidator();
+        var result = validator.Validate(null, new DecisionLogOptions { Capacity = 0, BatchSize = 0, RetentionDays = 0, Buckets = 0, SpillDirectory = "" });
+
+        Assert.True(result.Failed);
+        foreach (var key in new[] { "Capacity", "BatchSize", "RetentionDays", "Buckets", "SpillDirectory" })
+        {
+            Assert.Contains(result.Failures!, f => f.Contains("DecisionLog:" + key, StringComparison.Ordinal));
+        }
+
+        Assert.True(validator.Validate(null, new DecisionLogOptions()).Succeeded);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, Func<string> state)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not reached within 30 s: " + state());
+            await Task.Delay(20);
+        }
+    }
+}
