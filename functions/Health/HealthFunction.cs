@@ -7,7 +7,7 @@ namespace Arbiter.Functions.Health;
 public sealed class HealthFunction(HealthEndpoint endpoint)
 {
     [Function(nameof(HealthFunction))]
-    public IResult Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) =>
-        endpoint.Handle(request.HttpContext);
+    public Task<IResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request, CancellationToken cancellationToken) =>
+        endpoint.HandleAsync(request.HttpContext, cancellationToken);
 }

@@ -1,22 +1,50 @@
 using Arbiter.Api.Security;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 
 namespace Arbiter.Server;
 
 /// <summary>
 /// Running without authentication must be asked for (<c>Auth:Mode=Development</c>), is refused unless every listening
-/// address is loopback, and is announced loudly.
+/// address is loopback, and is announced loudly. Checked twice: before start, over every setting that can add an
+/// address (urls, http_ports, https_ports, Kestrel endpoints); after start, over the addresses actually bound.
 /// </summary>
 public static partial class DevelopmentGuard
 {
+    public static bool IsDevelopment(WebApplication app) =>
+        app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Mode == AuthMode.Development;
+
+    /// <summary>Before start: the configured addresses.</summary>
     public static bool Check(WebApplication app)
     {
-        var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
-        if (auth.Mode != AuthMode.Development)
+        if (!IsDevelopment(app))
             return true;
+        var config = app.Configuration;
+        var urls = new List<string>();
+        foreach (var key in new[] { "urls", "ASPNETCORE_URLS" })
+            urls.AddRange((config[key] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        foreach (var key in new[] { "http_ports", "https_ports", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS" })
+        {
+            // Ports alone bind every interface.
+            urls.AddRange((config[key] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"http://*:{p}"));
+        }
+        urls.AddRange(config.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>());
+        return Verdict(app, urls);
+    }
+
+    /// <summary>After start: the addresses the server really listens on.</summary>
+    public static bool CheckBound(WebApplication app)
+    {
+        if (!IsDevelopment(app))
+            return true;
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        return Verdict(app, addresses);
+    }
+
+    private static bool Verdict(WebApplication app, IEnumerable<string> urls)
+    {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Arbiter.Security");
-        var urls = (app.Configuration["urls"] ?? app.Configuration["ASPNETCORE_URLS"] ?? "http://localhost:5000")
-            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var exposed = urls.Where(u => !IsLoopback(u)).ToArray();
         if (exposed.Length > 0)
         {
@@ -24,7 +52,7 @@ public static partial class DevelopmentGuard
             LogRefused(logger, addresses);
             return false;
         }
-        LogDevelopmentMode(logger, auth.DevelopmentTenant!);
+        LogDevelopmentMode(logger, app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.DevelopmentTenant!);
         return true;
     }
 

@@ -10,7 +10,7 @@ public static class Endpoints
 {
     public static WebApplication MapArbiterEndpoints(this WebApplication app)
     {
-        app.MapGet("/health", (HttpContext context, HealthEndpoint endpoint) => endpoint.Handle(context));
+        app.MapGet("/health", (HttpContext context, HealthEndpoint endpoint, CancellationToken ct) => endpoint.HandleAsync(context, ct));
         app.MapGet("/" + DecisionHandlers.ConfigurationRoute, (HttpContext context, DecisionHandlers h) => h.Configuration(context));
         app.MapPost("/" + DecisionHandlers.EvaluationRoute, (HttpContext context, DecisionHandlers h, CancellationToken ct) => h.EvaluateAsync(context, ct));
         app.MapPost("/" + DecisionHandlers.EvaluationsRoute, (HttpContext context, DecisionHandlers h, CancellationToken ct) => h.EvaluateBatchAsync(context, ct));

@@ -12,7 +12,13 @@ if (!DevelopmentGuard.Check(app))
     return 1;
 await DemoSeed.ApplyAsync(app);
 app.MapArbiterEndpoints();
-await app.RunAsync();
+await app.StartAsync();
+if (!DevelopmentGuard.CheckBound(app))
+{
+    await app.StopAsync();
+    return 1;
+}
+await app.WaitForShutdownAsync();
 return 0;
 
 /// <summary>Entry point, visible to the HTTP tests.</summary>

@@ -158,7 +158,7 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
         var function = new HealthFunction(_host.Services.GetRequiredService<HealthEndpoint>());
         var context = Post("{}");
 
-        var (status, body) = await ExecuteAsync(function.Run(context.Request), context);
+        var (status, body) = await ExecuteAsync(await function.Run(context.Request, CancellationToken.None), context);
 
         Assert.Equal(200, status);
         var snapshot = body.GetProperty("snapshots").EnumerateArray().Single();

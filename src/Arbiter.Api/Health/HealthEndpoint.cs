@@ -1,23 +1,41 @@
 using Arbiter.Api.Http;
+using Arbiter.Api.Security;
 using Arbiter.Api.Snapshots;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace Arbiter.Api.Health;
 
 /// <summary>
-/// Health: the process answers, and for each loaded tenant the snapshot version, its age and the store's state.
-/// 200 when every snapshot is fresh, 503 when one is stale (its decisions are failing closed). No tenant data beyond counts.
+/// Health. Anyone gets the aggregate: healthy or degraded (some snapshot is stale and its decisions fail closed), how
+/// many tenants are loaded and the oldest snapshot age — no tenant ids. A caller with the admin role also gets their
+/// own tenant's snapshot version, age and store state. 200 when healthy, 503 when degraded.
 /// </summary>
-public sealed class HealthEndpoint(TimeProvider time, TenantSnapshots snapshots)
+public sealed class HealthEndpoint(TimeProvider time, TenantSnapshots snapshots, CallerAuthenticator authenticator, IOptions<AuthOptions> authOptions)
 {
-    public IResult Handle(HttpContext context)
+    public async Task<IResult> HandleAsync(HttpContext context, CancellationToken cancellationToken)
     {
         RequestIds.Echo(context);
         var status = snapshots.Status();
         var healthy = status.All(s => !s.Stale);
-        var report = new HealthReport(healthy ? "healthy" : "degraded", time.GetUtcNow(), status);
+        IReadOnlyList<SnapshotStatus>? mine = null;
+        if (context.Request.Headers.Authorization.Count > 0 || authOptions.Value.Mode == AuthMode.Development)
+        {
+            var (caller, _) = await authenticator.AuthenticateAsync(context, authOptions.Value.AdminRole, cancellationToken);
+            if (caller is not null)
+                mine = [.. status.Where(s => s.TenantId == caller.TenantId)];
+            context.Response.Headers.Remove("WWW-Authenticate");
+        }
+        var report = new HealthReport(
+            healthy ? "healthy" : "degraded",
+            time.GetUtcNow(),
+            status.Count,
+            status.Count(s => s.Stale),
+            status.Count == 0 ? 0 : status.Max(s => s.AgeSeconds < 0 ? double.PositiveInfinity : s.AgeSeconds) is var oldest && double.IsInfinity(oldest) ? -1 : oldest,
+            mine);
         return healthy ? TypedResults.Ok(report) : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }
 
-public sealed record HealthReport(string Status, DateTimeOffset CheckedAt, IReadOnlyList<SnapshotStatus> Snapshots);
+/// <summary><see cref="OldestAgeSeconds"/> is -1 when some tenant has never been read.</summary>
+public sealed record HealthReport(string Status, DateTimeOffset CheckedAt, int Tenants, int Stale, double OldestAgeSeconds, IReadOnlyList<SnapshotStatus>? Snapshots);

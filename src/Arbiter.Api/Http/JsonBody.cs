@@ -39,15 +39,72 @@ public sealed class JsonBody(IOptions<ArbiterOptions> options)
                 document.Dispose();
                 return (null, Problems.BadRequest("the request body must be a JSON object", ""));
             }
+            if (FindUndecodableString(document.RootElement, "") is { } path)
+            {
+                document.Dispose();
+                return (null, Problems.BadRequest("a string holds an invalid \\u escape (such as a lone surrogate)", path));
+            }
             return (document, null);
         }
-        catch (JsonException e) when (e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+        catch (JsonException e) when (e.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
         {
             return (null, Problems.BadRequest($"the JSON is nested deeper than the limit of {limits.MaxJsonDepth} levels", ""));
         }
         catch (JsonException e)
         {
             return (null, Problems.BadRequest($"the body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})", ""));
+        }
+    }
+
+    /// <summary>
+    /// The reader accepts escapes such as a lone surrogate (\ud800) that cannot become a .NET string; reading one later
+    /// would throw. One walk here turns that into a 400 for every handler.
+    /// </summary>
+    private static string? FindUndecodableString(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return TryDecode(element) ? null : path;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (FindUndecodableString(item, $"{path}/{i++}") is { } found)
+                        return found;
+                }
+                return null;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return path + "/?";
+                    }
+                    if (FindUndecodableString(property.Value, $"{path}/{name}") is { } found)
+                        return found;
+                }
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static bool TryDecode(JsonElement element)
+    {
+        try
+        {
+            _ = element.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 
