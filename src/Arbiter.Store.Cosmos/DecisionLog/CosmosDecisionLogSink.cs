@@ -36,6 +36,8 @@ public sealed partial class CosmosDecisionLogSink : IDecisionLogSink
     private readonly CosmosDocumentStore _store;
     private readonly DecisionLogOptions _options;
     private readonly ILogger<CosmosDecisionLogSink> _logger;
+    // The local test server is one Node process: one write at a time.
+    private readonly int _writeParallelism;
 
     public CosmosDecisionLogSink(CosmosClient client, CosmosDocumentStore store, IOptions<CosmosStoreOptions> cosmos, IOptions<DecisionLogOptions> options, ILogger<CosmosDecisionLogSink> logger)
     {
@@ -43,6 +45,7 @@ public sealed partial class CosmosDecisionLogSink : IDecisionLogSink
         _store = store;
         _options = options.Value;
         _logger = logger;
+        _writeParallelism = cosmos.Value.IsLoopback ? 1 : WriteParallelism;
     }
 
     public async Task WriteBatchAsync(IReadOnlyList<DecisionRecord> records, CancellationToken cancellationToken)
@@ -52,7 +55,7 @@ public sealed partial class CosmosDecisionLogSink : IDecisionLogSink
         var ttl = _options.RetentionDays * 86400;
         var failures = 0;
         HttpStatusCode? lastStatus = null;
-        await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = WriteParallelism, CancellationToken = cancellationToken }, async (record, ct) =>
+        await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = _writeParallelism, CancellationToken = cancellationToken }, async (record, ct) =>
         {
             var pk = DecisionLogPartitions.Key(record.TenantId, record.Time, record.Id, _options.Buckets);
             try
