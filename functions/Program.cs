@@ -8,6 +8,7 @@ builder.ConfigureFunctionsWebApplication();
 
 builder.AddArbiterDecisions();
 builder.AddArbiterSync();
+builder.AddArbiterTelemetry(aspNetCore: false);
 builder.AddDevelopmentGuard();
 
 builder.Build().Run();

@@ -8,7 +8,7 @@ namespace Arbiter.Functions.Decisions;
 /// The AuthZEN endpoints as HTTP triggers. Function keys are off (Anonymous): callers authenticate with Entra ID
 /// bearer tokens, checked by the shared handlers exactly as on the self-hosted server.
 /// </summary>
-public sealed class DecisionFunctions(DecisionHandlers handlers)
+public sealed class DecisionFunctions(DecisionHandlers handlers, DecisionLogHandlers log)
 {
     [Function("Evaluation")]
     public Task<IResult> Evaluation(
@@ -39,4 +39,9 @@ public sealed class DecisionFunctions(DecisionHandlers handlers)
     public IResult Configuration(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = DecisionHandlers.ConfigurationRoute)] HttpRequest request) =>
         handlers.Configuration(request.HttpContext);
+
+    [Function("DecisionLogQuery")]
+    public Task<IResult> DecisionLog(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = DecisionLogHandlers.Route)] HttpRequest request,
+        CancellationToken cancellationToken) => log.QueryAsync(request.HttpContext, cancellationToken);
 }

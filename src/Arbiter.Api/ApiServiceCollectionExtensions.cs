@@ -3,6 +3,11 @@ using Arbiter.Api.Health;
 using Arbiter.Api.Http;
 using Arbiter.Api.Security;
 using Arbiter.Api.Snapshots;
+using Arbiter.Api.Telemetry;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Arbiter.Graph;
 using Arbiter.Store.Cosmos;
 using Arbiter.Store.Sqlite;
@@ -34,9 +39,19 @@ public static class ApiServiceCollectionExtensions
 
         var store = configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new StoreOptions();
         if (store.Kind == StoreKind.Cosmos)
+        {
             services.AddCosmosDocumentStore(configuration);
+            services.AddCosmosDecisionLogSink(configuration);
+        }
         else
+        {
             services.AddSqliteDocumentStore(configuration);
+            services.AddSqliteDecisionLogSink(configuration);
+        }
+        services.AddMetrics();
+        services.TryAddSingleton<ArbiterTelemetry>();
+        services.TryAddSingleton<IDecisionRecorder, DecisionLogRecorder>();
+        services.TryAddSingleton<DecisionLogHandlers>();
 
         services.TryAddSingleton<BaseConfigurationManager>(sp =>
         {
@@ -49,12 +64,43 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<JsonBody>();
         services.TryAddSingleton<TenantSnapshots>();
         services.AddHostedService<SnapshotRefresher>();
-        services.TryAddSingleton<IDecisionRecorder, NoDecisionRecorder>();
         services.TryAddSingleton<DecisionHandlers>();
         services.TryAddSingleton<HealthEndpoint>();
         services.TryAddSingleton<Admin.TenantTransfer>();
         services.TryAddSingleton<Admin.PolicyVersions>();
         services.TryAddSingleton<Admin.AdminHandlers>();
+        return builder;
+    }
+
+    /// <summary>
+    /// OpenTelemetry: traces (Arbiter decisions, ASP.NET Core requests on the self-hosted server) and metrics (decisions,
+    /// latency, snapshot age, decision-log queue and losses). Exporters: OTLP when <c>OpenTelemetry:OtlpEndpoint</c> is set,
+    /// Azure Monitor when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set (Entra ID auth with the shared credential).
+    /// </summary>
+    public static IHostApplicationBuilder AddArbiterTelemetry(this IHostApplicationBuilder builder, bool aspNetCore)
+    {
+        var otlp = builder.Configuration["OpenTelemetry:OtlpEndpoint"];
+        var appInsights = builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("arbiter"))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(ArbiterTelemetry.SourceName);
+                if (aspNetCore)
+                    tracing.AddAspNetCoreInstrumentation();
+                if (!string.IsNullOrWhiteSpace(otlp))
+                    tracing.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
+                if (!string.IsNullOrWhiteSpace(appInsights))
+                    tracing.AddAzureMonitorTraceExporter(o => o.ConnectionString = appInsights);
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(ArbiterTelemetry.MeterName, "Arbiter.DecisionLog");
+                if (!string.IsNullOrWhiteSpace(otlp))
+                    metrics.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
+                if (!string.IsNullOrWhiteSpace(appInsights))
+                    metrics.AddAzureMonitorMetricExporter(o => o.ConnectionString = appInsights);
+            });
         return builder;
     }
 

@@ -33,13 +33,16 @@ public sealed record DecisionRecord(
 {
     /// <summary>
     /// The record of <paramref name="decision"/> answered for <paramref name="request"/>. <see cref="AgentId"/> is the acting
-    /// agent in both modes: <c>context.agent</c> in principal context, the subject itself when an agent acts alone — so
+    /// agent in both modes: <c>context.agent</c> in principal context (the invoked agent for <c>agent.invoke</c>), the subject itself when an agent acts alone — so
     /// "what did agent X reach" is one filter. Obligations keep their id and type only (their properties may carry data).
     /// </summary>
     public static DecisionRecord From(string tenantId, string? requestId, DecisionRequest request, Decision decision, TimeSpan latency, DateTimeOffset time)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenantId);
-        var agentId = request.AgentId ?? (request.Subject.Type == SubjectTypes.Agent ? request.Subject.Id : null);
+        // agent.invoke names the agent as its resource; "who reached agent X" is then the same filter.
+        var agentId = request.AgentId
+            ?? (request.Subject.Type == SubjectTypes.Agent ? request.Subject.Id : null)
+            ?? (request.Action == Engine.Policies.WellKnownActions.AgentInvoke && request.Resource.Type == ResourceTypes.Agent ? request.Resource.Id : null);
         var obligations = decision.Obligations.Count == 0
             ? []
             : decision.Obligations.Select(o => new ObligationRef(o.Id, o.Type)).ToArray();

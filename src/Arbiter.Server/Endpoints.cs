@@ -40,6 +40,7 @@ public static class Endpoints
         app.MapPost(p + "/agents/{id}/resume", (HttpContext c, string id, AdminHandlers h, CancellationToken ct) => h.ResumeAgentAsync(c, id, ct));
         app.MapPost(p + "/whatif", (HttpContext c, AdminHandlers h, CancellationToken ct) => h.WhatIfAsync(c, ct));
         app.MapPost(p + "/tenant/import", (HttpContext c, AdminHandlers h, CancellationToken ct) => h.ImportAsync(c, ct));
+        app.MapGet("/" + DecisionLogHandlers.Route, (HttpContext c, DecisionLogHandlers h, CancellationToken ct) => h.QueryAsync(c, ct));
         app.MapPost("/" + SyncHandlers.RunRoute, (HttpContext c, SyncHandlers h, CancellationToken ct) => h.RunAsync(c, ct));
         app.MapGet("/" + SyncHandlers.StatusRoute, (HttpContext c, SyncHandlers h, CancellationToken ct) => h.StatusAsync(c, ct));
         app.MapGet(p + "/tenant/export", (HttpContext c, AdminHandlers h, CancellationToken ct) => h.ExportAsync(c, ct));

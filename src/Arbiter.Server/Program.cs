@@ -5,6 +5,7 @@ using Arbiter.Server;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddArbiterDecisions();
 builder.AddArbiterSync();
+builder.AddArbiterTelemetry(aspNetCore: true);
 builder.Services.AddOptions<SeedOptions>().Bind(builder.Configuration.GetSection(SeedOptions.Section));
 
 var app = builder.Build();

@@ -63,6 +63,9 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
         throw new FileNotFoundException(relative);
     }
 
+    private DecisionFunctions Function() =>
+        new(_host.Services.GetRequiredService<DecisionHandlers>(), _host.Services.GetRequiredService<DecisionLogHandlers>());
+
     private DefaultHttpContext Post(string json)
     {
         var context = new DefaultHttpContext { RequestServices = _host.Services };
@@ -85,7 +88,7 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
     [Fact]
     public async Task Evaluation_HrUserReachesHrAgent_Permits()
     {
-        var function = new DecisionFunctions(_host.Services.GetRequiredService<DecisionHandlers>());
+        var function = Function();
         var context = Post("""{"subject":{"type":"user","id":"alice"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"}}""");
 
         var (status, body) = await ExecuteAsync(await function.Evaluation(context.Request, CancellationToken.None), context);
@@ -98,7 +101,7 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
     [Fact]
     public async Task Evaluations_DenyOnFirstDeny_StopsAtTheDeny()
     {
-        var function = new DecisionFunctions(_host.Services.GetRequiredService<DecisionHandlers>());
+        var function = Function();
         var context = Post("""
             {"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"},
              "options":{"evaluations_semantic":"deny_on_first_deny"},
@@ -115,7 +118,7 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
     [Fact]
     public async Task SearchResource_AliceThroughHrAssistant_ListsPermittedTools()
     {
-        var function = new DecisionFunctions(_host.Services.GetRequiredService<DecisionHandlers>());
+        var function = Function();
         var context = Post("""{"subject":{"type":"user","id":"alice"},"action":{"name":"tools/call"},"resource":{"type":"tool"},"context":{"agent":{"type":"agent","id":"hr-assistant"}}}""");
 
         var (status, body) = await ExecuteAsync(await function.SearchResource(context.Request, CancellationToken.None), context);
@@ -128,7 +131,7 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
     [Fact]
     public async Task Evaluation_MissingSubjectId_Returns400NamingTheField()
     {
-        var function = new DecisionFunctions(_host.Services.GetRequiredService<DecisionHandlers>());
+        var function = Function();
         var context = Post("""{"subject":{"type":"user"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"}}""");
 
         var (status, body) = await ExecuteAsync(await function.Evaluation(context.Request, CancellationToken.None), context);
@@ -140,7 +143,7 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
     [Fact]
     public async Task Configuration_Always_AdvertisesConfiguredBaseUrl()
     {
-        var function = new DecisionFunctions(_host.Services.GetRequiredService<DecisionHandlers>());
+        var function = Function();
         var context = Post("{}");
 
         var (_, body) = await ExecuteAsync(function.Configuration(context.Request), context);
@@ -164,6 +167,25 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
         var snapshot = body.GetProperty("snapshots").EnumerateArray().Single();
         Assert.Equal("demo", snapshot.GetProperty("tenantId").GetString());
         Assert.True(snapshot.GetProperty("version").GetInt64() >= 1);
+    }
+
+    [Fact]
+    public async Task Evaluation_EveryDecision_IsInTheDecisionLogAfterShutdown()
+    {
+        await _host.StartAsync();
+        var function = Function();
+        foreach (var user in new[] { "alice", "bob", "carol" })
+        {
+            var context = Post($$$"""{"subject":{"type":"user","id":"{{{user}}}"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"}}""");
+            await ExecuteAsync(await function.Evaluation(context.Request, CancellationToken.None), context);
+        }
+        await _host.StopAsync(); // flushes the decision log
+
+        var query = _host.Services.GetRequiredService<Arbiter.DecisionLog.IDecisionLogQuery>();
+        var page = await query.QueryAsync("demo", new Arbiter.DecisionLog.DecisionLogQuery { From = DateTimeOffset.UtcNow.AddHours(-1), To = DateTimeOffset.UtcNow.AddMinutes(1), AgentId = "hr-assistant" }, null, 100, CancellationToken.None);
+        Assert.Equal(["alice", "bob", "carol"], page.Items.Select(r => r.SubjectId).Order());
+        Assert.Equal(1, page.Items.Count(r => !r.Allowed && r.SubjectId == "bob"));
+        Assert.All(page.Items, r => Assert.Equal("fn-test", r.RequestId));
     }
 
     [Fact]

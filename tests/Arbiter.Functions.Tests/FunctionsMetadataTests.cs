@@ -45,6 +45,7 @@ public sealed class FunctionsMetadataTests
         { "WhatIf", "manage/v1/whatif", "post", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
         { "TenantImport", "manage/v1/tenant/import", "post", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
         { "TenantExport", "manage/v1/tenant/export", "get", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
+        { "DecisionLogQuery", "manage/v1/decisions", "get", "Anonymous", "Arbiter.Functions.Decisions.DecisionFunctions" },
         { "EntraSyncRun", "manage/v1/sync/run", "post", "Anonymous", "Arbiter.Functions.Sync.EntraSyncFunctions" },
         { "EntraSyncStatus", "manage/v1/sync/status", "get", "Anonymous", "Arbiter.Functions.Sync.EntraSyncFunctions" },
     };

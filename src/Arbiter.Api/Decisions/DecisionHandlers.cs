@@ -265,9 +265,18 @@ public sealed class DecisionHandlers(
 
     private Decision Decide(SnapshotLease lease, DecisionRequest request, string tenantId, string requestId)
     {
+        using var activity = Telemetry.ArbiterTelemetry.Source.StartActivity("arbiter.decide");
         var started = Stopwatch.GetTimestamp();
         var decision = lease.Snapshot?.Evaluate(request) ?? FailClosed(lease.Failure!, request);
-        recorder.Record(tenantId, requestId, request, decision, Stopwatch.GetElapsedTime(started));
+        var latency = Stopwatch.GetElapsedTime(started);
+        if (activity is not null)
+        {
+            activity.SetTag("arbiter.decision", decision.Allowed ? "permit" : "deny");
+            activity.SetTag("arbiter.mode", decision.Mode);
+            activity.SetTag("arbiter.decision_id", decision.DecisionId);
+            activity.SetTag("arbiter.snapshot_version", decision.SnapshotVersion);
+        }
+        recorder.Record(tenantId, requestId, request, decision, latency);
         return decision;
     }
 

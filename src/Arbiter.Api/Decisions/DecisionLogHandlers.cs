@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Arbiter.Api.Http;
+using Arbiter.Api.Security;
+using Arbiter.DecisionLog;
+using Arbiter.Store;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Arbiter.Api.Decisions;
+
+/// <summary>
+/// Decision log queries for investigations (admin role): <c>GET manage/v1/decisions?from=&amp;to=&amp;agent=&amp;user=
+/// &amp;resourceType=&amp;resource=&amp;action=&amp;decision=permit|deny&amp;pageSize=&amp;continuation=</c>, newest first,
+/// always within the caller's tenant. "What did agent X reach last week", "who was denied tool Y".
+/// </summary>
+public sealed class DecisionLogHandlers(CallerAuthenticator authenticator, IDecisionLogQuery query, IOptions<AuthOptions> authOptions, TimeProvider time)
+{
+    public const string Route = "manage/v1/decisions";
+
+    public async Task<IResult> QueryAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        RequestIds.Echo(context);
+        var (caller, error) = await authenticator.AuthenticateAsync(context, authOptions.Value.AdminRole, cancellationToken);
+        if (error is not null)
+            return error;
+        var q = context.Request.Query;
+        var now = time.GetUtcNow();
+        if (!TryTime(q["from"], now.AddDays(-1), out var from))
+            return Problems.BadRequest("'from' must be an ISO 8601 timestamp", "from");
+        if (!TryTime(q["to"], now.AddMinutes(1), out var to))
+            return Problems.BadRequest("'to' must be an ISO 8601 timestamp", "to");
+        bool? allowed = q["decision"].ToString() switch
+        {
+            "" => null,
+            "permit" => true,
+            "deny" => false,
+            _ => null,
+        };
+        if (q["decision"].Count > 0 && q["decision"].ToString() is not ("" or "permit" or "deny"))
+            return Problems.BadRequest("'decision' must be permit or deny", "decision");
+        var pageSize = 100;
+        if (q["pageSize"].Count > 0 && !int.TryParse(q["pageSize"], NumberStyles.None, CultureInfo.InvariantCulture, out pageSize))
+            return Problems.BadRequest("'pageSize' must be a number", "pageSize");
+
+        var filter = new DecisionLogQuery
+        {
+            From = from,
+            To = to,
+            AgentId = Value(q["agent"]),
+            SubjectId = Value(q["user"]) ?? Value(q["subject"]),
+            ResourceType = Value(q["resourceType"]),
+            ResourceId = Value(q["resource"]),
+            Action = Value(q["action"]),
+            Allowed = allowed,
+        };
+        if (filter.Validate(pageSize) is { Count: > 0 } problems)
+            return Problems.BadRequest(problems[0].Message, problems[0].Field);
+        try
+        {
+            var page = await query.QueryAsync(caller!.TenantId, filter, Value(q["continuation"]), pageSize, cancellationToken);
+            return TypedResults.Json(new DecisionLogPageDto(page.Items, page.Continuation), DecisionLogWireContext.Default.DecisionLogPageDto);
+        }
+        catch (ArgumentException e)
+        {
+            return Problems.BadRequest(e.Message, e.ParamName);
+        }
+        catch (StoreUnavailableException)
+        {
+            return Problems.Unavailable("the decision log cannot be read right now");
+        }
+    }
+
+    private static string? Value(Microsoft.Extensions.Primitives.StringValues values) => values.Count == 0 || values.ToString().Length == 0 ? null : values.ToString();
+
+    private static bool TryTime(Microsoft.Extensions.Primitives.StringValues value, DateTimeOffset fallback, out DateTimeOffset result)
+    {
+        result = fallback;
+        return value.Count == 0 || DateTimeOffset.TryParse(value.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out result);
+    }
+}
+
+public sealed record DecisionLogPageDto(
+    [property: JsonPropertyName("items")] IReadOnlyList<DecisionRecord> Items,
+    [property: JsonPropertyName("continuation")] string? Continuation);
+
+[JsonSerializable(typeof(DecisionLogPageDto))]
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+public sealed partial class DecisionLogWireContext : JsonSerializerContext;

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Arbiter.Api.Snapshots;
+using Arbiter.Engine.Decisions;
+
+namespace Arbiter.Api.Telemetry;
+
+/// <summary>
+/// Traces (ActivitySource "Arbiter") and metrics (Meter "Arbiter.Decisions"): decisions by outcome and mode, decision
+/// latency, snapshot age per tenant. The decision log adds Meter "Arbiter.DecisionLog" (queue depth, written, lost).
+/// Never records subjects, resources or reasons as tags: they are unbounded and may be personal data.
+/// </summary>
+public sealed class ArbiterTelemetry : IDisposable
+{
+    public const string SourceName = "Arbiter";
+    public const string MeterName = "Arbiter.Decisions";
+
+    public static readonly ActivitySource Source = new(SourceName);
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _decisions;
+    private readonly Histogram<double> _latency;
+
+    public ArbiterTelemetry(IMeterFactory meters, TenantSnapshots snapshots)
+    {
+        _meter = meters.Create(MeterName);
+        _decisions = _meter.CreateCounter<long>("arbiter.decisions", description: "Decisions answered, by outcome and mode");
+        _latency = _meter.CreateHistogram<double>("arbiter.decision.duration", unit: "us", description: "Time to evaluate one decision");
+        _meter.CreateObservableGauge("arbiter.snapshot.age", () => snapshots.Status()
+            .Select(s => new Measurement<double>(s.AgeSeconds, new KeyValuePair<string, object?>("stale", s.Stale))), unit: "s",
+            description: "Seconds since each tenant's snapshot last read the store (-1: never)");
+    }
+
+    public void Record(Decision decision, TimeSpan latency)
+    {
+        var outcome = new KeyValuePair<string, object?>("outcome", decision.Allowed ? "permit" : "deny");
+        var mode = new KeyValuePair<string, object?>("mode", decision.Mode);
+        _decisions.Add(1, outcome, mode);
+        _latency.Record(latency.TotalMicroseconds, outcome);
+    }
+
+    public void Dispose() => _meter.Dispose();
+}
