@@ -1,25 +1,28 @@
 using Arbiter.Benchmarks;
-using Arbiter.Scenario;
 
-// Arbiter benchmarks. Usage: dotnet run -c Release --project bench/Arbiter.Benchmarks -- engine [scenario.json]
-var mode = args.Length > 0 ? args[0] : "engine";
-string Scenario()
+// Arbiter benchmarks (see bench/README.md):
+//   dotnet run -c Release --project bench/Arbiter.Benchmarks -- engine  [--scenario FILE]
+//   dotnet run -c Release --project bench/Arbiter.Benchmarks -- http    [--scenario FILE] [--connections 8] [--seconds 10]
+//   dotnet run -c Release --project bench/Arbiter.Benchmarks -- refresh [--scenario FILE] [--changes 50] [--interval 00:00:00.050]
+var options = BenchOptions.Parse(args.Skip(1));
+try
 {
-    if (args.Length > 1)
-        return args[1];
-    var path = Path.Combine(Path.GetTempPath(), "arbiter-scenario-default.json");
-    ScenarioFile.Generate(ScenarioFile.FindGenerator(), path);
-    return path;
+    return args.FirstOrDefault() switch
+    {
+        "engine" or null => EngineBenchmark.Run(options.ScenarioPath()),
+        "http" => await HttpBenchmark.RunAsync(options),
+        "refresh" => await RefreshBenchmark.RunAsync(options),
+        _ => Usage(),
+    };
 }
-
-return mode switch
+catch (ArgumentException e)
 {
-    "engine" => EngineBenchmark.Run(Scenario()),
-    _ => Usage(),
-};
+    Console.Error.WriteLine(e.Message);
+    return Usage();
+}
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Arbiter.Benchmarks engine [scenario.json]");
+    Console.Error.WriteLine("usage: Arbiter.Benchmarks engine|http|refresh [--scenario FILE] [--connections N] [--seconds N] [--changes N] [--interval hh:mm:ss.fff] [--server DLL]");
     return 2;
 }
