@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Arbiter.Store;
+
+namespace Arbiter.Api.Tests.Snapshots;
+
+/// <summary>
+/// Decorates a real store (SQLite) with a switch: while <see cref="Down"/>, every call throws
+/// <see cref="StoreUnavailableException"/> as an unreachable store would. The inner store stays writable, so a test can
+/// commit changes "elsewhere" while this instance cannot read them.
+/// </summary>
+public sealed class SwitchableStore(IDocumentStore inner, IChangeFeed feed) : IDocumentStore, IChangeFeed
+{
+    public const string DownMessage = "the store is unreachable (test switch)";
+
+    private volatile bool _down;
+
+    public bool Down
+    {
+        get => _down;
+        set => _down = value;
+    }
+
+    public IDocumentStore Inner => inner;
+
+    public Task<StoredDocument?> GetAsync(string tenantId, string kind, string id, bool includeDeleted = false, CancellationToken cancellationToken = default) =>
+        Guard(() => inner.GetAsync(tenantId, kind, id, includeDeleted, cancellationToken));
+
+    public Task<DocumentPage> ListAsync(string tenantId, string kind, string? continuation = null, int limit = 100, bool includeDeleted = false, CancellationToken cancellationToken = default) =>
+        Guard(() => inner.ListAsync(tenantId, kind, continuation, limit, includeDeleted, cancellationToken));
+
+    public Task<StoredDocument> PutAsync(string tenantId, string kind, string id, JsonElement body, string? ifMatch, CancellationToken cancellationToken = default) =>
+        Guard(() => inner.PutAsync(tenantId, kind, id, body, ifMatch, cancellationToken));
+
+    public Task<StoredDocument> DeleteAsync(string tenantId, string kind, string id, string ifMatch, CancellationToken cancellationToken = default) =>
+        Guard(() => inner.DeleteAsync(tenantId, kind, id, ifMatch, cancellationToken));
+
+    public Task<string> GetCurrentCursorAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        Guard(() => feed.GetCurrentCursorAsync(tenantId, cancellationToken));
+
+    public Task<ChangeBatch> ReadAsync(string tenantId, string cursor, int maxItems = 1000, CancellationToken cancellationToken = default) =>
+        Guard(() => feed.ReadAsync(tenantId, cursor, maxItems, cancellationToken));
+
+    private Task<T> Guard<T>(Func<Task<T>> call) =>
+        _down ? Task.FromException<T>(new StoreUnavailableException(DownMessage)) : call();
+}

@@ -1,0 +1,267 @@
+using System.Text.Json;
+using Arbiter.Api.Health;
+using Arbiter.Api.Security;
+using Arbiter.Api.Snapshots;
+using Arbiter.Engine.Decisions;
+using Arbiter.Store;
+using Arbiter.Store.Sqlite;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+
+namespace Arbiter.Api.Tests.Snapshots;
+
+/// <summary>
+/// <see cref="TenantSnapshots"/> over a real in-memory SQLite store behind a <see cref="SwitchableStore"/>, with a
+/// <see cref="FakeTimeProvider"/>: loading, refresh from the change log, serving within the staleness bound, failing
+/// closed past it, recovering, and what health reports meanwhile.
+/// </summary>
+public sealed class TenantSnapshotsTests : IDisposable
+{
+    private const string Tenant = "t1";
+    private static readonly TimeSpan MaxStaleness = TimeSpan.FromSeconds(30);
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+    private readonly SqliteDocumentStore _sqlite;
+    private readonly SwitchableStore _store;
+    private readonly TenantSnapshots _snapshots;
+
+    private static readonly DecisionRequest AliceInvokesHelper = new(new Entity("user", "alice"), "agent.invoke", new Entity("agent", "helper"));
+    private static readonly DecisionRequest BobInvokesHelper = new(new Entity("user", "bob"), "agent.invoke", new Entity("agent", "helper"));
+
+    public TenantSnapshotsTests()
+    {
+        _sqlite = new SqliteDocumentStore(Options.Create(new SqliteStoreOptions { SqlitePath = ":memory:" + Guid.NewGuid().ToString("n") }), _time,
+            NullLogger<SqliteDocumentStore>.Instance);
+        _store = new SwitchableStore(_sqlite, _sqlite);
+        var options = Options.Create(new SnapshotOptions { MaxStaleness = MaxStaleness, RefreshInterval = TimeSpan.FromMilliseconds(200) });
+        _snapshots = new TenantSnapshots(_store, _store, options, _time, NullLogger<TenantSnapshots>.Instance);
+    }
+
+    public void Dispose() => _sqlite.Dispose();
+
+    private async Task SeedAsync()
+    {
+        await PutAsync(DocumentKinds.User, "alice", """{"enabled":true}""");
+        await PutAsync(DocumentKinds.User, "bob", """{"enabled":true}""");
+        await PutAsync(DocumentKinds.Agent, "helper", """{"enabled":true,"owner":"alice"}""");
+        await PutAsync(DocumentKinds.Policy, "alice-helper", Invoke("alice-helper", "alice"));
+    }
+
+    private static string Invoke(string id, string user) =>
+        $$$"""{"id":"{{{id}}}","effect":"permit","actions":["agent.invoke"],"subjects":{"users":["{{{user}}}"]},"agents":{"ids":["helper"]}}""";
+
+    private Task<StoredDocument> PutAsync(string kind, string id, string body)
+    {
+        using var document = JsonDocument.Parse(body);
+        return _sqlite.PutAsync(Tenant, kind, id, document.RootElement.Clone(), "*");
+    }
+
+    private async Task<bool> PermitsAsync(DecisionRequest request)
+    {
+        var lease = await _snapshots.GetAsync(Tenant, CancellationToken.None);
+        Assert.True(lease.Snapshot is not null, lease.Failure);
+        return lease.Snapshot.IsPermitted(request);
+    }
+
+    [Fact]
+    public async Task GetAsync_FirstCall_LoadsTenantFromStore()
+    {
+        await SeedAsync();
+
+        var lease = await _snapshots.GetAsync(Tenant, CancellationToken.None);
+
+        Assert.Null(lease.Failure);
+        Assert.NotNull(lease.Snapshot);
+        Assert.True(lease.Snapshot.IsPermitted(AliceInvokesHelper));
+        Assert.False(lease.Snapshot.IsPermitted(BobInvokesHelper));
+    }
+
+    [Fact]
+    public async Task RefreshAsync_CommittedChange_VisibleWithNewVersion()
+    {
+        await SeedAsync();
+        var first = (await _snapshots.GetAsync(Tenant, CancellationToken.None)).Snapshot!;
+        await PutAsync(DocumentKinds.Policy, "bob-helper", Invoke("bob-helper", "bob"));
+        Assert.False(await PermitsAsync(BobInvokesHelper));
+
+        await _snapshots.RefreshAsync(Tenant, CancellationToken.None);
+
+        var second = (await _snapshots.GetAsync(Tenant, CancellationToken.None)).Snapshot!;
+        Assert.True(second.Version > first.Version);
+        Assert.True(second.IsPermitted(BobInvokesHelper));
+    }
+
+    [Fact]
+    public async Task RefreshAsync_DeletedPolicy_NoLongerPermits()
+    {
+        await SeedAsync();
+        Assert.True(await PermitsAsync(AliceInvokesHelper));
+        await _sqlite.DeleteAsync(Tenant, DocumentKinds.Policy, "alice-helper", "*");
+
+        await _snapshots.RefreshAsync(Tenant, CancellationToken.None);
+
+        Assert.False(await PermitsAsync(AliceInvokesHelper));
+    }
+
+    [Fact]
+    public async Task RefreshAsync_SuspendedAgent_DeniesAsSuspended()
+    {
+        await SeedAsync();
+        Assert.True(await PermitsAsync(AliceInvokesHelper));
+        await PutAsync(DocumentKinds.Agent, "helper", """{"enabled":true,"suspended":true,"owner":"alice"}""");
+
+        await _snapshots.RefreshAsync(Tenant, CancellationToken.None);
+
+        var decision = (await _snapshots.GetAsync(Tenant, CancellationToken.None)).Snapshot!.Evaluate(AliceInvokesHelper);
+        Assert.False(decision.Allowed);
+        Assert.Contains("suspended", decision.ReasonAdmin, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RefreshAsync_ManyChangesBeyondOneBatch_AllApplied()
+    {
+        await SeedAsync();
+        await _snapshots.GetAsync(Tenant, CancellationToken.None);
+        for (var i = 0; i < 1100; i++)
+            await PutAsync(DocumentKinds.User, $"user-{i:D4}", """{"enabled":true}""");
+        await PutAsync(DocumentKinds.Policy, "last-helper", Invoke("last-helper", "user-1099"));
+
+        await _snapshots.RefreshAsync(Tenant, CancellationToken.None);
+
+        Assert.True(await PermitsAsync(new DecisionRequest(new Entity("user", "user-1099"), "agent.invoke", new Entity("agent", "helper"))));
+    }
+
+    [Fact]
+    public async Task GetAsync_StoreDownShorterThanMaxStaleness_ServesLastSnapshot()
+    {
+        await SeedAsync();
+        await _snapshots.GetAsync(Tenant, CancellationToken.None);
+        _store.Down = true;
+
+        _time.Advance(MaxStaleness - TimeSpan.FromSeconds(1));
+        await _snapshots.RefreshAllAsync(CancellationToken.None);
+        var lease = await _snapshots.GetAsync(Tenant, CancellationToken.None);
+
+        Assert.Null(lease.Failure);
+        Assert.True(lease.Snapshot!.IsPermitted(AliceInvokesHelper));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => _snapshots.RefreshAsync(Tenant, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task GetAsync_StoreDownLongerThanMaxStaleness_FailsClosedNamingStaleness()
+    {
+        await SeedAsync();
+        await _snapshots.GetAsync(Tenant, CancellationToken.None);
+        _store.Down = true;
+
+        for (var i = 0; i < 4; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(10));
+            await _snapshots.RefreshAllAsync(CancellationToken.None);
+        }
+        var lease = await _snapshots.GetAsync(Tenant, CancellationToken.None);
+
+        Assert.Null(lease.Snapshot);
+        Assert.Contains("stale", lease.Failure, StringComparison.Ordinal);
+        Assert.Contains(SwitchableStore.DownMessage, lease.Failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetAsync_StoreBackAfterStaleness_RecoversWithChangesCommittedMeanwhile()
+    {
+        await SeedAsync();
+        await _snapshots.GetAsync(Tenant, CancellationToken.None);
+        _store.Down = true;
+        _time.Advance(MaxStaleness + TimeSpan.FromSeconds(5));
+        await _snapshots.RefreshAllAsync(CancellationToken.None);
+        Assert.Null((await _snapshots.GetAsync(Tenant, CancellationToken.None)).Snapshot);
+        await PutAsync(DocumentKinds.Policy, "bob-helper", Invoke("bob-helper", "bob")); // committed by another instance meanwhile
+
+        _store.Down = false;
+        await _snapshots.RefreshAllAsync(CancellationToken.None);
+        var lease = await _snapshots.GetAsync(Tenant, CancellationToken.None);
+
+        Assert.Null(lease.Failure);
+        Assert.True(lease.Snapshot!.IsPermitted(AliceInvokesHelper));
+        Assert.True(lease.Snapshot.IsPermitted(BobInvokesHelper));
+    }
+
+    [Fact]
+    public async Task GetAsync_StoreDownBeforeFirstLoad_FailsClosedThenLoadsWhenBack()
+    {
+        await SeedAsync();
+        _store.Down = true;
+
+        var down = await _snapshots.GetAsync(Tenant, CancellationToken.None);
+        _store.Down = false;
+        var up = await _snapshots.GetAsync(Tenant, CancellationToken.None);
+
+        Assert.Null(down.Snapshot);
+        Assert.Contains(SwitchableStore.DownMessage, down.Failure, StringComparison.Ordinal);
+        Assert.NotNull(up.Snapshot);
+        Assert.True(up.Snapshot.IsPermitted(AliceInvokesHelper));
+    }
+
+    [Fact]
+    public async Task Status_StoreDownPastMaxStaleness_StaleUnavailableWithError()
+    {
+        await SeedAsync();
+        await _snapshots.GetAsync(Tenant, CancellationToken.None);
+        _store.Down = true;
+        _time.Advance(MaxStaleness + TimeSpan.FromSeconds(1));
+        await _snapshots.RefreshAllAsync(CancellationToken.None);
+
+        var status = Assert.Single(_snapshots.Status());
+
+        Assert.Equal(Tenant, status.TenantId);
+        Assert.True(status.Stale);
+        Assert.Equal("unavailable", status.StoreState);
+        Assert.Equal(SwitchableStore.DownMessage, status.LastError);
+        Assert.Equal(31, status.AgeSeconds, 3);
+        Assert.True(status.Version >= 1);
+    }
+
+    [Fact]
+    public async Task Health_StoreDownPastMaxStaleness_503DegradedThenHealthyWhenBack()
+    {
+        await SeedAsync();
+        await _snapshots.GetAsync(Tenant, CancellationToken.None);
+        var health = NewHealthEndpoint();
+        var healthy = await health.HandleAsync(new DefaultHttpContext(), CancellationToken.None);
+        _store.Down = true;
+        _time.Advance(MaxStaleness + TimeSpan.FromSeconds(1));
+        await _snapshots.RefreshAllAsync(CancellationToken.None);
+
+        var degraded = await health.HandleAsync(new DefaultHttpContext(), CancellationToken.None);
+        _store.Down = false;
+        await _snapshots.RefreshAllAsync(CancellationToken.None);
+        var recovered = await health.HandleAsync(new DefaultHttpContext(), CancellationToken.None);
+
+        Assert.Equal(StatusCodes.Status200OK, StatusOf(healthy));
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, StatusOf(degraded));
+        var report = ReportOf(degraded);
+        Assert.Equal("degraded", report.Status);
+        Assert.Equal(1, report.Stale);
+        var mine = Assert.Single(report.Snapshots!);
+        Assert.True(mine.Stale);
+        Assert.Equal("unavailable", mine.StoreState);
+        Assert.Equal(StatusCodes.Status200OK, StatusOf(recovered));
+        Assert.Equal("healthy", ReportOf(recovered).Status);
+    }
+
+    private HealthEndpoint NewHealthEndpoint()
+    {
+        var auth = Options.Create(new AuthOptions { Mode = AuthMode.Development, DevelopmentTenant = Tenant });
+        var metadata = new StaticConfigurationManager<OpenIdConnectConfiguration>(new OpenIdConnectConfiguration());
+        var authenticator = new CallerAuthenticator(auth, metadata, NullLogger<CallerAuthenticator>.Instance);
+        return new HealthEndpoint(_time, _snapshots, authenticator, auth);
+    }
+
+    private static int? StatusOf(IResult result) => Assert.IsAssignableFrom<IStatusCodeHttpResult>(result).StatusCode;
+
+    private static HealthReport ReportOf(IResult result) => Assert.IsAssignableFrom<IValueHttpResult<HealthReport>>(result).Value!;
+}
