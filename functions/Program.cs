@@ -1,5 +1,6 @@
 using Arbiter.Api;
 using Arbiter.Functions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 
@@ -9,6 +10,7 @@ builder.ConfigureFunctionsWebApplication();
 builder.AddArbiterDecisions();
 builder.AddArbiterSync();
 builder.AddArbiterTelemetry(aspNetCore: false);
+builder.AddArbiterGovernance();
 builder.AddDevelopmentGuard();
 
 builder.Build().Run();

@@ -20,6 +20,9 @@ public static class GovernanceServiceCollectionExtensions
     /// <summary>Drift detection and recertification; see <see cref="AddArbiterGovernance(IServiceCollection, IConfiguration)"/>.</summary>
     public static IHostApplicationBuilder AddArbiterGovernance(this IHostApplicationBuilder builder)
     {
+        // With a decision log registered (AddArbiterDecisions does it), unused-agent findings come from it.
+        if (builder.Services.Any(d => d.ServiceType == typeof(Arbiter.DecisionLog.IDecisionLogQuery)))
+            builder.Services.TryAddSingleton<IAgentActivity, DecisionLogActivity>();
         builder.Services.AddArbiterGovernance(builder.Configuration);
         return builder;
     }

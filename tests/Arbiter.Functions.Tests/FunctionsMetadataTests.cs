@@ -46,6 +46,15 @@ public sealed class FunctionsMetadataTests
         { "TenantImport", "manage/v1/tenant/import", "post", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
         { "TenantExport", "manage/v1/tenant/export", "get", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
         { "DecisionLogQuery", "manage/v1/decisions", "get", "Anonymous", "Arbiter.Functions.Decisions.DecisionFunctions" },
+        { "GovernanceFindings", "manage/v1/governance/findings", "get", "Anonymous", "Arbiter.Functions.Governance.GovernanceFunctions" },
+        { "GovernanceTasks", "manage/v1/governance/tasks", "get", "Anonymous", "Arbiter.Functions.Governance.GovernanceFunctions" },
+        { "GovernanceTask", "manage/v1/governance/tasks/{id}", "get", "Anonymous", "Arbiter.Functions.Governance.GovernanceFunctions" },
+        { "GovernanceApprove", "manage/v1/governance/tasks/{id}/approve", "post", "Anonymous", "Arbiter.Functions.Governance.GovernanceFunctions" },
+        { "GovernanceRevoke", "manage/v1/governance/tasks/{id}/revoke", "post", "Anonymous", "Arbiter.Functions.Governance.GovernanceFunctions" },
+        { "GovernanceSuspend", "manage/v1/governance/tasks/{id}/suspend", "post", "Anonymous", "Arbiter.Functions.Governance.GovernanceFunctions" },
+        { "GovernanceDriftRun", "manage/v1/governance/drift/run", "post", "Anonymous", "Arbiter.Functions.Governance.GovernanceFunctions" },
+        { "GovernanceEntitlements", "manage/v1/governance/agents/{id}/entitlements", "get", "Anonymous", "Arbiter.Functions.Governance.GovernanceFunctions" },
+        { "GovernanceCertify", "manage/v1/governance/agents/{id}/baseline", "post", "Anonymous", "Arbiter.Functions.Governance.GovernanceFunctions" },
         { "EntraSyncRun", "manage/v1/sync/run", "post", "Anonymous", "Arbiter.Functions.Sync.EntraSyncFunctions" },
         { "EntraSyncStatus", "manage/v1/sync/status", "get", "Anonymous", "Arbiter.Functions.Sync.EntraSyncFunctions" },
     };
@@ -54,6 +63,10 @@ public sealed class FunctionsMetadataTests
     {
         // name, trigger type, schedule or queue, entry point type
         { "EntraSyncTimer", "timerTrigger", "%Sync:Schedule%", "Arbiter.Functions.Sync.EntraSyncFunctions" },
+        { "DriftChangeFeed", "timerTrigger", "0 * * * * *", "Arbiter.Functions.Governance.GovernanceTimers" },
+        { "GovernanceDaily", "timerTrigger", "0 30 3 * * *", "Arbiter.Functions.Governance.GovernanceTimers" },
+        { "ReviewOverdueSweep", "timerTrigger", "0 15 * * * *", "Arbiter.Functions.Governance.GovernanceTimers" },
+        { "ReviewTaskDelivered", "queueTrigger", "%Governance:ReviewQueue%", "Arbiter.Functions.Governance.GovernanceTimers" },
     };
 
     [Theory]

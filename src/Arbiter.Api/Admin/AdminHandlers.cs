@@ -128,20 +128,28 @@ public sealed partial class AdminHandlers(
 
     // ---- directory ----
 
-    public Task<IResult> ListDirectoryAsync(HttpContext context, string collection, CancellationToken cancellationToken) =>
-        DirectoryKinds.TryGetValue(collection, out var kind) ? ListAsync(context, kind, cancellationToken) : Task.FromResult(UnknownCollection(collection));
+    // Directory routes authenticate before looking at the collection name, so strangers learn nothing (401, not 404).
 
-    public Task<IResult> GetDirectoryAsync(HttpContext context, string collection, string id, CancellationToken cancellationToken) =>
-        DirectoryKinds.TryGetValue(collection, out var kind) ? GetAsync(context, kind, id, cancellationToken) : Task.FromResult(UnknownCollection(collection));
+    public async Task<IResult> ListDirectoryAsync(HttpContext context, string collection, CancellationToken cancellationToken)
+    {
+        var (call, error) = await BeginAsync(context, readBody: false, cancellationToken);
+        return error ?? (DirectoryKinds.TryGetValue(collection, out var kind) ? await ListCoreAsync(context, call.Caller!, kind, cancellationToken) : UnknownCollection(collection));
+    }
+
+    public async Task<IResult> GetDirectoryAsync(HttpContext context, string collection, string id, CancellationToken cancellationToken)
+    {
+        var (call, error) = await BeginAsync(context, readBody: false, cancellationToken);
+        return error ?? (DirectoryKinds.TryGetValue(collection, out var kind) ? await GetCoreAsync(context, call.Caller!, kind, id, cancellationToken) : UnknownCollection(collection));
+    }
 
     /// <summary>Creates (no If-Match) or replaces (If-Match required) a directory item.</summary>
     public async Task<IResult> PutDirectoryAsync(HttpContext context, string collection, string id, CancellationToken cancellationToken)
     {
-        if (!DirectoryKinds.TryGetValue(collection, out var kind))
-            return UnknownCollection(collection);
         var (call, error) = await BeginAsync(context, readBody: true, cancellationToken);
         if (error is not null)
             return error;
+        if (!DirectoryKinds.TryGetValue(collection, out var kind))
+            return UnknownCollection(collection);
         using var document = call.Document!;
         var node = JsonNode.Parse(document.RootElement.GetRawText())!.AsObject();
         if (node["id"] is { } bodyId && bodyId.GetValueKind() == JsonValueKind.String && bodyId.GetValue<string>() != id)
@@ -160,11 +168,11 @@ public sealed partial class AdminHandlers(
 
     public async Task<IResult> DeleteDirectoryAsync(HttpContext context, string collection, string id, CancellationToken cancellationToken)
     {
-        if (!DirectoryKinds.TryGetValue(collection, out var kind))
-            return UnknownCollection(collection);
         var (call, error) = await BeginAsync(context, readBody: false, cancellationToken);
         if (error is not null)
             return error;
+        if (!DirectoryKinds.TryGetValue(collection, out var kind))
+            return UnknownCollection(collection);
         if (!TryIfMatch(context, out var ifMatch, out var missing))
             return missing!;
         return await DeleteCoreAsync(call.Caller!, kind, id, ifMatch!, cancellationToken);
@@ -297,13 +305,16 @@ public sealed partial class AdminHandlers(
     private async Task<IResult> ListAsync(HttpContext context, string kind, CancellationToken cancellationToken)
     {
         var (call, error) = await BeginAsync(context, readBody: false, cancellationToken);
-        if (error is not null)
-            return error;
+        return error ?? await ListCoreAsync(context, call.Caller!, kind, cancellationToken);
+    }
+
+    private async Task<IResult> ListCoreAsync(HttpContext context, Caller caller, string kind, CancellationToken cancellationToken)
+    {
         var limit = int.TryParse(context.Request.Query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, 1000) : 100;
         var continuation = context.Request.Query["continuation"].ToString();
         try
         {
-            var page = await store.ListAsync(call.Caller!.TenantId, kind, continuation.Length == 0 ? null : continuation, limit, false, cancellationToken);
+            var page = await store.ListAsync(caller.TenantId, kind, continuation.Length == 0 ? null : continuation, limit, false, cancellationToken);
             return TypedResults.Json(new DocumentListDto([.. page.Items.Select(ToDto)], page.Continuation), ApiJsonContext.Wire.DocumentListDto);
         }
         catch (StoreException e) when (e is not StoreUnavailableException)
@@ -315,9 +326,12 @@ public sealed partial class AdminHandlers(
     private async Task<IResult> GetAsync(HttpContext context, string kind, string id, CancellationToken cancellationToken)
     {
         var (call, error) = await BeginAsync(context, readBody: false, cancellationToken);
-        if (error is not null)
-            return error;
-        var document = await store.GetAsync(call.Caller!.TenantId, kind, id, cancellationToken: cancellationToken);
+        return error ?? await GetCoreAsync(context, call.Caller!, kind, id, cancellationToken);
+    }
+
+    private async Task<IResult> GetCoreAsync(HttpContext context, Caller caller, string kind, string id, CancellationToken cancellationToken)
+    {
+        var document = await store.GetAsync(caller.TenantId, kind, id, cancellationToken: cancellationToken);
         return document is null ? Problems.NotFound($"{kind} '{id}' does not exist") : Document(context, document, StatusCodes.Status200OK);
     }
 
