@@ -143,6 +143,28 @@ public sealed class SnapshotPropertyTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Apply_AgentChangesOnly_DecidesLikeAFullBuild(int seed)
+    {
+        var (changes, requests) = RandomTenant(seed);
+        var snapshot = PolicySnapshot.Build("t", TenantState.Empty.Apply(changes), 1, Clock);
+        // Retag every agent (grants by tag now match other agents), remove one, add one: policies stay the same.
+        var agentChanges = changes.Where(c => c.Kind == "agent").Select(c =>
+        {
+            var body = JsonNode.Parse(c.Body!.Value.GetRawText())!.AsObject();
+            body["tags"] = new JsonArray("tag" + ((c.Id.GetHashCode(StringComparison.Ordinal) & 0x7fffffff) % 3));
+            return new SourceChange("agent", c.Id, JsonSerializer.SerializeToElement(body));
+        }).ToList();
+        agentChanges.Add(new SourceChange("agent", "a2", null));
+        agentChanges.Add(new SourceChange("agent", "a9", JsonSerializer.SerializeToElement(new JsonObject { ["id"] = "a9", ["enabled"] = true, ["tags"] = new JsonArray("tag1") })));
+
+        var incremental = snapshot.Apply(agentChanges, 2);
+        var full = PolicySnapshot.Build("t", TenantState.Empty.Apply(changes).Apply(agentChanges), 2, Clock);
+        foreach (var request in requests.Concat(requests.Select(r => r.AgentId is null ? r with { Subject = new Entity("agent", "a9") } : r with { AgentId = "a9" })))
+            Assert.Equal(full.Evaluate(request).Allowed, incremental.Evaluate(request).Allowed);
+    }
+
     [Fact]
     public void Evaluate_SuspendingAgent_DeniesOnTheNextSnapshot()
     {

@@ -71,9 +71,12 @@ public sealed partial class PolicySnapshot
         var userGroups = previous is not null && ReferenceEquals(previous.State.Groups, state.Groups)
             ? previous._userGroups
             : GroupClosure(state.Groups);
-        var actions = previous is not null && ReferenceEquals(previous.State.Policies, state.Policies) && ReferenceEquals(previous.State.Agents, state.Agents)
-            ? previous._actions
-            : IndexPolicies(state, userGroups);
+        var samePolicies = previous is not null && ReferenceEquals(previous.State.Policies, state.Policies);
+        var actions = !samePolicies
+            ? IndexPolicies(state)
+            : ReferenceEquals(previous!.State.Agents, state.Agents)
+                ? previous._actions
+                : ReindexAgents(previous._actions, previous.State.Agents, state.Agents); // e.g. the kill switch: only agents changed
         var lookups = Lookups.For(state, previous?._lookups);
         return new PolicySnapshot(tenantId, state, version, time, userGroups, actions, lookups, Stopwatch.GetElapsedTime(started));
     }
@@ -143,7 +146,21 @@ public sealed partial class PolicySnapshot
         return result.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
-    private static FrozenDictionary<string, ActionIndex> IndexPolicies(TenantState state, FrozenDictionary<string, string[]> userGroups)
+    /// <summary>Policies unchanged, agents changed: keep every user index, redo the grant matches of the agents that changed.</summary>
+    private static FrozenDictionary<string, ActionIndex> ReindexAgents(
+        FrozenDictionary<string, ActionIndex> actions, IReadOnlyDictionary<string, AgentFact> before, IReadOnlyDictionary<string, AgentFact> after)
+    {
+        var changed = new List<string>();
+        foreach (var (id, agent) in after)
+        {
+            if (!before.TryGetValue(id, out var old) || !ReferenceEquals(old, agent))
+                changed.Add(id);
+        }
+        changed.AddRange(before.Keys.Where(id => !after.ContainsKey(id)));
+        return actions.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.WithAgents(changed, after), StringComparer.Ordinal);
+    }
+
+    private static FrozenDictionary<string, ActionIndex> IndexPolicies(TenantState state)
     {
         var builders = new Dictionary<string, ActionIndex.Builder>(StringComparer.Ordinal);
         foreach (var policy in state.Policies.Values)
@@ -171,6 +188,26 @@ public sealed partial class PolicySnapshot
         /// <summary>Grants to agents (policies without subjects), already matched against each known agent.</summary>
         public required FrozenDictionary<string, CompiledPolicy[]> ByAgent { get; init; }
 
+        /// <summary>Every grant to agents of this action, to match agents that change later.</summary>
+        public required CompiledPolicy[] AgentGrants { get; init; }
+
+        public static CompiledPolicy[] GrantsFor(CompiledPolicy[] grants, AgentFact agent) =>
+            [.. grants.Where(p => p.Policy.Agents!.Matches(agent.Id, agent.Tags, agent.BlueprintId))];
+
+        public ActionIndex WithAgents(IReadOnlyList<string> changed, IReadOnlyDictionary<string, AgentFact> agents)
+        {
+            if (AgentGrants.Length == 0 || changed.Count == 0)
+                return this;
+            var byAgent = new Dictionary<string, CompiledPolicy[]>(ByAgent, StringComparer.Ordinal);
+            foreach (var id in changed)
+            {
+                byAgent.Remove(id);
+                if (agents.TryGetValue(id, out var agent) && GrantsFor(AgentGrants, agent) is { Length: > 0 } grants)
+                    byAgent[id] = grants;
+            }
+            return new ActionIndex { ByUser = ByUser, ByGroup = ByGroup, AnyAuthenticated = AnyAuthenticated, AgentGrants = AgentGrants, ByAgent = byAgent.ToFrozenDictionary(StringComparer.Ordinal) };
+        }
+
         internal sealed class Builder
         {
             private readonly Dictionary<string, List<CompiledPolicy>> _byUser = new(StringComparer.Ordinal);
@@ -196,11 +233,12 @@ public sealed partial class PolicySnapshot
             public ActionIndex Build(IEnumerable<AgentFact> agents)
             {
                 var byAgent = new Dictionary<string, CompiledPolicy[]>(StringComparer.Ordinal);
-                if (_agentGrants.Count > 0)
+                CompiledPolicy[] grants = [.. _agentGrants];
+                if (grants.Length > 0)
                 {
                     foreach (var agent in agents)
                     {
-                        var matched = _agentGrants.Where(p => p.Policy.Agents!.Matches(agent.Id, agent.Tags, agent.BlueprintId)).ToArray();
+                        var matched = GrantsFor(grants, agent);
                         if (matched.Length > 0)
                             byAgent[agent.Id] = matched;
                     }
@@ -210,6 +248,7 @@ public sealed partial class PolicySnapshot
                     ByUser = _byUser.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal),
                     ByGroup = _byGroup.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal),
                     AnyAuthenticated = [.. _any],
+                    AgentGrants = grants,
                     ByAgent = byAgent.ToFrozenDictionary(StringComparer.Ordinal),
                 };
             }
