@@ -20,6 +20,12 @@ for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
     }
   }
 }
+// Projects whose test run failed (exit code) although none of their recorded results failed: a crash or a hang.
+const brokenProjects = Number(process.argv[3] || 0);
+if (failed === 0 && brokenProjects > 0) {
+  failed = brokenProjects;
+  failures.push(`${brokenProjects} test project(s) failed without a failing result (crash or hang; see the log above)`);
+}
 for (const x of failures) console.log('FAILED ' + x);
 console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ''));
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

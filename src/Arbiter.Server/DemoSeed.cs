@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Arbiter.Api.Admin;
+using Arbiter.Store;
 using Microsoft.Extensions.Options;
 
 namespace Arbiter.Server;
@@ -16,6 +17,8 @@ public sealed class SeedOptions
 
 public static partial class DemoSeed
 {
+    private const string MarkerId = "seed";
+
     public static async Task ApplyAsync(WebApplication app)
     {
         var seed = app.Services.GetRequiredService<IOptions<SeedOptions>>().Value;
@@ -23,7 +26,9 @@ public static partial class DemoSeed
             return;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Arbiter.Seed");
         var transfer = app.Services.GetRequiredService<TenantTransfer>();
-        if (!await transfer.IsEmptyAsync(seed.Tenant, CancellationToken.None))
+        var store = app.Services.GetRequiredService<IDocumentStore>();
+        // The marker is written after the whole import, so an import cut short is simply run again (it is idempotent).
+        if (await store.GetAsync(seed.Tenant, DocumentKinds.SyncState, MarkerId) is not null)
         {
             LogSkipped(logger, seed.Tenant);
             return;
@@ -32,12 +37,14 @@ public static partial class DemoSeed
         var result = await transfer.ImportAsync(seed.Tenant, document.RootElement, null, CancellationToken.None);
         if (!result.Succeeded)
             throw new InvalidOperationException($"seed file {seed.File} is invalid: {string.Join("; ", result.Problems.Select(p => $"{p.Path}: {p.Message}"))}");
+        await store.PutAsync(seed.Tenant, DocumentKinds.SyncState, MarkerId,
+            JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["file"] = Path.GetFileName(seed.File), ["at"] = DateTimeOffset.UtcNow.ToString("O") }), "*");
         LogSeeded(logger, seed.Tenant, result.Written, seed.File);
     }
 
     [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "Seeded tenant {Tenant} with {Count} documents from {File}")]
     private static partial void LogSeeded(ILogger logger, string tenant, int count, string file);
 
-    [LoggerMessage(EventId = 4302, Level = LogLevel.Information, Message = "Tenant {Tenant} already holds policies; seed skipped")]
+    [LoggerMessage(EventId = 4302, Level = LogLevel.Information, Message = "Tenant {Tenant} was seeded before; seed skipped")]
     private static partial void LogSkipped(ILogger logger, string tenant);
 }

@@ -63,8 +63,4 @@ public sealed class TenantTransfer(IDocumentStore store)
         }
         return file;
     }
-
-    /// <summary>True when the tenant holds no policies yet (used to seed the demo tenant once).</summary>
-    public async Task<bool> IsEmptyAsync(string tenantId, CancellationToken cancellationToken) =>
-        (await store.ListAsync(tenantId, DocumentKinds.Policy, null, 1, includeDeleted: true, cancellationToken)).Items.Count == 0;
 }
