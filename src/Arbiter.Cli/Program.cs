@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using Arbiter.Api;
 using Arbiter.Api.Admin;
+using Arbiter.Governance.Drift;
+using Arbiter.Governance.Http;
 using Arbiter.Graph.Sync;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -55,14 +57,53 @@ syncRun.SetAction(async (parse, ct) =>
     return result.Succeeded ? 0 : 1;
 });
 
+var agentFilter = new Option<string?>("--agent") { Description = "Only this agent" };
+var ownerFilter = new Option<string?>("--owner") { Description = "Only agents of this owner" };
+var stateFilter = new Option<string?>("--state") { Description = "Only this state (findings: open|resolved; tasks: open|approved|revoked|suspended|expired)" };
+
+var findings = new Command("findings", "List drift findings, newest first") { tenant, agentFilter, ownerFilter, stateFilter, sqlite };
+findings.SetAction(async (parse, ct) =>
+{
+    using var host = BuildHost(parse.GetValue(sqlite), withGovernance: true);
+    var list = await host.Services.GetRequiredService<GovernanceQueries>().ListFindingsAsync(parse.GetValue(tenant)!,
+        new FindingFilter(parse.GetValue(agentFilter), parse.GetValue(ownerFilter), parse.GetValue(stateFilter)), ct);
+    foreach (var f in list)
+        Console.WriteLine($"{f.LastSeen:u}  {f.Severity,-8} {f.State,-8} {f.AgentId,-20} {f.Kind}: {f.Subject}");
+    Console.Error.WriteLine($"{list.Count} finding(s)");
+    return 0;
+});
+
+var tasks = new Command("tasks", "List review tasks, newest first") { tenant, agentFilter, ownerFilter, stateFilter, sqlite };
+tasks.SetAction(async (parse, ct) =>
+{
+    using var host = BuildHost(parse.GetValue(sqlite), withGovernance: true);
+    var list = await host.Services.GetRequiredService<GovernanceQueries>().ListTasksAsync(parse.GetValue(tenant)!,
+        new TaskFilter(parse.GetValue(agentFilter), parse.GetValue(ownerFilter), parse.GetValue(stateFilter)), ct);
+    foreach (var t in list)
+        Console.WriteLine($"{t.Id}  {t.State,-9} due {t.DueAt:u}  {t.AgentId,-20} reviewers {string.Join(",", t.Reviewers)}  {t.Reason}");
+    Console.Error.WriteLine($"{list.Count} task(s)");
+    return 0;
+});
+
+var driftRun = new Command("drift", "Run drift detection now over the changes since the last run") { tenant, sqlite };
+driftRun.SetAction(async (parse, ct) =>
+{
+    using var host = BuildHost(parse.GetValue(sqlite), withGovernance: true);
+    var result = await host.Services.GetRequiredService<DriftDetector>().RunAsync(parse.GetValue(tenant)!, ct);
+    Console.WriteLine($"{result.ChangesRead} change(s) read, {result.AgentsRecomputed.Count} agent(s) recomputed, " +
+        $"{result.FindingsOpened} finding(s) opened, {result.FindingsResolved} resolved, {result.TasksOpened} review task(s) opened in {result.Elapsed.TotalMilliseconds:F0} ms");
+    return 0;
+});
+
 var root = new RootCommand("Arbiter operator CLI")
 {
     new Command("tenant", "Tenant import and export") { import, export },
     new Command("sync", "Entra ID sync") { syncRun },
+    new Command("governance", "Drift findings and review tasks") { findings, tasks, driftRun },
 };
 return await root.Parse(args).InvokeAsync();
 
-static IHost BuildHost(string? sqlite, bool withSync = false)
+static IHost BuildHost(string? sqlite, bool withSync = false, bool withGovernance = false)
 {
     var builder = Host.CreateApplicationBuilder();
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -76,6 +117,12 @@ static IHost BuildHost(string? sqlite, bool withSync = false)
     builder.AddArbiterDecisions();
     if (withSync)
         builder.AddArbiterSync();
+    if (withGovernance)
+    {
+        // Listing and detection need no queue; review announcements use AzureWebJobsStorage when it is set.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = builder.Configuration["AzureWebJobsStorage"] ?? "UseDevelopmentStorage=true" });
+        builder.AddArbiterGovernance();
+    }
     return builder.Build();
 }
 
