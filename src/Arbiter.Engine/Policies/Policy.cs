@@ -49,7 +49,24 @@ public sealed record ResourceSelector(
     FrozenSet<string>? Ids,
     FrozenSet<string>? Servers,
     FrozenSet<string>? Tags,
-    Sensitivity? MaxSensitivity);
+    Sensitivity? MaxSensitivity)
+{
+    /// <summary>Whether a resource (as the directory knows it) is selected: every given criterion must hold.</summary>
+    public bool Matches(string type, string id, string? server, Sensitivity level, IReadOnlySet<string> tags)
+    {
+        if (Types is not null && !Types.Contains(type))
+            return false;
+        if (Ids is not null && !Ids.Contains(id))
+            return false;
+        if (Servers is not null && (server is null || !Servers.Contains(server)))
+            return false;
+        if (MaxSensitivity is { } max && level > max)
+            return false;
+        if (Tags is not null && !Tags.Overlaps(tags))
+            return false;
+        return true;
+    }
+}
 
 /// <summary>An obligation a permit carries: the caller must honour it or treat the answer as a deny.</summary>
 public sealed record Obligation(string Id, string Type, JsonElement Properties);

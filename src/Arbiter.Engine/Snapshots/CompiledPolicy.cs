@@ -33,23 +33,8 @@ internal sealed class CompiledPolicy
 
     public static CompiledPolicy For(Policy policy) => Cache.GetValue(policy, p => new CompiledPolicy(p));
 
-    public bool MatchesResource(in ResourceView resource)
-    {
-        var selector = Policy.Resources;
-        if (selector is null)
-            return true;
-        if (selector.Types is not null && !selector.Types.Contains(resource.Type))
-            return false;
-        if (selector.Ids is not null && !selector.Ids.Contains(resource.Id))
-            return false;
-        if (selector.Servers is not null && (resource.Server is null || !selector.Servers.Contains(resource.Server)))
-            return false;
-        if (selector.MaxSensitivity is { } max && resource.Sensitivity > max)
-            return false;
-        if (selector.Tags is not null && !selector.Tags.Overlaps(resource.Tags))
-            return false;
-        return true;
-    }
+    public bool MatchesResource(in ResourceView resource) =>
+        Policy.Resources is not { } selector || selector.Matches(resource.Type, resource.Id, resource.Server, resource.Sensitivity, resource.Tags);
 
     /// <summary>A user policy's "through which agents" restriction; grants to agents are matched when indexed.</summary>
     public bool AllowsAgent(AgentFact? agent) =>

@@ -30,25 +30,11 @@ internal readonly record struct ResourceRef(string Type, string Id, string? Serv
         : null;
 }
 
-/// <summary>The engine's resource-selector rules, over public facts (the engine keeps its compiled form internal).</summary>
+/// <summary>The engine's selector rules (<see cref="ResourceSelector.Matches"/>), over the facts governance works with.</summary>
 internal static class ResourceMatch
 {
-    public static bool Matches(ResourceSelector? selector, in ResourceRef resource)
-    {
-        if (selector is null)
-            return true;
-        if (selector.Types is not null && !selector.Types.Contains(resource.Type))
-            return false;
-        if (selector.Ids is not null && !selector.Ids.Contains(resource.Id))
-            return false;
-        if (selector.Servers is not null && (resource.Server is null || !selector.Servers.Contains(resource.Server)))
-            return false;
-        if (selector.MaxSensitivity is { } max && resource.Level > max)
-            return false;
-        if (selector.Tags is not null && !selector.Tags.Overlaps(resource.Tags))
-            return false;
-        return true;
-    }
+    public static bool Matches(ResourceSelector? selector, in ResourceRef resource) =>
+        selector is null || selector.Matches(resource.Type, resource.Id, resource.Server, resource.Level, resource.Tags);
 
     public static bool Matches(AgentSelector? selector, AgentFact agent) =>
         selector is null || selector.Matches(agent.Id, agent.Tags, agent.BlueprintId);
