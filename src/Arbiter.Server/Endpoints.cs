@@ -2,6 +2,7 @@ using Arbiter.Api.Admin;
 using Arbiter.Api.Decisions;
 using Arbiter.Api.Health;
 using Arbiter.Api.Sync;
+using Arbiter.Governance.Http;
 
 namespace Arbiter.Server;
 
@@ -44,5 +45,19 @@ public static class Endpoints
         app.MapPost("/" + SyncHandlers.RunRoute, (HttpContext c, SyncHandlers h, CancellationToken ct) => h.RunAsync(c, ct));
         app.MapGet("/" + SyncHandlers.StatusRoute, (HttpContext c, SyncHandlers h, CancellationToken ct) => h.StatusAsync(c, ct));
         app.MapGet(p + "/tenant/export", (HttpContext c, AdminHandlers h, CancellationToken ct) => h.ExportAsync(c, ct));
+    }
+
+    /// <summary>The governance admin routes (registered only when governance is on; see <see cref="ServerGovernance"/>).</summary>
+    internal static void MapGovernanceEndpoints(this WebApplication app)
+    {
+        app.MapGet("/" + GovernanceHandlers.FindingsRoute, (HttpContext c, GovernanceHandlers h, CancellationToken ct) => h.ListFindingsAsync(c, ct));
+        app.MapGet("/" + GovernanceHandlers.TasksRoute, (HttpContext c, GovernanceHandlers h, CancellationToken ct) => h.ListTasksAsync(c, ct));
+        app.MapGet("/" + GovernanceHandlers.TaskRoute, (HttpContext c, string id, GovernanceHandlers h, CancellationToken ct) => h.GetTaskAsync(c, id, ct));
+        app.MapPost("/" + GovernanceHandlers.ApproveRoute, (HttpContext c, string id, GovernanceHandlers h, CancellationToken ct) => h.ApproveTaskAsync(c, id, ct));
+        app.MapPost("/" + GovernanceHandlers.RevokeRoute, (HttpContext c, string id, GovernanceHandlers h, CancellationToken ct) => h.RevokeTaskAsync(c, id, ct));
+        app.MapPost("/" + GovernanceHandlers.SuspendRoute, (HttpContext c, string id, GovernanceHandlers h, CancellationToken ct) => h.SuspendTaskAsync(c, id, ct));
+        app.MapPost("/" + GovernanceHandlers.DriftRunRoute, (HttpContext c, GovernanceHandlers h, CancellationToken ct) => h.RunDriftAsync(c, ct));
+        app.MapGet("/" + GovernanceHandlers.EntitlementsRoute, (HttpContext c, string id, GovernanceHandlers h, CancellationToken ct) => h.GetEntitlementsAsync(c, id, ct));
+        app.MapPost("/" + GovernanceHandlers.CertifyRoute, (HttpContext c, string id, GovernanceHandlers h, CancellationToken ct) => h.CertifyAgentAsync(c, id, ct));
     }
 }

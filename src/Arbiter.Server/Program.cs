@@ -6,6 +6,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddArbiterDecisions();
 builder.AddArbiterSync();
 builder.AddArbiterTelemetry(aspNetCore: true);
+ServerGovernance.AddWhenQueued(builder);
 builder.Services.AddOptions<SeedOptions>().Bind(builder.Configuration.GetSection(SeedOptions.Section));
 
 var app = builder.Build();
@@ -13,6 +14,7 @@ if (!DevelopmentGuard.Check(app))
     return 1;
 await DemoSeed.ApplyAsync(app);
 app.MapArbiterEndpoints();
+ServerGovernance.Map(app);
 await app.StartAsync();
 if (!DevelopmentGuard.CheckBound(app))
 {

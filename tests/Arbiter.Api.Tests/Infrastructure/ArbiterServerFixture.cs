@@ -131,7 +131,7 @@ public sealed class SmallLimitsServer : ArbiterServerFixture
 /// holding <see cref="TestTokens"/>' issuer and signing key, so tokens minted by the tests validate exactly as Entra
 /// ID tokens would. The demo data is seeded into <see cref="TestTokens.TenantA"/>.
 /// </summary>
-public sealed class EntraIdServer : ArbiterServerFixture
+public class EntraIdServer : ArbiterServerFixture
 {
     public TestTokens Tokens { get; } = new();
 

@@ -1,0 +1,44 @@
+using Arbiter.Governance;
+using Arbiter.Governance.Http;
+
+namespace Arbiter.Server;
+
+/// <summary>
+/// Drift detection and recertification on the self-hosted server: on when the storage connection that announces review
+/// tasks (<see cref="GovernanceOptions.QueueConnection"/>, <c>AzureWebJobsStorage</c> by default) is configured, off
+/// otherwise. Only the HTTP routes run here (drift runs on request); the timers live in the Functions app.
+/// </summary>
+public static partial class ServerGovernance
+{
+    /// <summary>Registers governance when its queue connection is configured.</summary>
+    public static void AddWhenQueued(WebApplicationBuilder builder)
+    {
+        if (MissingConnection(builder.Configuration) is null)
+            builder.AddArbiterGovernance();
+    }
+
+    /// <summary>Maps the governance routes when they were registered, otherwise says once that governance is off and why.</summary>
+    public static void Map(WebApplication app)
+    {
+        if (app.Services.GetService<GovernanceHandlers>() is null)
+        {
+            LogOff(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Arbiter.Governance"), MissingConnection(app.Configuration)!);
+            return;
+        }
+        app.MapGovernanceEndpoints();
+    }
+
+    /// <summary>Null when the queue connection is configured, else the name of its missing setting (a connection string or an identity-based <c>{name}:queueServiceUri</c> / <c>{name}:accountName</c>).</summary>
+    private static string? MissingConnection(IConfiguration configuration)
+    {
+        var name = configuration[$"{GovernanceOptions.Section}:{nameof(GovernanceOptions.QueueConnection)}"] is { Length: > 0 } n ? n : new GovernanceOptions().QueueConnection;
+        var section = configuration.GetSection(name);
+        return !string.IsNullOrWhiteSpace(section.Value) || !string.IsNullOrWhiteSpace(section["queueServiceUri"]) || !string.IsNullOrWhiteSpace(section["accountName"])
+            ? null
+            : name;
+    }
+
+    [LoggerMessage(EventId = 4401, Level = LogLevel.Warning,
+        Message = "Governance is off: no storage connection '{Connection}' is configured, and review tasks are announced on an Azure Storage queue. Set it (or Governance:QueueConnection) to turn drift detection and the manage/v1/governance routes on")]
+    private static partial void LogOff(ILogger logger, string connection);
+}
