@@ -5,30 +5,30 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Arbiter.DecisionLog.Tests;
 
 /// <summary>
-/// The Cosmos sink against a real account or the official emulator: <c>ARBITER_TEST_COSMOS_ENDPOINT</c> (+
-/// <c>ARBITER_TEST_COSMOS_KEY</c>). Not against the local npm server: its query engine spins at 100% CPU on the sink's
-/// partition-list query (<c>c.pk IN (...) ... ORDER BY c.sk DESC</c>) and then answers nothing, which would stall every
-/// later Cosmos test. infra/test.sh therefore filters out <c>Requires=RealCosmos</c>.
+/// The Cosmos sink against the local test server (infra/servers.sh start cosmos; infra/test.sh sets the variables)
+/// or, with the same variables pointed at it, a real account or the official emulator.
 /// </summary>
 public sealed class CosmosDecisionLogFixture : IAsyncLifetime
 {
+    // Any base64 key works: the local server does not check signatures.
+    private const string AnyKey = "YXJiaXRlci1sb2NhbC10ZXN0LWtleS1ub3QtYS1zZWNyZXQtYXJiaXRlci1sb2NhbC10ZXN0LWtleQ==";
     private ServiceProvider? _provider;
 
     public CosmosDecisionLogSink Sink { get; private set; } = null!;
 
     public Task InitializeAsync()
     {
-        var endpoint = Environment.GetEnvironmentVariable("ARBITER_TEST_COSMOS_ENDPOINT");
+        var endpoint = Environment.GetEnvironmentVariable("ARBITER_TEST_COSMOS_LOCAL");
         if (string.IsNullOrEmpty(endpoint))
         {
             throw new InvalidOperationException(
-                "ARBITER_TEST_COSMOS_ENDPOINT is not set: these tests need a real Cosmos DB account or the official emulator (see the class comment).");
+                "ARBITER_TEST_COSMOS_LOCAL is not set: start the local server (infra/servers.sh start cosmos) and set it, or run infra/test.sh.");
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Cosmos:AccountEndpoint"] = endpoint,
-            ["Cosmos:Key"] = Environment.GetEnvironmentVariable("ARBITER_TEST_COSMOS_KEY") is { Length: > 0 } key ? key : null,
+            ["Cosmos:Key"] = Environment.GetEnvironmentVariable("ARBITER_TEST_COSMOS_LOCAL_KEY") is { Length: > 0 } key ? key : AnyKey,
             ["Cosmos:Database"] = "arbiter-dl-tests-" + Guid.NewGuid().ToString("N")[..8],
             ["Cosmos:CreateIfNotExists"] = "true",
             ["DecisionLog:Buckets"] = "4",
@@ -48,7 +48,6 @@ public sealed class CosmosDecisionLogFixture : IAsyncLifetime
     }
 }
 
-[Trait("Requires", "RealCosmos")]
 public sealed class CosmosDecisionLogSinkTests(CosmosDecisionLogFixture fixture) : DecisionLogSinkContract, IClassFixture<CosmosDecisionLogFixture>
 {
     protected override IDecisionLogSink Sink => fixture.Sink;

@@ -17,10 +17,13 @@ namespace Arbiter.Store.Cosmos.DecisionLog;
 /// <para>Why not <c>/tenantId</c> like the other containers: every decision of a tenant would land in one logical
 /// partition — a hot partition at high rates and a hard 20 GB ceiling. With <c>pk</c> a tenant's writes spread over
 /// <c>DecisionLog:Buckets</c> partitions per hour. Tenant isolation holds: <c>pk</c> starts with the tenant, and every
-/// query names the tenant in its text (<c>c.tenantId = @tenant</c>) besides listing only that tenant's keys.</para>
-/// <para>Queries walk the requested range newest first, a day (24 hours × buckets keys) at a time, with
-/// <c>c.pk IN (...)</c> so the SDK routes them to the partitions holding those keys only, ordered by <c>sk</c> (time then
-/// id, one range-indexed string: no composite index needed) and paged by keyset on <c>sk</c>.</para>
+/// query names the tenant in its text (<c>c.tenantId = @tenant</c>) besides querying only that tenant's partition keys.</para>
+/// <para>Queries walk the requested range newest first in windows of whole hours (one hour, doubling up to a day while
+/// windows come back empty). Each partition key of a window gets its own single-partition query (<c>c.pk = @pk</c>,
+/// <c>TOP</c> what the page still needs, ordered by <c>sk</c>: time then id, one range-indexed string, no composite index
+/// needed); the results are merged by <c>sk</c> descending, and pages are keyset on <c>sk</c>. No cross-partition
+/// <c>ORDER BY</c>: the SDK rewrites one into a fully parenthesised filter whose parse time grows exponentially with the
+/// number of conditions on the local test server (five levels already take longer than any test waits).</para>
 /// <para>Retention: each item carries <c>ttl</c> = <c>DecisionLog:RetentionDays</c>; the service deletes expired items
 /// (the container has <c>defaultTtl</c> set by Bicep). The local test server ignores TTL, so retention is not testable
 /// against it. Writes are idempotent upserts by id in the record's partition (no TransactionalBatch: a batch spans
@@ -29,15 +32,17 @@ namespace Arbiter.Store.Cosmos.DecisionLog;
 public sealed partial class CosmosDecisionLogSink : IDecisionLogSink
 {
     public const string PartitionKeyPath = "/pk";
-    private const int HoursPerQuery = 24;
+    private const int MaxHoursPerWindow = 24;
     private const int WriteParallelism = 16;
+    private const int QueryParallelism = 16;
 
     private readonly Container _container;
     private readonly CosmosDocumentStore _store;
     private readonly DecisionLogOptions _options;
     private readonly ILogger<CosmosDecisionLogSink> _logger;
-    // The local test server is one Node process: one write at a time.
+    // The local test server is one Node process: one write at a time, a few (cheap, single-partition) queries.
     private readonly int _writeParallelism;
+    private readonly int _queryParallelism;
 
     public CosmosDecisionLogSink(CosmosClient client, CosmosDocumentStore store, IOptions<CosmosStoreOptions> cosmos, IOptions<DecisionLogOptions> options, ILogger<CosmosDecisionLogSink> logger)
     {
@@ -46,6 +51,7 @@ public sealed partial class CosmosDecisionLogSink : IDecisionLogSink
         _options = options.Value;
         _logger = logger;
         _writeParallelism = cosmos.Value.IsLoopback ? 1 : WriteParallelism;
+        _queryParallelism = cosmos.Value.IsLoopback ? 4 : QueryParallelism;
     }
 
     public async Task WriteBatchAsync(IReadOnlyList<DecisionRecord> records, CancellationToken cancellationToken)
@@ -95,35 +101,22 @@ public sealed partial class CosmosDecisionLogSink : IDecisionLogSink
         }
 
         var items = new List<DecisionRecord>(Math.Min(pageSize + 1, 1024));
+        var hours = DecisionLogPartitions.HoursNewestFirst(query.From, newest).ToList();
         try
         {
-            foreach (var window in DecisionLogPartitions.HoursNewestFirst(query.From, newest).Chunk(HoursPerQuery))
+            // Windows of whole hours, newest first: every decision of an hour sorts after every decision of the hours
+            // before it, so a window's newest items, appended in order, continue the page. A window starts at one hour
+            // and doubles (up to a day) while the windows before it found nothing: dense logs stop after an hour, sparse
+            // ones query more hours' partitions side by side.
+            var windowHours = 1;
+            for (var h = 0; h < hours.Count && items.Count <= pageSize;)
             {
-                var keys = DecisionLogPartitions.KeysFor(tenantId, window, _options.Buckets).ToArray();
-                var definition = BuildQuery(tenantId, query, keys, lowerSk, upper, pageSize + 1 - items.Count);
-                using var iterator = _container.GetItemQueryStreamIterator(definition, requestOptions: new QueryRequestOptions
-                {
-                    MaxItemCount = Math.Min(pageSize + 1, 1000),
-                });
-                while (iterator.HasMoreResults && items.Count <= pageSize)
-                {
-                    using var page = await iterator.ReadNextAsync(cancellationToken);
-                    if (!page.IsSuccessStatusCode)
-                    {
-                        throw new StoreUnavailableException($"Cosmos DB decision log query failed with status {(int)page.StatusCode} ({page.StatusCode}).");
-                    }
-
-                    using var document = await JsonDocument.ParseAsync(page.Content, cancellationToken: cancellationToken);
-                    foreach (var item in document.RootElement.GetProperty("Documents").EnumerateArray())
-                    {
-                        items.Add(item.GetProperty("record").Deserialize(DecisionLogJsonContext.Default.DecisionRecord)!);
-                    }
-                }
-
-                if (items.Count > pageSize)
-                {
-                    break;
-                }
+                var window = hours.GetRange(h, Math.Min(windowHours, hours.Count - h));
+                h += window.Count;
+                var needed = pageSize + 1 - items.Count;
+                var found = await QueryWindowAsync(tenantId, query, window, lowerSk, upper, needed, cancellationToken);
+                items.AddRange(found);
+                windowHours = found.Count == 0 ? Math.Min(windowHours * 2, MaxHoursPerWindow) : 1;
             }
         }
         catch (CosmosException ex)
@@ -142,22 +135,60 @@ public sealed partial class CosmosDecisionLogSink : IDecisionLogSink
         return new DecisionLogPage(items, next);
     }
 
+    /// <summary>
+    /// The newest <paramref name="take"/> matches in the given hours: one single-partition query per partition key (each
+    /// returns its own newest <paramref name="take"/>, which together hold the window's), merged by <c>sk</c> descending.
+    /// </summary>
+    private async Task<List<DecisionRecord>> QueryWindowAsync(string tenantId, DecisionLogQuery query, IReadOnlyList<DateTimeOffset> hours, string lower, string upper, int take, CancellationToken cancellationToken)
+    {
+        var keys = DecisionLogPartitions.KeysFor(tenantId, hours, _options.Buckets).ToArray();
+        var found = new List<(string Sk, DecisionRecord Record)>[keys.Length];
+        await Parallel.ForAsync(0, keys.Length, new ParallelOptions { MaxDegreeOfParallelism = _queryParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+            found[i] = await QueryPartitionAsync(tenantId, query, keys[i], lower, upper, take, ct));
+
+        var merged = found.SelectMany(f => f).ToList();
+        merged.Sort((a, b) => string.CompareOrdinal(b.Sk, a.Sk));
+        return [.. merged.Take(take).Select(f => f.Record)];
+    }
+
+    private async Task<List<(string Sk, DecisionRecord Record)>> QueryPartitionAsync(string tenantId, DecisionLogQuery query, string key, string lower, string upper, int take, CancellationToken cancellationToken)
+    {
+        var items = new List<(string, DecisionRecord)>();
+        using var iterator = _container.GetItemQueryStreamIterator(BuildQuery(tenantId, query, key, lower, upper, take), requestOptions: new QueryRequestOptions
+        {
+            PartitionKey = new PartitionKey(key),
+            MaxItemCount = Math.Min(take, 1000),
+        });
+        while (iterator.HasMoreResults && items.Count < take)
+        {
+            using var page = await iterator.ReadNextAsync(cancellationToken);
+            if (!page.IsSuccessStatusCode)
+            {
+                throw new StoreUnavailableException($"Cosmos DB decision log query failed with status {(int)page.StatusCode} ({page.StatusCode}).");
+            }
+
+            using var document = await JsonDocument.ParseAsync(page.Content, cancellationToken: cancellationToken);
+            foreach (var item in document.RootElement.GetProperty("Documents").EnumerateArray())
+            {
+                items.Add((item.GetProperty("sk").GetString()!, item.GetProperty("record").Deserialize(DecisionLogJsonContext.Default.DecisionRecord)!));
+            }
+        }
+
+        return items;
+    }
+
     /// <summary>Time then id as one sortable string: fixed-width UTC ticks, so string order is time order.</summary>
     public static string SortKey(long utcTicks, string? id = null) =>
         id is null ? utcTicks.ToString("D19", CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{utcTicks:D19}:{id}");
 
-    private static QueryDefinition BuildQuery(string tenantId, DecisionLogQuery query, string[] keys, string lower, string upper, int take)
+    private static QueryDefinition BuildQuery(string tenantId, DecisionLogQuery query, string key, string lower, string upper, int take)
     {
-        // TOP and the IN list are built from integers and parameter names we produce, never caller text.
+        // TOP is an integer we produce, never caller text. A flat AND chain: the query runs in one partition, so the
+        // SDK sends it as written.
         var sql = new StringBuilder("SELECT TOP ").Append(take.ToString(CultureInfo.InvariantCulture))
-            .Append(" c.sk, c.record FROM c WHERE c.tenantId = @tenant AND c.pk IN (");
-        for (var i = 0; i < keys.Length; i++)
-        {
-            sql.Append(i == 0 ? "@k" : ", @k").Append(i.ToString(CultureInfo.InvariantCulture));
-        }
-
-        sql.Append(") AND c.sk >= @lower AND c.sk < @upper");
-        var parameters = new List<(string, object)> { ("@tenant", tenantId), ("@lower", lower), ("@upper", upper) };
+            .Append(" c.sk, c.record FROM c WHERE c.tenantId = @tenant AND c.pk = @pk");
+        sql.Append(" AND c.sk >= @lower AND c.sk < @upper");
+        var parameters = new List<(string, object)> { ("@tenant", tenantId), ("@pk", key), ("@lower", lower), ("@upper", upper) };
         Filter(sql, parameters, "agentId", query.AgentId);
         Filter(sql, parameters, "subjectId", query.SubjectId);
         Filter(sql, parameters, "subjectType", query.SubjectType);
@@ -172,11 +203,6 @@ public sealed partial class CosmosDecisionLogSink : IDecisionLogSink
 
         sql.Append(" ORDER BY c.sk DESC");
         var definition = new QueryDefinition(sql.ToString());
-        for (var i = 0; i < keys.Length; i++)
-        {
-            definition.WithParameter("@k" + i.ToString(CultureInfo.InvariantCulture), keys[i]);
-        }
-
         foreach (var (name, value) in parameters)
         {
             definition.WithParameter(name, value);
