@@ -36,49 +36,20 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IChangeFeed, I
         CREATE INDEX IF NOT EXISTS changes_by_tenant ON changes (tenant, seq);
         """;
 
-    private readonly string _connectionString;
-    private readonly int _busyTimeoutMs;
+    private readonly SqliteDatabase _db;
     private readonly TimeProvider _time;
     private readonly ILogger<SqliteDocumentStore> _logger;
-    private readonly SemaphoreSlim _initLock = new(1, 1);
-    // An in-memory database lives only while a connection to it is open: this one holds it for the store's lifetime.
-    private SqliteConnection? _memoryAnchor;
-    private readonly bool _inMemory;
-    private volatile bool _initialized;
 
     public SqliteDocumentStore(IOptions<SqliteStoreOptions> options, TimeProvider time, ILogger<SqliteDocumentStore> logger)
     {
         var o = options.Value;
         _time = time;
         _logger = logger;
-        _busyTimeoutMs = (int)o.BusyTimeout.TotalMilliseconds;
-        var builder = new SqliteConnectionStringBuilder
-        {
-            Pooling = true,
-            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(o.BusyTimeout.TotalSeconds)),
-        };
-        _inMemory = o.IsInMemory;
-        if (o.IsInMemory)
-        {
-            var name = o.SqlitePath.Length > ":memory:".Length ? o.SqlitePath[":memory:".Length..] : Guid.NewGuid().ToString("N");
-            builder.DataSource = "arbiter-" + name;
-            builder.Mode = SqliteOpenMode.Memory;
-            builder.Cache = SqliteCacheMode.Shared;
-        }
-        else
-        {
-            var full = Path.GetFullPath(o.SqlitePath);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            builder.DataSource = full;
-            builder.Mode = SqliteOpenMode.ReadWriteCreate;
-        }
-
-        _connectionString = builder.ToString();
-        Location = o.IsInMemory ? o.SqlitePath : builder.DataSource;
+        _db = new SqliteDatabase(o, Schema);
     }
 
     /// <summary>Where the data lives (file path or the in-memory name), for health reports.</summary>
-    public string Location { get; }
+    public string Location => _db.Location;
 
     public Task<StoredDocument?> GetAsync(string tenantId, string kind, string id, bool includeDeleted = false, CancellationToken cancellationToken = default)
     {
@@ -247,11 +218,7 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IChangeFeed, I
 
     public void Dispose()
     {
-        _memoryAnchor?.Dispose();
-        _initLock.Dispose();
-        // Release pooled handles so the file can be moved or deleted once the store is gone.
-        using var connection = new SqliteConnection(_connectionString);
-        SqliteConnection.ClearPool(connection);
+        _db.Dispose();
     }
 
     private Task<StoredDocument> WriteAsync(
@@ -328,76 +295,15 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IChangeFeed, I
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            await EnsureInitializedAsync(cancellationToken);
-            await using var connection = await OpenAsync(cancellationToken);
+            if (await _db.EnsureInitializedAsync(cancellationToken))
+                LogOpened(_logger, Location);
+            await using var connection = await _db.OpenAsync(cancellationToken);
             return await work(connection);
         }
         catch (SqliteException ex)
         {
             LogUnavailable(_logger, ex.SqliteErrorCode, ex);
             throw new StoreUnavailableException($"The embedded store could not complete the operation (SQLite error {ex.SqliteErrorCode}).", ex);
-        }
-    }
-
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken);
-            await using var pragma = connection.CreateCommand();
-            pragma.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs.ToString(CultureInfo.InvariantCulture)};";
-            await pragma.ExecuteNonQueryAsync(cancellationToken);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
-
-    private async Task EnsureInitializedAsync(CancellationToken cancellationToken)
-    {
-        if (_initialized)
-        {
-            return;
-        }
-
-        await _initLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (_initialized)
-            {
-                return;
-            }
-
-            var connection = await OpenAsync(cancellationToken);
-            try
-            {
-                await using var command = connection.CreateCommand();
-                // WAL: readers never block the writer and a committed write survives a crash. Persistent in the file.
-                command.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;" + Schema;
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
-            finally
-            {
-                if (_inMemory && _memoryAnchor is null)
-                {
-                    _memoryAnchor = connection;
-                }
-                else
-                {
-                    await connection.DisposeAsync();
-                }
-            }
-
-            LogOpened(_logger, Location);
-            _initialized = true;
-        }
-        finally
-        {
-            _initLock.Release();
         }
     }
 

@@ -41,15 +41,10 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
 
     private const int PruneChunk = 10_000;
 
-    private readonly string _connectionString;
-    private readonly int _busyTimeoutMs;
-    private readonly bool _inMemory;
+    private readonly SqliteDatabase _db;
     private readonly TimeProvider _time;
     private readonly DecisionLogOptions _options;
     private readonly ILogger<SqliteDecisionLogSink> _logger;
-    private readonly SemaphoreSlim _initLock = new(1, 1);
-    private SqliteConnection? _memoryAnchor;
-    private volatile bool _initialized;
 
     public SqliteDecisionLogSink(IOptions<SqliteStoreOptions> store, IOptions<DecisionLogOptions> options, TimeProvider time, ILogger<SqliteDecisionLogSink> logger)
     {
@@ -57,30 +52,7 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
         _options = options.Value;
         _time = time;
         _logger = logger;
-        _busyTimeoutMs = (int)o.BusyTimeout.TotalMilliseconds;
-        var builder = new SqliteConnectionStringBuilder
-        {
-            Pooling = true,
-            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(o.BusyTimeout.TotalSeconds)),
-        };
-        _inMemory = o.IsInMemory;
-        if (_inMemory)
-        {
-            // The same shared in-memory database as the document store of the same name (tests).
-            var name = o.SqlitePath.Length > ":memory:".Length ? o.SqlitePath[":memory:".Length..] : Guid.NewGuid().ToString("N");
-            builder.DataSource = "arbiter-" + name;
-            builder.Mode = SqliteOpenMode.Memory;
-            builder.Cache = SqliteCacheMode.Shared;
-        }
-        else
-        {
-            var full = Path.GetFullPath(o.SqlitePath);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            builder.DataSource = full;
-            builder.Mode = SqliteOpenMode.ReadWriteCreate;
-        }
-
-        _connectionString = builder.ToString();
+        _db = new SqliteDatabase(o, Schema); // the same file (or named in-memory database) as the document store
     }
 
     public async Task WriteBatchAsync(IReadOnlyList<DecisionRecord> records, CancellationToken cancellationToken)
@@ -221,8 +193,7 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
 
     public void Dispose()
     {
-        _memoryAnchor?.Dispose();
-        _initLock.Dispose();
+        _db.Dispose();
     }
 
     private static void Filter(StringBuilder sql, SqliteCommand command, string column, string parameter, string? value)
@@ -241,74 +212,14 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            await EnsureInitializedAsync(cancellationToken);
-            await using var connection = await OpenAsync(cancellationToken);
+            await _db.EnsureInitializedAsync(cancellationToken);
+            await using var connection = await _db.OpenAsync(cancellationToken);
             return await work(connection);
         }
         catch (SqliteException ex)
         {
             LogUnavailable(_logger, ex.SqliteErrorCode, ex);
             throw new StoreUnavailableException($"The decision log could not complete the operation (SQLite error {ex.SqliteErrorCode}).", ex);
-        }
-    }
-
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken);
-            await using var pragma = connection.CreateCommand();
-            pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {_busyTimeoutMs}; PRAGMA synchronous = FULL;");
-            await pragma.ExecuteNonQueryAsync(cancellationToken);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
-
-    private async Task EnsureInitializedAsync(CancellationToken cancellationToken)
-    {
-        if (_initialized)
-        {
-            return;
-        }
-
-        await _initLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (_initialized)
-            {
-                return;
-            }
-
-            var connection = await OpenAsync(cancellationToken);
-            try
-            {
-                await using var command = connection.CreateCommand();
-                command.CommandText = "PRAGMA journal_mode = WAL;" + Schema;
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
-            finally
-            {
-                if (_inMemory && _memoryAnchor is null)
-                {
-                    _memoryAnchor = connection;
-                }
-                else
-                {
-                    await connection.DisposeAsync();
-                }
-            }
-
-            _initialized = true;
-        }
-        finally
-        {
-            _initLock.Release();
         }
     }
 
