@@ -99,9 +99,10 @@ public sealed partial class TenantSnapshots(
             {
                 await RefreshAsync(tenant, cancellationToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                // Recorded in the entry; decisions fail closed once the staleness bound passes.
+                // Recorded in the entry; decisions fail closed once the staleness bound passes. A store timeout surfacing
+                // as a cancellation must not end the refresher either: only shutdown does.
             }
         }
     }
