@@ -139,18 +139,11 @@ internal static class GovernanceDocuments
         where T : class
     {
         var result = new List<(Store.StoredDocument, T)>();
-        string? continuation = null;
-        do
+        await foreach (var document in Store.DocumentStoreExtensions.ListAllAsync(store, tenant, kind, 1000, cancellationToken))
         {
-            var page = await store.ListAsync(tenant, kind, continuation, 1000, false, cancellationToken);
-            foreach (var document in page.Items)
-            {
-                if (Read(document, info) is { } record)
-                    result.Add((document, record));
-            }
-            continuation = page.Continuation;
+            if (Read(document, info) is { } record)
+                result.Add((document, record));
         }
-        while (continuation is not null);
         return result;
     }
 }

@@ -95,3 +95,22 @@ public static class DocumentKinds
     /// <summary>The kinds that feed the decision snapshot (their changes trigger a refresh).</summary>
     public static bool FeedsSnapshot(string kind) => kind == Policy || Directory.Contains(kind);
 }
+
+public static class DocumentStoreExtensions
+{
+    /// <summary>Every live document of a kind, page by page (the paging loop every full read needs).</summary>
+    public static async IAsyncEnumerable<StoredDocument> ListAllAsync(
+        this IDocumentStore store, string tenantId, string kind, int pageSize = 500,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string? continuation = null;
+        do
+        {
+            var page = await store.ListAsync(tenantId, kind, continuation, pageSize, includeDeleted: false, cancellationToken);
+            foreach (var document in page.Items)
+                yield return document;
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+    }
+}

@@ -15,23 +15,18 @@ public sealed class PolicyVersions(IDocumentStore store, TimeProvider time)
     {
         var prefix = policyId + "@";
         var versions = new List<PolicyVersionDto>();
-        string? continuation = null;
-        do
+        await foreach (var doc in store.ListAllAsync(tenantId, DocumentKinds.PolicyVersion, 500, cancellationToken))
         {
-            var page = await store.ListAsync(tenantId, DocumentKinds.PolicyVersion, continuation, 500, includeDeleted: false, cancellationToken);
-            foreach (var doc in page.Items.Where(d => d.Id.StartsWith(prefix, StringComparison.Ordinal)))
-            {
-                var b = doc.Body;
-                versions.Add(new PolicyVersionDto(
-                    b.GetProperty("version").GetInt32(),
-                    b.GetProperty("savedAt").GetDateTimeOffset(),
-                    b.GetProperty("savedBy").GetString() ?? "",
-                    b.GetProperty("change").GetString() ?? "",
-                    b.TryGetProperty("policy", out var p) && p.ValueKind == JsonValueKind.Object ? p.Clone() : null));
-            }
-            continuation = page.Continuation;
+            if (!doc.Id.StartsWith(prefix, StringComparison.Ordinal))
+                continue;
+            var b = doc.Body;
+            versions.Add(new PolicyVersionDto(
+                b.GetProperty("version").GetInt32(),
+                b.GetProperty("savedAt").GetDateTimeOffset(),
+                b.GetProperty("savedBy").GetString() ?? "",
+                b.GetProperty("change").GetString() ?? "",
+                b.TryGetProperty("policy", out var p) && p.ValueKind == JsonValueKind.Object ? p.Clone() : null));
         }
-        while (continuation is not null);
         return [.. versions.OrderBy(v => v.Version)];
     }
 

@@ -50,15 +50,8 @@ public sealed class TenantTransfer(IDocumentStore store)
         foreach (var (section, kind) in TenantFile.Sections)
         {
             var items = new JsonArray();
-            string? continuation = null;
-            do
-            {
-                var page = await store.ListAsync(tenantId, kind, continuation, 500, includeDeleted: false, cancellationToken);
-                foreach (var document in page.Items)
-                    items.Add(JsonNode.Parse(document.Body.GetRawText()));
-                continuation = page.Continuation;
-            }
-            while (continuation is not null);
+            await foreach (var document in store.ListAllAsync(tenantId, kind, 500, cancellationToken))
+                items.Add(JsonNode.Parse(document.Body.GetRawText()));
             file[section] = items;
         }
         return file;

@@ -127,14 +127,8 @@ public sealed partial class TenantSnapshots(
         var documents = new List<SourceChange>();
         foreach (var kind in SourceKinds)
         {
-            string? continuation = null;
-            do
-            {
-                var page = await store.ListAsync(tenantId, kind, continuation, options.Value.PageSize, includeDeleted: false, cancellationToken);
-                documents.AddRange(page.Items.Select(d => new SourceChange(d.Kind, d.Id, d.Body)));
-                continuation = page.Continuation;
-            }
-            while (continuation is not null);
+            await foreach (var d in store.ListAllAsync(tenantId, kind, options.Value.PageSize, cancellationToken))
+                documents.Add(new SourceChange(d.Kind, d.Id, d.Body));
         }
         var snapshot = PolicySnapshot.Build(tenantId, TenantState.Empty.Apply(documents), 1, time);
         entry.Cursor = cursor;
