@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -14,6 +16,8 @@ namespace Arbiter.Store.Cosmos;
 /// </summary>
 public sealed partial class CosmosDocumentStore : IDocumentStore, IChangeFeed
 {
+    private const int GetManyChunk = 100;
+
     private readonly CosmosClient _client;
     private readonly CosmosStoreOptions _options;
     private readonly TimeProvider _time;
@@ -23,6 +27,8 @@ public sealed partial class CosmosDocumentStore : IDocumentStore, IChangeFeed
     private readonly Container _directory;
     private readonly Container _governance;
     private readonly Container[] _feedContainers;
+    // Bounded fan-out of batch reads and writes; the local test server is one Node process.
+    private readonly int _parallelism;
     private volatile bool _initialized;
     private volatile int _feedMode; // 0 = undecided, 1 = SDK change feed, 2 = polling
 
@@ -36,6 +42,7 @@ public sealed partial class CosmosDocumentStore : IDocumentStore, IChangeFeed
         _directory = client.GetContainer(_options.Database, _options.DirectoryContainer);
         _governance = client.GetContainer(_options.Database, _options.GovernanceContainer);
         _feedContainers = [_policies, _directory, _governance];
+        _parallelism = _options.IsLoopback ? 4 : 16;
         _feedMode = _options.ChangeFeedMode switch
         {
             CosmosChangeFeedMode.ChangeFeed => 1,
@@ -123,89 +130,77 @@ public sealed partial class CosmosDocumentStore : IDocumentStore, IChangeFeed
             throw new ArgumentException("The document body is required.", nameof(body));
         }
 
-        return RunAsync(async () =>
-        {
-            var container = ContainerFor(kind);
-            var partition = new PartitionKey(tenantId);
-            if (ifMatch == "*")
-            {
-                using var upserted = await container.UpsertItemStreamAsync(Serialize(tenantId, kind, id, body, deleted: false), partition, cancellationToken: cancellationToken);
-                return ReadWritten(upserted, "upsert");
-            }
-
-            if (ifMatch is not null)
-            {
-                using var replaced = await container.ReplaceItemStreamAsync(
-                    Serialize(tenantId, kind, id, body, deleted: false), ItemId(kind, id), partition, new ItemRequestOptions { IfMatchEtag = ifMatch }, cancellationToken);
-                if (replaced.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
-                {
-                    throw new PreconditionFailedException($"The {kind} '{id}' has changed since it was read (ETag mismatch).");
-                }
-
-                return ReadWritten(replaced, "replace");
-            }
-
-            using (var created = await container.CreateItemStreamAsync(Serialize(tenantId, kind, id, body, deleted: false), partition, cancellationToken: cancellationToken))
-            {
-                if (created.StatusCode != HttpStatusCode.Conflict)
-                {
-                    return ReadWritten(created, "create");
-                }
-            }
-
-            // The id is taken: only a tombstone may be overwritten, and only the tombstone we saw (a racing create wins once).
-            var existing = await ReadItemAsync(tenantId, kind, id, cancellationToken);
-            if (existing is not { Deleted: true })
-            {
-                throw new ConflictException($"A {kind} with id '{id}' already exists.");
-            }
-
-            using var revived = await container.ReplaceItemStreamAsync(
-                Serialize(tenantId, kind, id, body, deleted: false), ItemId(kind, id), partition, new ItemRequestOptions { IfMatchEtag = existing.ETag }, cancellationToken);
-            if (revived.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
-            {
-                throw new ConflictException($"A {kind} with id '{id}' was created concurrently.");
-            }
-
-            return ReadWritten(revived, "replace");
-        }, cancellationToken);
+        return RunAsync(() => PutItemAsync(tenantId, kind, id, body, ifMatch, cancellationToken), cancellationToken);
     }
 
     public Task<StoredDocument> DeleteAsync(string tenantId, string kind, string id, string ifMatch, CancellationToken cancellationToken = default)
     {
         CheckKey(tenantId, kind, id);
         ArgumentException.ThrowIfNullOrEmpty(ifMatch);
+        return RunAsync(() => DeleteItemAsync(tenantId, kind, id, ifMatch, cancellationToken), cancellationToken);
+    }
+
+    public Task<IReadOnlyDictionary<string, StoredDocument>> GetManyAsync(string tenantId, string kind, IReadOnlyCollection<string> ids, bool includeDeleted = false, CancellationToken cancellationToken = default)
+    {
+        CheckKey(tenantId, kind, "-");
+        foreach (var id in ids)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(id);
+        }
+
+        var chunks = ids.Distinct(StringComparer.Ordinal).Chunk(GetManyChunk).ToList();
         return RunAsync(async () =>
         {
-            var container = ContainerFor(kind);
-            // "*" retries when a concurrent write slips between the read and the conditional replace.
-            for (var attempt = 0; ; attempt++)
+            var found = new ConcurrentDictionary<string, StoredDocument>(StringComparer.Ordinal);
+            await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken }, async (chunk, ct) =>
             {
-                var existing = await ReadItemAsync(tenantId, kind, id, cancellationToken);
-                if (existing is null || existing.Deleted)
+                // Single partition, tenant named in the text; the item ids as parameters (IN is served by the index).
+                var names = new string[chunk.Length];
+                for (var i = 0; i < chunk.Length; i++)
                 {
-                    throw new NotFoundException($"No {kind} with id '{id}'.");
+                    names[i] = "@id" + i.ToString(CultureInfo.InvariantCulture);
                 }
 
-                if (ifMatch != "*" && !string.Equals(existing.ETag, ifMatch, StringComparison.Ordinal))
+                var query = new QueryDefinition(
+                        $"SELECT * FROM c WHERE c.tenantId = @tenant AND c.id IN ({string.Join(", ", names)})"
+                        + (includeDeleted ? "" : " AND c.deleted = false"))
+                    .WithParameter("@tenant", tenantId);
+                for (var i = 0; i < chunk.Length; i++)
                 {
-                    throw new PreconditionFailedException($"The {kind} '{id}' has changed since it was read (ETag mismatch).");
+                    query = query.WithParameter(names[i], ItemId(kind, chunk[i]));
                 }
 
-                // The tombstone keeps the last body so change consumers can tell what went away.
-                using var replaced = await container.ReplaceItemStreamAsync(
-                    Serialize(tenantId, kind, id, existing.Body, deleted: true), ItemId(kind, id), new PartitionKey(tenantId),
-                    new ItemRequestOptions { IfMatchEtag = existing.ETag }, cancellationToken);
-                if (replaced.StatusCode is not (HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound))
+                foreach (var document in await QueryAsync(ContainerFor(kind), tenantId, query, chunk.Length, ct))
                 {
-                    return ReadWritten(replaced, "delete");
+                    found[document.Id] = document;
                 }
+            });
+            return (IReadOnlyDictionary<string, StoredDocument>)new Dictionary<string, StoredDocument>(found, StringComparer.Ordinal);
+        }, cancellationToken);
+    }
 
-                if (ifMatch != "*" || attempt >= 5)
+    public Task<IReadOnlyList<DocumentWriteResult>> WriteManyAsync(string tenantId, IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        foreach (var write in writes)
+        {
+            write.Validate();
+        }
+
+        // Per item, not a TransactionalBatch: there one refused write would fail them all. Writes to one document stay in
+        // list order; different documents go in parallel.
+        var perDocument = Enumerable.Range(0, writes.Count).GroupBy(i => (writes[i].Kind, writes[i].Id)).Select(g => g.ToArray()).ToList();
+        return RunAsync(async () =>
+        {
+            var results = new DocumentWriteResult[writes.Count];
+            await Parallel.ForEachAsync(perDocument, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken }, async (indexes, ct) =>
+            {
+                foreach (var i in indexes)
                 {
-                    throw new PreconditionFailedException($"The {kind} '{id}' has changed since it was read (ETag mismatch).");
+                    results[i] = await WriteItemAsync(tenantId, writes[i], ct);
                 }
-            }
+            });
+            return (IReadOnlyList<DocumentWriteResult>)results;
         }, cancellationToken);
     }
 
@@ -233,6 +228,111 @@ public sealed partial class CosmosDocumentStore : IDocumentStore, IChangeFeed
 
     /// <summary>Creates the database and the four containers when <see cref="CosmosStoreOptions.CreateIfNotExists"/> is on.</summary>
     public Task InitializeAsync(CancellationToken cancellationToken) => RunAsync(() => Task.FromResult(0), cancellationToken);
+
+    /// <summary>One put, its outcomes as <see cref="PutAsync"/> documents them; the caller wraps it in <see cref="RunAsync"/>.</summary>
+    private async Task<StoredDocument> PutItemAsync(string tenantId, string kind, string id, JsonElement body, string? ifMatch, CancellationToken cancellationToken)
+    {
+        var container = ContainerFor(kind);
+        var partition = new PartitionKey(tenantId);
+        if (ifMatch == "*")
+        {
+            using var upserted = await container.UpsertItemStreamAsync(Serialize(tenantId, kind, id, body, deleted: false), partition, cancellationToken: cancellationToken);
+            return ReadWritten(upserted, "upsert");
+        }
+
+        if (ifMatch is not null)
+        {
+            using var replaced = await container.ReplaceItemStreamAsync(
+                Serialize(tenantId, kind, id, body, deleted: false), ItemId(kind, id), partition, new ItemRequestOptions { IfMatchEtag = ifMatch }, cancellationToken);
+            if (replaced.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+            {
+                throw new PreconditionFailedException($"The {kind} '{id}' has changed since it was read (ETag mismatch).");
+            }
+
+            return ReadWritten(replaced, "replace");
+        }
+
+        using (var created = await container.CreateItemStreamAsync(Serialize(tenantId, kind, id, body, deleted: false), partition, cancellationToken: cancellationToken))
+        {
+            if (created.StatusCode != HttpStatusCode.Conflict)
+            {
+                return ReadWritten(created, "create");
+            }
+        }
+
+        // The id is taken: only a tombstone may be overwritten, and only the tombstone we saw (a racing create wins once).
+        var existing = await ReadItemAsync(tenantId, kind, id, cancellationToken);
+        if (existing is not { Deleted: true })
+        {
+            throw new ConflictException($"A {kind} with id '{id}' already exists.");
+        }
+
+        using var revived = await container.ReplaceItemStreamAsync(
+            Serialize(tenantId, kind, id, body, deleted: false), ItemId(kind, id), partition, new ItemRequestOptions { IfMatchEtag = existing.ETag }, cancellationToken);
+        if (revived.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+        {
+            throw new ConflictException($"A {kind} with id '{id}' was created concurrently.");
+        }
+
+        return ReadWritten(revived, "replace");
+    }
+
+    /// <summary>One delete, its outcomes as <see cref="DeleteAsync"/> documents them; the caller wraps it in <see cref="RunAsync"/>.</summary>
+    private async Task<StoredDocument> DeleteItemAsync(string tenantId, string kind, string id, string ifMatch, CancellationToken cancellationToken)
+    {
+        var container = ContainerFor(kind);
+        // "*" retries when a concurrent write slips between the read and the conditional replace.
+        for (var attempt = 0; ; attempt++)
+        {
+            var existing = await ReadItemAsync(tenantId, kind, id, cancellationToken);
+            if (existing is null || existing.Deleted)
+            {
+                throw new NotFoundException($"No {kind} with id '{id}'.");
+            }
+
+            if (ifMatch != "*" && !string.Equals(existing.ETag, ifMatch, StringComparison.Ordinal))
+            {
+                throw new PreconditionFailedException($"The {kind} '{id}' has changed since it was read (ETag mismatch).");
+            }
+
+            // The tombstone keeps the last body so change consumers can tell what went away.
+            using var replaced = await container.ReplaceItemStreamAsync(
+                Serialize(tenantId, kind, id, existing.Body, deleted: true), ItemId(kind, id), new PartitionKey(tenantId),
+                new ItemRequestOptions { IfMatchEtag = existing.ETag }, cancellationToken);
+            if (replaced.StatusCode is not (HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound))
+            {
+                return ReadWritten(replaced, "delete");
+            }
+
+            if (ifMatch != "*" || attempt >= 5)
+            {
+                throw new PreconditionFailedException($"The {kind} '{id}' has changed since it was read (ETag mismatch).");
+            }
+        }
+    }
+
+    /// <summary>One write of a batch through the single-document code; a refusal becomes its result, anything else propagates.</summary>
+    private async Task<DocumentWriteResult> WriteItemAsync(string tenantId, DocumentWrite write, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return DocumentWriteResult.Written(write.Body is { } body
+                ? await PutItemAsync(tenantId, write.Kind, write.Id, body, write.IfMatch, cancellationToken)
+                : await DeleteItemAsync(tenantId, write.Kind, write.Id, write.IfMatch!, cancellationToken));
+        }
+        catch (PreconditionFailedException ex)
+        {
+            return DocumentWriteResult.Refused(DocumentWriteFailure.PreconditionFailed, ex.Message);
+        }
+        catch (ConflictException ex)
+        {
+            return DocumentWriteResult.Refused(DocumentWriteFailure.Conflict, ex.Message);
+        }
+        catch (NotFoundException ex)
+        {
+            return DocumentWriteResult.Refused(DocumentWriteFailure.NotFound, ex.Message);
+        }
+    }
 
     private async Task<StoredDocument?> ReadItemAsync(string tenantId, string kind, string id, CancellationToken cancellationToken)
     {

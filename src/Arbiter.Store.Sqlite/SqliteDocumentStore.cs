@@ -99,7 +99,7 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IChangeFeed, I
         }, cancellationToken);
     }
 
-    public Task<StoredDocument> PutAsync(string tenantId, string kind, string id, JsonElement body, string? ifMatch, CancellationToken cancellationToken = default)
+    public async Task<StoredDocument> PutAsync(string tenantId, string kind, string id, JsonElement body, string? ifMatch, CancellationToken cancellationToken = default)
     {
         CheckKey(tenantId, kind, id);
         if (body.ValueKind == JsonValueKind.Undefined)
@@ -107,44 +107,64 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IChangeFeed, I
             throw new ArgumentException("The document body is required.", nameof(body));
         }
 
-        var json = body.GetRawText();
-        return WriteAsync(tenantId, kind, id, existing =>
-        {
-            if (ifMatch is null)
-            {
-                if (existing is { Deleted: false })
-                {
-                    throw new ConflictException($"A {kind} with id '{id}' already exists.");
-                }
-            }
-            else if (ifMatch != "*" && (existing is null || !string.Equals(existing.ETag, ifMatch, StringComparison.Ordinal)))
-            {
-                throw new PreconditionFailedException($"The {kind} '{id}' has changed since it was read (ETag mismatch).");
-            }
-
-            return (json, false);
-        }, cancellationToken);
+        var results = await WriteAsync(tenantId, [DocumentWrite.Put(kind, id, body, ifMatch)], cancellationToken);
+        return results[0].GetDocumentOrThrow();
     }
 
-    public Task<StoredDocument> DeleteAsync(string tenantId, string kind, string id, string ifMatch, CancellationToken cancellationToken = default)
+    public async Task<StoredDocument> DeleteAsync(string tenantId, string kind, string id, string ifMatch, CancellationToken cancellationToken = default)
     {
         CheckKey(tenantId, kind, id);
         ArgumentException.ThrowIfNullOrEmpty(ifMatch);
-        return WriteAsync(tenantId, kind, id, existing =>
+        var results = await WriteAsync(tenantId, [DocumentWrite.Delete(kind, id, ifMatch)], cancellationToken);
+        return results[0].GetDocumentOrThrow();
+    }
+
+    public Task<IReadOnlyDictionary<string, StoredDocument>> GetManyAsync(string tenantId, string kind, IReadOnlyCollection<string> ids, bool includeDeleted = false, CancellationToken cancellationToken = default)
+    {
+        CheckKey(tenantId, kind, "-");
+        foreach (var id in ids)
         {
-            if (existing is null || existing.Deleted)
+            ArgumentException.ThrowIfNullOrEmpty(id);
+        }
+
+        if (ids.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyDictionary<string, StoredDocument>>(new Dictionary<string, StoredDocument>(StringComparer.Ordinal));
+        }
+
+        return RunAsync(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            // The ids travel as one JSON array parameter: one statement whatever their number, no SQL built from text.
+            command.CommandText = """
+                SELECT tenant, kind, id, body, etag, deleted, updated_at FROM documents
+                WHERE tenant = $tenant AND kind = $kind AND id IN (SELECT value FROM json_each($ids)) AND ($includeDeleted = 1 OR deleted = 0)
+                """;
+            command.Parameters.AddWithValue("$tenant", tenantId);
+            command.Parameters.AddWithValue("$kind", kind);
+            command.Parameters.AddWithValue("$ids", JsonArrayOf(ids));
+            command.Parameters.AddWithValue("$includeDeleted", includeDeleted ? 1 : 0);
+            var found = new Dictionary<string, StoredDocument>(ids.Count, StringComparer.Ordinal);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                throw new NotFoundException($"No {kind} with id '{id}'.");
+                var document = ReadDocument(reader);
+                found[document.Id] = document;
             }
 
-            if (ifMatch != "*" && !string.Equals(existing.ETag, ifMatch, StringComparison.Ordinal))
-            {
-                throw new PreconditionFailedException($"The {kind} '{id}' has changed since it was read (ETag mismatch).");
-            }
-
-            // The tombstone keeps the last body so change consumers can tell what went away.
-            return (existing.Body.GetRawText(), true);
+            return (IReadOnlyDictionary<string, StoredDocument>)found;
         }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<DocumentWriteResult>> WriteManyAsync(string tenantId, IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        foreach (var write in writes)
+        {
+            write.Validate();
+        }
+
+        return WriteAsync(tenantId, writes, cancellationToken);
     }
 
     public Task<string> GetCurrentCursorAsync(string tenantId, CancellationToken cancellationToken = default)
@@ -221,43 +241,134 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IChangeFeed, I
         _db.Dispose();
     }
 
-    private Task<StoredDocument> WriteAsync(
-        string tenantId, string kind, string id,
-        Func<StoredDocument?, (string Json, bool Deleted)> decide, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every put and delete goes through here, a single one as a batch of one: one <c>BEGIN IMMEDIATE</c> transaction,
+    /// per write the current row read, the ETag rule checked (<see cref="Refusal"/>) and the row and its change-log entry
+    /// written; refused writes leave nothing behind and do not stop the others.
+    /// </summary>
+    private Task<IReadOnlyList<DocumentWriteResult>> WriteAsync(string tenantId, IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken)
     {
+        if (writes.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<DocumentWriteResult>>([]);
+        }
+
         return RunAsync(async connection =>
         {
-            // BEGIN IMMEDIATE takes the write lock up front: the read below and the write are one atomic step for every
+            // BEGIN IMMEDIATE takes the write lock up front: the reads below and the writes are one atomic step for every
             // writer of this file, in this process or another.
             await using var transaction = connection.BeginTransaction(deferred: false);
-            var existing = await ReadOneAsync(connection, transaction, tenantId, kind, id, cancellationToken);
-            var (json, deleted) = decide(existing);
-            var etag = Guid.NewGuid().ToString("N");
-            var now = _time.GetUtcNow();
+            await using var read = connection.CreateCommand();
+            read.Transaction = transaction;
+            read.CommandText = "SELECT etag, deleted, body FROM documents WHERE tenant = $tenant AND kind = $kind AND id = $id";
+            var readTenant = read.Parameters.Add("$tenant", SqliteType.Text);
+            var readKind = read.Parameters.Add("$kind", SqliteType.Text);
+            var readId = read.Parameters.Add("$id", SqliteType.Text);
+            readTenant.Value = tenantId;
 
-            await using (var upsert = connection.CreateCommand())
+            await using var upsert = connection.CreateCommand();
+            upsert.Transaction = transaction;
+            upsert.CommandText = """
+                INSERT INTO documents (tenant, kind, id, body, etag, deleted, updated_at)
+                VALUES ($tenant, $kind, $id, $body, $etag, $deleted, $updatedAt)
+                ON CONFLICT (tenant, kind, id) DO UPDATE SET
+                    body = excluded.body, etag = excluded.etag, deleted = excluded.deleted, updated_at = excluded.updated_at;
+                INSERT INTO changes (tenant, kind, id) VALUES ($tenant, $kind, $id);
+                """;
+            var tenant = upsert.Parameters.Add("$tenant", SqliteType.Text);
+            var kind = upsert.Parameters.Add("$kind", SqliteType.Text);
+            var id = upsert.Parameters.Add("$id", SqliteType.Text);
+            var body = upsert.Parameters.Add("$body", SqliteType.Text);
+            var etag = upsert.Parameters.Add("$etag", SqliteType.Text);
+            var deleted = upsert.Parameters.Add("$deleted", SqliteType.Integer);
+            var updatedAt = upsert.Parameters.Add("$updatedAt", SqliteType.Integer);
+            tenant.Value = tenantId;
+
+            var results = new DocumentWriteResult[writes.Count];
+            for (var i = 0; i < writes.Count; i++)
             {
-                upsert.Transaction = transaction;
-                upsert.CommandText = """
-                    INSERT INTO documents (tenant, kind, id, body, etag, deleted, updated_at)
-                    VALUES ($tenant, $kind, $id, $body, $etag, $deleted, $updatedAt)
-                    ON CONFLICT (tenant, kind, id) DO UPDATE SET
-                        body = excluded.body, etag = excluded.etag, deleted = excluded.deleted, updated_at = excluded.updated_at;
-                    INSERT INTO changes (tenant, kind, id) VALUES ($tenant, $kind, $id);
-                    """;
-                upsert.Parameters.AddWithValue("$tenant", tenantId);
-                upsert.Parameters.AddWithValue("$kind", kind);
-                upsert.Parameters.AddWithValue("$id", id);
-                upsert.Parameters.AddWithValue("$body", json);
-                upsert.Parameters.AddWithValue("$etag", etag);
-                upsert.Parameters.AddWithValue("$deleted", deleted ? 1 : 0);
-                upsert.Parameters.AddWithValue("$updatedAt", now.UtcTicks);
+                var write = writes[i];
+                readKind.Value = write.Kind;
+                readId.Value = write.Id;
+                Existing? existing = null;
+                await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+                {
+                    if (await reader.ReadAsync(cancellationToken))
+                    {
+                        existing = new Existing(reader.GetString(0), reader.GetInt64(1) != 0, reader.GetString(2));
+                    }
+                }
+
+                if (Refusal(write, existing) is { } refused)
+                {
+                    results[i] = refused;
+                    continue;
+                }
+
+                // The tombstone keeps the last body so change consumers can tell what went away.
+                var json = write.Body is { } newBody ? newBody.GetRawText() : existing!.Body;
+                var newETag = Guid.NewGuid().ToString("N");
+                var now = new DateTimeOffset(_time.GetUtcNow().UtcTicks, TimeSpan.Zero);
+                kind.Value = write.Kind;
+                id.Value = write.Id;
+                body.Value = json;
+                etag.Value = newETag;
+                deleted.Value = write.IsDelete ? 1 : 0;
+                updatedAt.Value = now.UtcTicks;
                 await upsert.ExecuteNonQueryAsync(cancellationToken);
+                var stored = write.Body is { } given ? given.Clone() : ParseBody(json);
+                results[i] = DocumentWriteResult.Written(new StoredDocument(tenantId, write.Kind, write.Id, stored, newETag, write.IsDelete, now));
             }
 
             await transaction.CommitAsync(cancellationToken);
-            return new StoredDocument(tenantId, kind, id, ParseBody(json), etag, deleted, new DateTimeOffset(now.UtcTicks, TimeSpan.Zero));
+            return (IReadOnlyList<DocumentWriteResult>)results;
         }, cancellationToken);
+    }
+
+    /// <summary>The state of a row a write is checked against.</summary>
+    private sealed record Existing(string ETag, bool Deleted, string Body);
+
+    /// <summary>
+    /// The ETag rule of one write against the current row. Put: null = create only (a live row → conflict; a tombstone may
+    /// be overwritten), "*" = unconditional, else the ETag must match. Delete: a missing or tombstoned row → not found,
+    /// else "*" or a matching ETag.
+    /// </summary>
+    private static DocumentWriteResult? Refusal(DocumentWrite write, Existing? existing)
+    {
+        if (write.IsDelete)
+        {
+            if (existing is null || existing.Deleted)
+            {
+                return DocumentWriteResult.Refused(DocumentWriteFailure.NotFound, $"No {write.Kind} with id '{write.Id}'.");
+            }
+        }
+        else if (write.IfMatch is null)
+        {
+            return existing is { Deleted: false }
+                ? DocumentWriteResult.Refused(DocumentWriteFailure.Conflict, $"A {write.Kind} with id '{write.Id}' already exists.")
+                : null;
+        }
+
+        return write.IfMatch != "*" && (existing is null || !string.Equals(existing.ETag, write.IfMatch, StringComparison.Ordinal))
+            ? DocumentWriteResult.Refused(DocumentWriteFailure.PreconditionFailed, $"The {write.Kind} '{write.Id}' has changed since it was read (ETag mismatch).")
+            : null;
+    }
+
+    private static string JsonArrayOf(IEnumerable<string> values)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var value in values)
+            {
+                writer.WriteStringValue(value);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static async Task<StoredDocument?> ReadOneAsync(SqliteConnection connection, SqliteTransaction? transaction, string tenantId, string kind, string id, CancellationToken cancellationToken)

@@ -23,6 +23,85 @@ public interface IDocumentStore
 
     /// <summary>Soft-deletes (tombstones) a document. <paramref name="ifMatch"/> as for <see cref="PutAsync"/> ("*" or an ETag). Missing → <see cref="NotFoundException"/>.</summary>
     Task<StoredDocument> DeleteAsync(string tenantId, string kind, string id, string ifMatch, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads many documents of one kind at once: id → document for those that exist (tombstones only with
+    /// <paramref name="includeDeleted"/>); missing ids are absent from the answer.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, StoredDocument>> GetManyAsync(string tenantId, string kind, IReadOnlyCollection<string> ids, bool includeDeleted = false, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Applies many puts and deletes in one call (one transaction or a few bounded round trips instead of one per document).
+    /// Each write succeeds or fails on its own, exactly as <see cref="PutAsync"/> / <see cref="DeleteAsync"/> would, and is
+    /// answered by the result at the same index; writes to the same document apply in list order. Every successful write
+    /// appears in the change feed like a single one. An unreachable store throws <see cref="StoreUnavailableException"/>
+    /// for the whole call (some writes may then have been committed, each atomically; callers retry idempotently).
+    /// </summary>
+    Task<IReadOnlyList<DocumentWriteResult>> WriteManyAsync(string tenantId, IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// One write of <see cref="IDocumentStore.WriteManyAsync"/>: a put when <see cref="Body"/> is set, a delete (tombstone) when
+/// it is null. <see cref="IfMatch"/> means what it means for <see cref="IDocumentStore.PutAsync"/> / <see cref="IDocumentStore.DeleteAsync"/>
+/// (a delete needs "*" or an ETag).
+/// </summary>
+public sealed record DocumentWrite(string Kind, string Id, JsonElement? Body, string? IfMatch)
+{
+    public static DocumentWrite Put(string kind, string id, JsonElement body, string? ifMatch) => new(kind, id, body, ifMatch);
+
+    public static DocumentWrite Delete(string kind, string id, string ifMatch) => new(kind, id, null, ifMatch);
+
+    public bool IsDelete => Body is null;
+
+    /// <summary>The argument checks <see cref="IDocumentStore.PutAsync"/> / <see cref="IDocumentStore.DeleteAsync"/> make, for every implementation.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrEmpty(Kind);
+        ArgumentException.ThrowIfNullOrEmpty(Id);
+        if (Body is { ValueKind: JsonValueKind.Undefined })
+        {
+            throw new ArgumentException($"The body of {Kind} '{Id}' is required.", nameof(Body));
+        }
+
+        if (IsDelete && string.IsNullOrEmpty(IfMatch))
+        {
+            throw new ArgumentException($"Deleting {Kind} '{Id}' needs an If-Match (\"*\" or an ETag).", nameof(IfMatch));
+        }
+    }
+}
+
+/// <summary>Why one write of a batch was refused; the same outcomes the single-document calls throw.</summary>
+public enum DocumentWriteFailure
+{
+    None,
+    /// <summary>As <see cref="PreconditionFailedException"/>: the ETag given no longer matches.</summary>
+    PreconditionFailed,
+    /// <summary>As <see cref="ConflictException"/>: a create found a live document.</summary>
+    Conflict,
+    /// <summary>As <see cref="NotFoundException"/>: a delete found nothing live.</summary>
+    NotFound,
+}
+
+/// <summary>The answer to one <see cref="DocumentWrite"/>: the stored document (a tombstone for a delete), or why it was refused.</summary>
+public sealed record DocumentWriteResult(StoredDocument? Document, DocumentWriteFailure Failure, string? Message)
+{
+    public bool Succeeded => Failure == DocumentWriteFailure.None;
+
+    public static DocumentWriteResult Written(StoredDocument document) => new(document, DocumentWriteFailure.None, null);
+
+    public static DocumentWriteResult Refused(DocumentWriteFailure failure, string message) => new(null, failure, message);
+
+    /// <summary>The refusal as the exception a single-document call would have thrown (null when it succeeded).</summary>
+    public StoreException? ToException() => Failure switch
+    {
+        DocumentWriteFailure.None => null,
+        DocumentWriteFailure.PreconditionFailed => new PreconditionFailedException(Message!),
+        DocumentWriteFailure.Conflict => new ConflictException(Message!),
+        _ => new NotFoundException(Message!),
+    };
+
+    /// <summary>The stored document, or the exception a single-document call would have thrown.</summary>
+    public StoredDocument GetDocumentOrThrow() => Document ?? throw ToException()!;
 }
 
 /// <summary>One stored document. <see cref="Body"/> is the caller's JSON; the envelope fields are the store's.</summary>

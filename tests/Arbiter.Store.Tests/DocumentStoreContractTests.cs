@@ -358,6 +358,123 @@ public abstract class DocumentStoreContractTests
     }
 
     [SkippableFact]
+    public async Task WriteMany_MixedWritesWithOneStaleETag_OnlyThatOneFailsOthersCommittedAndInFeed()
+    {
+        var update = await Store.PutAsync(Tenant, Kind, "update", Body(new { v = 1 }), null, Ct);
+        var delete = await Store.PutAsync(Tenant, DocumentKinds.Agent, "delete", Body(new { v = 1 }), null, Ct);
+        var staleFirst = await Store.PutAsync(Tenant, Kind, "stale", Body(new { v = 1 }), null, Ct);
+        await Store.PutAsync(Tenant, Kind, "stale", Body(new { v = 2 }), staleFirst.ETag, Ct);
+        var cursor = await Feed.GetCurrentCursorAsync(Tenant, Ct);
+        Time.Advance(TimeSpan.FromSeconds(5));
+
+        var results = await Store.WriteManyAsync(Tenant,
+        [
+            DocumentWrite.Put(Kind, "create", Body(new { v = 1 }), null),
+            DocumentWrite.Put(Kind, "update", Body(new { v = 2 }), update.ETag),
+            DocumentWrite.Delete(DocumentKinds.Agent, "delete", delete.ETag),
+            DocumentWrite.Put(Kind, "stale", Body(new { v = 3 }), staleFirst.ETag),
+            DocumentWrite.Put(Kind, "upsert", Body(new { v = 1 }), "*"),
+            DocumentWrite.Put(Kind, "create", Body(new { v = 2 }), "*"),
+        ], Ct);
+
+        Assert.Equal(6, results.Count);
+        Assert.Equal(
+            [DocumentWriteFailure.None, DocumentWriteFailure.None, DocumentWriteFailure.None, DocumentWriteFailure.PreconditionFailed, DocumentWriteFailure.None, DocumentWriteFailure.None],
+            results.Select(r => r.Failure));
+        Assert.Null(results[3].Document);
+        Assert.IsType<PreconditionFailedException>(results[3].ToException());
+        Assert.Equal(("update", 2, false), (results[1].Document!.Id, V(results[1].Document!), results[1].Document!.Deleted));
+        Assert.True(results[2].Document!.Deleted);
+        Assert.Equal(Time.GetUtcNow(), results[1].Document!.UpdatedAt);
+        Assert.Equal(2, V((await Store.GetAsync(Tenant, Kind, "stale", cancellationToken: Ct))!));
+        Assert.Null(await Store.GetAsync(Tenant, DocumentKinds.Agent, "delete", cancellationToken: Ct));
+        foreach (var written in new[] { results[1], results[4] }.Select(r => r.Document!))
+        {
+            Assert.Equal(written.ETag, (await Store.GetAsync(Tenant, written.Kind, written.Id, cancellationToken: Ct))!.ETag);
+        }
+
+        // Writes to one document apply in list order: the second write of "create" is its current state.
+        Assert.Equal(results[5].Document!.ETag, (await Store.GetAsync(Tenant, Kind, "create", cancellationToken: Ct))!.ETag);
+        var expected = new[] { results[1], results[2], results[4], results[5] }.Select(r => r.Document!.ETag).ToList();
+        var (changes, _) = await DrainAsync(Tenant, cursor, seen => expected.All(etag => seen.Any(d => d.ETag == etag)));
+        Assert.DoesNotContain(changes, d => d.Id == "stale");
+        Assert.Equal(results[5].Document!.ETag, changes.Last(d => d.Id == "create").ETag);
+        Assert.True(changes.Last(d => d.Id == "delete").Deleted);
+    }
+
+    [SkippableFact]
+    public async Task WriteMany_CreateOverLiveDeleteMissingAndDeleteTombstone_ConflictAndNotFound()
+    {
+        await Store.PutAsync(Tenant, Kind, "live", Body(new { v = 1 }), null, Ct);
+        await Store.PutAsync(Tenant, Kind, "gone", Body(new { v = 1 }), null, Ct);
+        await Store.DeleteAsync(Tenant, Kind, "gone", "*", Ct);
+
+        var results = await Store.WriteManyAsync(Tenant,
+        [
+            DocumentWrite.Put(Kind, "live", Body(new { v = 2 }), null),
+            DocumentWrite.Delete(Kind, "ghost", "*"),
+            DocumentWrite.Delete(Kind, "gone", "*"),
+            DocumentWrite.Put(Kind, "gone", Body(new { v = 2 }), null),
+        ], Ct);
+
+        Assert.Equal(
+            [DocumentWriteFailure.Conflict, DocumentWriteFailure.NotFound, DocumentWriteFailure.NotFound, DocumentWriteFailure.None],
+            results.Select(r => r.Failure));
+        Assert.IsType<ConflictException>(results[0].ToException());
+        Assert.Throws<NotFoundException>(() => results[1].GetDocumentOrThrow());
+        Assert.Equal(1, V((await Store.GetAsync(Tenant, Kind, "live", cancellationToken: Ct))!));
+        Assert.Null(await Store.GetAsync(Tenant, Kind, "ghost", includeDeleted: true, Ct));
+        Assert.Equal(2, V((await Store.GetAsync(Tenant, Kind, "gone", cancellationToken: Ct))!));
+    }
+
+    [SkippableFact]
+    public async Task WriteMany_EmptyList_ReturnsNoResults()
+    {
+        Assert.Empty(await Store.WriteManyAsync(Tenant, [], Ct));
+    }
+
+    [SkippableFact]
+    public async Task WriteMany_DeleteWithoutIfMatch_ThrowsArgumentException()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.WriteManyAsync(Tenant, [DocumentWrite.Delete(Kind, "p1", null!)], Ct));
+    }
+
+    [SkippableFact]
+    public async Task GetMany_MissingAndTombstonedIds_OnlyLiveUnlessIncludeDeleted()
+    {
+        var live = await Store.PutAsync(Tenant, Kind, "live", Body(new { v = 1 }), null, Ct);
+        await Store.PutAsync(Tenant, Kind, "gone", Body(new { v = 1 }), null, Ct);
+        var tombstone = await Store.DeleteAsync(Tenant, Kind, "gone", "*", Ct);
+        await Store.PutAsync(Tenant, DocumentKinds.Agent, "other-kind", Body(new { v = 1 }), null, Ct);
+        string[] ids = ["live", "gone", "ghost", "other-kind"];
+
+        var found = await Store.GetManyAsync(Tenant, Kind, ids, cancellationToken: Ct);
+        var withDeleted = await Store.GetManyAsync(Tenant, Kind, ids, includeDeleted: true, Ct);
+
+        Assert.Equal(["live"], found.Keys);
+        Assert.Equal(live.ETag, found["live"].ETag);
+        Assert.Equal((Tenant, Kind, 1), (found["live"].TenantId, found["live"].Kind, V(found["live"])));
+        Assert.Equal(["gone", "live"], withDeleted.Keys.Order(StringComparer.Ordinal));
+        Assert.True(withDeleted["gone"].Deleted);
+        Assert.Equal(tombstone.ETag, withDeleted["gone"].ETag);
+        Assert.Empty(await Store.GetManyAsync(Tenant, Kind, [], cancellationToken: Ct));
+    }
+
+    [SkippableFact]
+    public async Task GetMany_ManyIds_ReturnsEveryOne()
+    {
+        var writes = Enumerable.Range(0, 250).Select(i => DocumentWrite.Put(DocumentKinds.User, $"u{i:000}", Body(new { v = i }), null)).ToList();
+        var written = await Store.WriteManyAsync(Tenant, writes, Ct);
+        Assert.All(written, r => Assert.True(r.Succeeded));
+
+        var found = await Store.GetManyAsync(Tenant, DocumentKinds.User, [.. writes.Select(w => w.Id), "u-missing"], cancellationToken: Ct);
+
+        Assert.Equal(250, found.Count);
+        Assert.All(written, r => Assert.Equal(r.Document!.ETag, found[r.Document.Id].ETag));
+        Assert.Equal(249, V(found["u249"]));
+    }
+
+    [SkippableFact]
     public async Task Tenants_AreIsolated()
     {
         var other = "t-" + Guid.NewGuid().ToString("N");

@@ -43,6 +43,52 @@ public sealed class SqliteDocumentStoreTests : DocumentStoreContractTests, IDisp
     }
 
     [SkippableFact]
+    public async Task WriteMany_ThenReopenFile_WritesSurvive()
+    {
+        var first = await _store.PutAsync(Tenant, Kind, "update", Body(new { v = 1 }), null, Ct);
+        var results = await _store.WriteManyAsync(Tenant,
+        [
+            DocumentWrite.Put(Kind, "create", Body(new { v = 1 }), null),
+            DocumentWrite.Put(Kind, "update", Body(new { v = 2 }), first.ETag),
+        ], Ct);
+        var cursor = await _store.GetCurrentCursorAsync(Tenant, Ct);
+
+        using var reopened = Open();
+
+        var read = await reopened.GetManyAsync(Tenant, Kind, ["create", "update"], cancellationToken: Ct);
+        Assert.Equal(results[0].Document!.ETag, read["create"].ETag);
+        Assert.Equal(results[1].Document!.ETag, read["update"].ETag);
+        Assert.Equal(2, V(read["update"]));
+        Assert.Equal(cursor, await reopened.GetCurrentCursorAsync(Tenant, Ct));
+    }
+
+    [SkippableFact]
+    public async Task TwoInstancesOnOneFile_RacingBatchesOverOneDocument_EachWriteWinsOrIsRefused()
+    {
+        using var second = Open();
+        var original = await _store.PutAsync(Tenant, Kind, "p1", Body(new { v = 0 }), null, Ct);
+        using var gate = new ManualResetEventSlim();
+        var racers = Enumerable.Range(1, 6).Select(i => Task.Run(async () =>
+        {
+            var store = i % 2 == 0 ? _store : second;
+            gate.Wait(Ct);
+            return await store.WriteManyAsync(Tenant,
+            [
+                DocumentWrite.Put(Kind, "p1", Body(new { v = i }), original.ETag),
+                DocumentWrite.Put(Kind, $"own-{i}", Body(new { v = i }), null),
+            ], Ct);
+        }, Ct)).ToList();
+
+        gate.Set();
+        var results = await Task.WhenAll(racers);
+
+        var winner = Assert.Single(results, r => r[0].Succeeded);
+        Assert.All(results.Where(r => !r[0].Succeeded), r => Assert.Equal(DocumentWriteFailure.PreconditionFailed, r[0].Failure));
+        Assert.All(results, r => Assert.True(r[1].Succeeded));
+        Assert.Equal(winner[0].Document!.ETag, (await second.GetAsync(Tenant, Kind, "p1", cancellationToken: Ct))!.ETag);
+    }
+
+    [SkippableFact]
     public async Task TwoInstancesOnOneFile_RacingWritersWithSameETag_ExactlyOneWins()
     {
         using var second = Open();

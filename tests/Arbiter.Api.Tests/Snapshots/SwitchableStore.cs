@@ -34,6 +34,12 @@ public sealed class SwitchableStore(IDocumentStore inner, IChangeFeed feed) : ID
     public Task<StoredDocument> DeleteAsync(string tenantId, string kind, string id, string ifMatch, CancellationToken cancellationToken = default) =>
         Guard(() => inner.DeleteAsync(tenantId, kind, id, ifMatch, cancellationToken));
 
+    public Task<IReadOnlyDictionary<string, StoredDocument>> GetManyAsync(string tenantId, string kind, IReadOnlyCollection<string> ids, bool includeDeleted = false, CancellationToken cancellationToken = default) =>
+        Guard(() => inner.GetManyAsync(tenantId, kind, ids, includeDeleted, cancellationToken));
+
+    public Task<IReadOnlyList<DocumentWriteResult>> WriteManyAsync(string tenantId, IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default) =>
+        Guard(() => inner.WriteManyAsync(tenantId, writes, cancellationToken));
+
     public Task<string> GetCurrentCursorAsync(string tenantId, CancellationToken cancellationToken = default) =>
         Guard(() => feed.GetCurrentCursorAsync(tenantId, cancellationToken));
 
