@@ -44,9 +44,6 @@ public sealed class GraphOptions
     /// <summary>Timeout of one Graph HTTP request.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
 
-    /// <summary>Parallel store writes within one page (documents of one page are independent).</summary>
-    public int WriteConcurrency { get; set; } = 8;
-
     /// <summary>Parallel <c>/owners</c> look-ups while syncing agent identities.</summary>
     public int OwnerLookupConcurrency { get; set; } = 4;
 
@@ -134,11 +131,6 @@ public sealed class GraphOptionsValidator : IValidateOptions<GraphOptions>
         if (options.RequestTimeout <= TimeSpan.Zero)
         {
             errors.Add("Graph:RequestTimeout must be positive.");
-        }
-
-        if (options.WriteConcurrency is < 1 or > 64)
-        {
-            errors.Add("Graph:WriteConcurrency must be between 1 and 64.");
         }
 
         if (options.OwnerLookupConcurrency is < 1 or > 32)

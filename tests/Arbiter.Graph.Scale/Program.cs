@@ -1,6 +1,6 @@
 // Entra sync at scale: a full sync of 100,000 users, 10,000 groups (ten with 10,000+ members) and 1,000 agent
 // identities from the Graph simulator into a SQLite store, then a delta of 100 changes. Prints time and memory.
-// Usage: dotnet run -c Release --project tests/Arbiter.Graph.Scale [-- users groups agents file|memory writeConcurrency]
+// Usage: dotnet run -c Release --project tests/Arbiter.Graph.Scale [-- users groups agents file|memory]
 using System.Diagnostics;
 using Arbiter.Graph;
 using Arbiter.Graph.Sync;
@@ -16,7 +16,6 @@ var userCount = args.Length > 0 ? int.Parse(args[0], System.Globalization.Cultur
 var groupCount = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000;
 var agentCount = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1_000;
 var storeMode = args.Length > 3 ? args[3] : "file";
-var writeConcurrency = args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 1;
 const string Tenant = "scale";
 
 await using var simulator = await Simulator.StartAsync();
@@ -59,8 +58,8 @@ Console.WriteLine($"directory: {userCount:N0} users, {groupCount:N0} groups ({me
 
 var dbPath = Path.Combine(Path.GetTempPath(), $"arbiter-graph-scale-{Guid.NewGuid():N}.db");
 using var store = new SqliteDocumentStore(Options.Create(new SqliteStoreOptions { SqlitePath = storeMode == "memory" ? ":memory:scale" : dbPath }), TimeProvider.System, NullLogger<SqliteDocumentStore>.Instance);
-var options = Options.Create(new GraphOptions { BaseUrl = simulator.BaseUrl, PageSize = 999, AgentPageSize = 100, WriteConcurrency = writeConcurrency });
-Console.WriteLine($"store: SQLite {(storeMode == "memory" ? "in memory" : "file " + dbPath)}, write concurrency {writeConcurrency}");
+var options = Options.Create(new GraphOptions { BaseUrl = simulator.BaseUrl, PageSize = 999, AgentPageSize = 100 });
+Console.WriteLine($"store: SQLite {(storeMode == "memory" ? "in memory" : "file " + dbPath)}");
 using var clients = new GraphClientRegistry(options, authenticationOverride: new DummyBearer());
 var service = new EntraSyncService(store, clients, options, TimeProvider.System, NullLogger<EntraSyncService>.Instance);
 

@@ -225,6 +225,57 @@ public sealed class EntraSyncTests
     }
 
     [Fact]
+    public async Task SyncTenant_AdminSuspendsAgentWhileBatchIsWritten_BothChangesKept()
+    {
+        await using var h = await SyncHarness.StartAsync();
+        h.Seed();
+        await h.SyncAsync();
+        // The admin's write lands between the sync's batch read and its batch write (a lost race for a-1 only).
+        var racing = new RacingStore(h.Store, DocumentKinds.Agent, "a-1", body =>
+        {
+            body!["suspended"] = true;
+            return body;
+        });
+        var service = h.NewService(racing);
+        h.Directory.DisableAgent("a-1");
+        h.Directory.SetAgentTags("a-2", "sales");
+
+        var result = await service.SyncTenantAsync(SyncHarness.Tenant);
+
+        SyncHarness.AssertSucceeded(result);
+        Assert.Equal(1, racing.Races);
+        Assert.Equal(2, result.Counts[SyncResources.Agents].Upserted);
+        var agent = (await h.BodyAsync(DocumentKinds.Agent, "a-1"))!.Value;
+        Assert.True(agent.GetProperty("suspended").GetBoolean());
+        Assert.False(agent.GetProperty("enabled").GetBoolean());
+        Assert.Equal(["sales"], SyncHarness.Strings((await h.BodyAsync(DocumentKinds.Agent, "a-2"))!.Value, "tags"));
+    }
+
+    [Fact]
+    public async Task SyncTenant_UserCreatedElsewhereWhileBatchIsWritten_EntraFieldsMergedIntoIt()
+    {
+        await using var h = await SyncHarness.StartAsync();
+        h.Seed();
+        // Another writer creates u03 between the sync's batch read (nothing there) and its batch write (a create).
+        var racing = new RacingStore(h.Store, DocumentKinds.User, "u03", _ => new System.Text.Json.Nodes.JsonObject
+        {
+            ["id"] = "u03",
+            ["attributes"] = new System.Text.Json.Nodes.JsonObject { ["clearance"] = "high" },
+        });
+        var service = h.NewService(racing);
+
+        var result = await service.SyncTenantAsync(SyncHarness.Tenant);
+
+        SyncHarness.AssertSucceeded(result);
+        Assert.Equal(1, racing.Races);
+        Assert.Equal(12, result.Counts[SyncResources.Users].Upserted);
+        var user = (await h.BodyAsync(DocumentKinds.User, "u03"))!.Value;
+        Assert.Equal("User 3", user.GetProperty("displayName").GetString());
+        Assert.Equal("high", user.GetProperty("attributes").GetProperty("clearance").GetString());
+        Assert.Equal("Sales", user.GetProperty("attributes").GetProperty("department").GetString());
+    }
+
+    [Fact]
     public async Task SyncTenant_RemovedAgentReturns_ClearsEntraRemoved()
     {
         await using var h = await SyncHarness.StartAsync();

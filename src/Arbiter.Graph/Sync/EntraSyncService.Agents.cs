@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Arbiter.Store;
 using Microsoft.Graph.Models;
@@ -21,7 +20,7 @@ public sealed partial class EntraSyncService
         SyncLog.ResourceStarted(_logger, SyncResources.Agents, run.TenantId, FullMode);
         run.Report(SyncResources.Agents, "started", 0, 0);
         var tally = new Tally();
-        var seen = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         var baseUrl = run.Client.RequestAdapter.BaseUrl!.TrimEnd('/');
         string? url = $"{baseUrl}/servicePrincipals/microsoft.graph.agentIdentity" +
             "?$select=id,displayName,accountEnabled,tags,agentIdentityBlueprintId&$expand=sponsors($select=id)" +
@@ -31,22 +30,25 @@ public sealed partial class EntraSyncService
             var requestUrl = url;
             var page = await WithRetryAsync(run, SyncResources.Agents,
                 ct => run.Client.ServicePrincipals.WithUrl(requestUrl).GetAsync(cancellationToken: ct), cancellationToken);
-            var agents = page?.Value ?? [];
-            await Parallel.ForEachAsync(agents, new ParallelOptions { MaxDegreeOfParallelism = _options.OwnerLookupConcurrency, CancellationToken = cancellationToken }, async (agent, ct) =>
+            var listed = page?.Value ?? [];
+            var agents = listed.Where(agent => !string.IsNullOrEmpty(agent.Id)).ToList();
+            // Owners are read in parallel (one Graph call per agent); the page's documents are then written as one batch.
+            var owners = new List<DirectoryObject>[agents.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, agents.Count), new ParallelOptions { MaxDegreeOfParallelism = _options.OwnerLookupConcurrency, CancellationToken = cancellationToken }, async (i, ct) =>
             {
-                if (string.IsNullOrEmpty(agent.Id))
-                {
-                    return;
-                }
-
-                seen[agent.Id] = true;
-                var owners = await ReadOwnersAsync(run, agent.Id, ct);
-                tally.Add(await _writer.UpdateAsync(run.TenantId, DocumentKinds.Agent, agent.Id, body => ApplyAgent(body, agent, owners), ct));
+                owners[i] = await ReadOwnersAsync(run, agents[i].Id!, ct);
             });
 
+            var changes = agents.Select((agent, i) => DocumentChange.Update(agent.Id!, body => ApplyAgent(body, agent, owners[i]))).ToList();
+            tally.AddAll(await _writer.ApplyAsync(run.TenantId, DocumentKinds.Agent, changes, cancellationToken));
+            foreach (var agent in agents)
+            {
+                seen.Add(agent.Id!);
+            }
+
             tally.Pages++;
-            tally.Items += agents.Count;
-            SyncLog.PageStored(_logger, tally.Pages, SyncResources.Agents, run.TenantId, agents.Count);
+            tally.Items += listed.Count;
+            SyncLog.PageStored(_logger, tally.Pages, SyncResources.Agents, run.TenantId, listed.Count);
             run.Report(SyncResources.Agents, "page", tally.Pages, tally.Items);
             url = page?.OdataNextLink;
         }
@@ -56,15 +58,14 @@ public sealed partial class EntraSyncService
         var gone = new List<string>();
         await foreach (var doc in _writer.ListAsync(run.TenantId, DocumentKinds.Agent, cancellationToken))
         {
-            if (!seen.ContainsKey(doc.Id) && doc.Body.TryGetProperty("source", out var source) && source.ValueEquals(Source))
+            if (!seen.Contains(doc.Id) && doc.Body.TryGetProperty("source", out var source) && source.ValueEquals(Source))
             {
                 gone.Add(doc.Id);
             }
         }
 
-        await ForEachAsync(gone, async (id, ct) =>
+        foreach (var outcome in await _writer.ApplyAsync(run.TenantId, DocumentKinds.Agent, [.. gone.Select(id => DocumentChange.Update(id, MarkRemoved))], cancellationToken))
         {
-            var outcome = await _writer.UpdateAsync(run.TenantId, DocumentKinds.Agent, id, MarkRemoved, ct);
             if (outcome == WriteOutcome.Written)
             {
                 tally.AddDisabled();
@@ -73,7 +74,7 @@ public sealed partial class EntraSyncService
             {
                 tally.Add(outcome);
             }
-        }, cancellationToken);
+        }
 
         var counts = tally.ToCounts(FullMode);
         SyncLog.ResourceCompleted(_logger, SyncResources.Agents, run.TenantId, counts.Pages, counts.Upserted, counts.Unchanged, counts.Deleted, counts.Disabled);

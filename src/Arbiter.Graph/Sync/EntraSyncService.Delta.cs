@@ -200,16 +200,13 @@ public sealed partial class EntraSyncService
             }
         }
 
-        await ForEachAsync(stale, async (id, ct) => tally.Add(await _writer.DeleteAsync(run.TenantId, kind, id, ct)), cancellationToken);
+        tally.AddAll(await _writer.ApplyAsync(run.TenantId, kind, [.. stale.Select(DocumentChange.Delete)], cancellationToken));
         SyncLog.Swept(_logger, resource, run.TenantId, stale.Count);
     }
 
-    private Task ForEachAsync<T>(IEnumerable<T> items, Func<T, CancellationToken, ValueTask> body, CancellationToken cancellationToken) =>
-        Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = _options.WriteConcurrency, CancellationToken = cancellationToken }, body);
-
-    private Task ApplyUsersAsync(TenantRun run, List<User> users, string? generation, Tally tally, CancellationToken cancellationToken)
+    private async Task ApplyUsersAsync(TenantRun run, List<User> users, string? generation, Tally tally, CancellationToken cancellationToken)
     {
-        // The last entry for an id wins; entries for different ids are independent and written in parallel.
+        // The last entry for an id wins; the page is written as one batch.
         var latest = new Dictionary<string, User>(StringComparer.Ordinal);
         foreach (var user in users)
         {
@@ -219,13 +216,12 @@ public sealed partial class EntraSyncService
             }
         }
 
-        return ForEachAsync(latest.Values, async (user, ct) =>
-        {
-            var outcome = GraphPayload.IsRemoved(user.AdditionalData)
-                ? await _writer.DeleteAsync(run.TenantId, DocumentKinds.User, user.Id!, ct)
-                : await _writer.UpdateAsync(run.TenantId, DocumentKinds.User, user.Id!, body => ApplyUser(body, user, generation), ct);
-            tally.Add(outcome);
-        }, cancellationToken);
+        var changes = latest.Values
+            .Select(user => GraphPayload.IsRemoved(user.AdditionalData)
+                ? DocumentChange.Delete(user.Id!)
+                : DocumentChange.Update(user.Id!, body => ApplyUser(body, user, generation)))
+            .ToList();
+        tally.AddAll(await _writer.ApplyAsync(run.TenantId, DocumentKinds.User, changes, cancellationToken));
     }
 
     /// <summary>
@@ -285,7 +281,7 @@ public sealed partial class EntraSyncService
         public List<MemberDelta> Members { get; } = [];
     }
 
-    private Task ApplyGroupsAsync(TenantRun run, List<Group> groups, string? generation, Tally tally, CancellationToken cancellationToken)
+    private async Task ApplyGroupsAsync(TenantRun run, List<Group> groups, string? generation, Tally tally, CancellationToken cancellationToken)
     {
         var changes = new Dictionary<string, GroupChange>(StringComparer.Ordinal);
         foreach (var group in groups)
@@ -313,13 +309,12 @@ public sealed partial class EntraSyncService
             change.Members.AddRange(GraphPayload.MembersDelta(group.AdditionalData));
         }
 
-        return ForEachAsync(changes.Values, async (change, ct) =>
-        {
-            var outcome = change.Removed
-                ? await _writer.DeleteAsync(run.TenantId, DocumentKinds.Group, change.Id, ct)
-                : await _writer.UpdateAsync(run.TenantId, DocumentKinds.Group, change.Id, body => ApplyGroup(body, change, generation), ct);
-            tally.Add(outcome);
-        }, cancellationToken);
+        var writes = changes.Values
+            .Select(change => change.Removed
+                ? DocumentChange.Delete(change.Id)
+                : DocumentChange.Update(change.Id, body => ApplyGroup(body, change, generation)))
+            .ToList();
+        tally.AddAll(await _writer.ApplyAsync(run.TenantId, DocumentKinds.Group, writes, cancellationToken));
     }
 
     /// <summary>

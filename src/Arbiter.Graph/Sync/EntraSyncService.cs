@@ -311,6 +311,14 @@ public sealed partial class EntraSyncService
             }
         }
 
+        public void AddAll(IEnumerable<WriteOutcome> outcomes)
+        {
+            foreach (var outcome in outcomes)
+            {
+                Add(outcome);
+            }
+        }
+
         public void AddDisabled() => Interlocked.Increment(ref _disabled);
 
         public SyncCounts ToCounts(string mode) => new(Pages, _upserted, _unchanged, _deleted, _disabled, mode);
