@@ -5,22 +5,27 @@ namespace Arbiter.Engine.Decisions;
 /// <summary>
 /// Decision ids: 32 hex characters — 12 of milliseconds since the epoch (sortable by time), 8 chosen at random once
 /// per process (unique across instances), 12 of a per-process counter (unique within one). Cheaper than a random
-/// GUID per decision, which costs a call into the system's random source.
+/// GUID per decision, which costs a call into the system's random source. The engine reserves the number when it
+/// decides and writes the text only when someone reads it.
 /// </summary>
 public static class DecisionIds
 {
     private static readonly uint Instance = BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
     private static long _counter;
 
-    public static string Next(DateTimeOffset now)
-    {
-        var millis = (ulong)now.ToUnixTimeMilliseconds() & 0xFFFF_FFFF_FFFF;
-        var count = (ulong)Interlocked.Increment(ref _counter) & 0xFFFF_FFFF_FFFF;
-        return string.Create(32, (millis, count), static (span, state) =>
+    /// <summary>The two numbers an id is made of, taken at decision time.</summary>
+    internal readonly record struct Reserved(ulong Millis, ulong Count);
+
+    public static string Next(DateTimeOffset now) => Format(Reserve(now));
+
+    internal static Reserved Reserve(DateTimeOffset now) =>
+        new((ulong)now.ToUnixTimeMilliseconds() & 0xFFFF_FFFF_FFFF, (ulong)Interlocked.Increment(ref _counter) & 0xFFFF_FFFF_FFFF);
+
+    internal static string Format(Reserved id) =>
+        string.Create(32, id, static (span, state) =>
         {
-            state.millis.TryFormat(span[..12], out _, "x12");
+            state.Millis.TryFormat(span[..12], out _, "x12");
             Instance.TryFormat(span.Slice(12, 8), out _, "x8");
-            state.count.TryFormat(span[20..], out _, "x12");
+            state.Count.TryFormat(span[20..], out _, "x12");
         });
-    }
 }

@@ -39,8 +39,8 @@ public sealed record SubjectSelector(bool AnyAuthenticated, FrozenSet<string> Us
 
 public sealed record AgentSelector(bool Any, FrozenSet<string> Ids, FrozenSet<string> Tags, FrozenSet<string> Blueprints)
 {
-    public bool Matches(string agentId, IReadOnlyCollection<string> tags, string? blueprintId) =>
-        Any || Ids.Contains(agentId) || (blueprintId is not null && Blueprints.Contains(blueprintId)) || tags.Any(Tags.Contains);
+    public bool Matches(string agentId, FrozenSet<string> tags, string? blueprintId) =>
+        Any || Ids.Contains(agentId) || (blueprintId is not null && Blueprints.Contains(blueprintId)) || Selectors.Overlap(Tags, tags);
 }
 
 /// <summary>Which resources: by type, id, MCP server (for tools), tag, and an upper sensitivity/classification bound.</summary>
@@ -52,7 +52,7 @@ public sealed record ResourceSelector(
     Sensitivity? MaxSensitivity)
 {
     /// <summary>Whether a resource (as the directory knows it) is selected: every given criterion must hold.</summary>
-    public bool Matches(string type, string id, string? server, Sensitivity level, IReadOnlySet<string> tags)
+    public bool Matches(string type, string id, string? server, Sensitivity level, FrozenSet<string> tags)
     {
         if (Types is not null && !Types.Contains(type))
             return false;
@@ -62,9 +62,25 @@ public sealed record ResourceSelector(
             return false;
         if (MaxSensitivity is { } max && level > max)
             return false;
-        if (Tags is not null && !Tags.Overlaps(tags))
+        if (Tags is not null && !Selectors.Overlap(Tags, tags))
             return false;
         return true;
+    }
+}
+
+internal static class Selectors
+{
+    /// <summary>Whether two tag sets share a tag, without allocating (this runs on every decision).</summary>
+    public static bool Overlap(FrozenSet<string> wanted, FrozenSet<string> present)
+    {
+        if (wanted.Count == 0 || present.Count == 0)
+            return false;
+        foreach (var tag in present.Items)
+        {
+            if (wanted.Contains(tag))
+                return true;
+        }
+        return false;
     }
 }
 

@@ -1,5 +1,5 @@
+using System.Collections.Frozen;
 using System.Runtime.CompilerServices;
-using Arbiter.Engine.Directory;
 using Arbiter.Engine.Policies;
 
 namespace Arbiter.Engine.Snapshots;
@@ -10,7 +10,7 @@ internal readonly record struct ResourceView(
     string Id,
     string? Server,
     Sensitivity Sensitivity,
-    IReadOnlySet<string> Tags,
+    FrozenSet<string> Tags,
     IReadOnlyDictionary<string, object?> Attributes);
 
 /// <summary>A policy ready to evaluate: its condition compiled once and cached per policy instance.</summary>
@@ -21,6 +21,13 @@ internal sealed class CompiledPolicy
     private CompiledPolicy(Policy policy)
     {
         Policy = policy;
+        Kind = (policy.Effect, policy.Status == PolicyStatus.Shadow) switch
+        {
+            (Effect.Permit, false) => MatchKind.Permit,
+            (Effect.Permit, true) => MatchKind.ShadowPermit,
+            (Effect.Forbid, false) => MatchKind.Forbid,
+            _ => MatchKind.ShadowForbid,
+        };
         if (policy.Condition is not null)
             ConditionCompiler.TryCompile(policy.Condition, out Condition);
     }
@@ -31,12 +38,12 @@ internal sealed class CompiledPolicy
 
     public bool IsShadow => Policy.Status == PolicyStatus.Shadow;
 
+    /// <summary>How a match of this policy counts (effect, and whether it is only shadowed).</summary>
+    public MatchKind Kind { get; }
+
     public static CompiledPolicy For(Policy policy) => Cache.GetValue(policy, p => new CompiledPolicy(p));
 
     public bool MatchesResource(in ResourceView resource) =>
         Policy.Resources is not { } selector || selector.Matches(resource.Type, resource.Id, resource.Server, resource.Sensitivity, resource.Tags);
 
-    /// <summary>A user policy's "through which agents" restriction; grants to agents are matched when indexed.</summary>
-    public bool AllowsAgent(AgentFact? agent) =>
-        Policy.Agents is null || (agent is not null && Policy.Agents.Matches(agent.Id, agent.Tags, agent.BlueprintId));
 }

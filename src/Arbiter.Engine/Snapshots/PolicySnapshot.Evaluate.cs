@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Arbiter.Engine.Decisions;
 using Arbiter.Engine.Directory;
 using Arbiter.Engine.Policies;
@@ -7,39 +6,39 @@ namespace Arbiter.Engine.Snapshots;
 
 public sealed partial class PolicySnapshot
 {
-    private const string InvokeLeg = "user-invokes-agent";
-    private const string AgentLeg = "agent-grant";
-    private const string UserLeg = "user-entitlement";
-    private const string OwnerLeg = "owner-forbids";
-
     private static readonly IReadOnlyDictionary<string, object?> NoAttributes = new Dictionary<string, object?>();
 
     /// <summary>
     /// Decides a request. Never throws: unknown or disabled entities, malformed input and internal failures are denies
-    /// with a reason (fail closed).
+    /// with a reason (fail closed). The explanation is written out when the decision's explanation is first read.
     /// </summary>
     public Decision Evaluate(DecisionRequest request)
     {
         var now = _time.GetUtcNow();
-        var id = DecisionIds.Next(now);
+        var id = DecisionIds.Reserve(now);
+        var e = new Evaluation(this, request, now);
         try
         {
-            return EvaluateCore(request, id, now);
+            var allowed = Decide(ref e);
+            var trace = new DecisionTrace(request, e.Mode, e.Legs, e.Matches.ToArray(), e.Notes?.ToArray(), e.Problem);
+            return new Decision(allowed, id, Version, e.Mode, e.ReasonUser, trace);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            return Deny(id, Mode(request), [], $"internal error while evaluating: {e.GetType().Name}", UserReasons.Error);
+            var trace = new DecisionTrace(request, Mode(request), Legs.None, [], null, $"internal error while evaluating: {ex.GetType().Name}");
+            return new Decision(false, id, Version, Mode(request), UserReasons.Error, trace);
         }
     }
 
-    /// <summary>The answer alone, for search: same rules as <see cref="Evaluate"/>, no explanation kept.</summary>
+    /// <summary>The answer alone, for search: same rules as <see cref="Evaluate"/>, nothing kept for an explanation.</summary>
     public bool IsPermitted(DecisionRequest request)
     {
+        var e = new Evaluation(this, request, _time.GetUtcNow());
         try
         {
-            return EvaluateCore(request, "", _time.GetUtcNow()).Allowed;
+            return Decide(ref e);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             return false;
         }
@@ -48,84 +47,126 @@ public sealed partial class PolicySnapshot
     private static string Mode(DecisionRequest request) =>
         request.Subject.Type == SubjectTypes.Agent ? Decision.AgentOnlyMode : Decision.PrincipalMode;
 
-    private Decision EvaluateCore(DecisionRequest request, string decisionId, DateTimeOffset now)
+    /// <summary>
+    /// The state of one evaluation, on the caller's stack: what was resolved, the legs and their matches, and an early
+    /// problem. Nothing here is shared, so evaluation needs no locks and allocates nothing until a condition is reached.
+    /// </summary>
+    private struct Evaluation(PolicySnapshot snapshot, DecisionRequest request, DateTimeOffset now)
     {
-        var scope = new Scope(this, request, now);
-        return request.Subject.Type switch
-        {
-            SubjectTypes.User => EvaluatePrincipal(request, decisionId, scope),
-            SubjectTypes.Agent => EvaluateAgentOnly(request, decisionId, scope),
-            _ => Deny(decisionId, Decision.PrincipalMode, [], $"unsupported subject type '{request.Subject.Type}' (expected 'user' or 'agent')", UserReasons.Denied),
-        };
+        public readonly PolicySnapshot Snapshot = snapshot;
+        public readonly DecisionRequest Request = request;
+        public readonly DateTimeOffset Now = now;
+        public string Mode = Decision.PrincipalMode;
+        public LegKind[] Legs = Snapshots.Legs.None;
+        public MatchList Matches;
+        public List<LegNote>? Notes;
+        /// <summary>Why the evaluation stopped before (or after) the legs; null when the legs decide.</summary>
+        public string? Problem;
+        public string ReasonUser = UserReasons.Denied;
+        public UserFact? User;
+        public AgentFact? Agent;
+        public AgentEntry? AgentEntry;
+        public ResourceView Resource;
+        /// <summary>The condition variables, made when the first condition is reached; reset when the subject changes.</summary>
+        public Scope? Scope;
+
+        public void Note(int leg, string text) => (Notes ??= []).Add(new LegNote(leg, text));
     }
 
-    private Decision EvaluatePrincipal(DecisionRequest request, string decisionId, Scope scope)
+    private bool Decide(ref Evaluation e) => e.Request.Subject.Type switch
     {
-        const string mode = Decision.PrincipalMode;
+        SubjectTypes.User => DecidePrincipal(ref e),
+        SubjectTypes.Agent => DecideAgentOnly(ref e),
+        _ => Stop(ref e, $"unsupported subject type '{e.Request.Subject.Type}' (expected 'user' or 'agent')"),
+    };
+
+    /// <summary>A deny before (or instead of) the legs' verdict, with its reason for operators.</summary>
+    private static bool Stop(ref Evaluation e, string problem)
+    {
+        e.Problem = problem;
+        e.ReasonUser = UserReasons.Denied;
+        return false;
+    }
+
+    private bool DecidePrincipal(ref Evaluation e)
+    {
+        var request = e.Request;
         var userId = request.Subject.Id;
-        if (!_lookups.Users.TryGetValue(userId, out var user))
-            return Deny(decisionId, mode, [], $"unknown user '{userId}'", UserReasons.Denied);
-        if (!user.Enabled)
-            return Deny(decisionId, mode, [], $"user '{userId}' is disabled", UserReasons.Denied);
-        scope.User = user;
+        if (!_principals.TryGetValue(userId, out var principal) || principal.Fact is not { } user)
+            return Stop(ref e, $"unknown user '{userId}'");
+        if (!principal.Enabled)
+            return Stop(ref e, $"user '{userId}' is disabled");
+        e.User = user;
 
         var invoke = request.Action == WellKnownActions.AgentInvoke;
         // For agent.invoke the resource is the agent; otherwise the agent comes from context.agent.
         var agentId = invoke && request.Resource.Type == ResourceTypes.Agent ? request.Resource.Id : request.AgentId;
         if (invoke && request.Resource.Type != ResourceTypes.Agent)
-            return Deny(decisionId, mode, [], $"'agent.invoke' needs a resource of type 'agent', not '{request.Resource.Type}'", UserReasons.Denied);
+            return Stop(ref e, $"'agent.invoke' needs a resource of type 'agent', not '{request.Resource.Type}'");
         if (invoke && request.AgentId is not null && request.AgentId != agentId)
-            return Deny(decisionId, mode, [], $"context.agent '{request.AgentId}' differs from the agent being invoked '{agentId}'", UserReasons.Denied);
+            return Stop(ref e, $"context.agent '{request.AgentId}' differs from the agent being invoked '{agentId}'");
         if (agentId is null)
-            return Deny(decisionId, mode, [], "principal-context requests must name the acting agent in context.agent", UserReasons.Denied);
-        if (AgentProblem(agentId, out var agent) is { } agentProblem)
-            return Deny(decisionId, mode, [], agentProblem, UserReasons.Denied);
-        scope.Agent = agent;
+            return Stop(ref e, "principal-context requests must name the acting agent in context.agent");
+        if (AgentProblem(agentId, out var agentEntry) is { } agentProblem)
+            return Stop(ref e, agentProblem);
+        var agent = agentEntry!.Fact;
+        e.Agent = agent;
+        e.AgentEntry = agentEntry;
 
-        var invokeLeg = UserLegOf(InvokeLeg, WellKnownActions.AgentInvoke, userId, Modes.Principal, AgentAsResource(agent!), agent, scope, requirePermit: true, targetIsAgent: true);
+        // Resolved before the legs so that every condition sees the resource; an unknown one still reports the invoke leg.
+        var resourceProblem = invoke ? null : ResolveResource(request.Resource, out e.Resource);
         if (invoke)
-            return Conclude(decisionId, mode, request, [invokeLeg]);
-
-        if (ResolveResource(request.Resource, out var resource) is { } resourceProblem)
-            return Deny(decisionId, mode, [invokeLeg.Result], resourceProblem, UserReasons.Denied);
-        scope.Resource = resource;
-
-        var agentLeg = AgentLegOf(request.Action, agentId, Modes.Principal, resource, agent, scope);
-        var userLeg = UserLegOf(UserLeg, request.Action, userId, Modes.Principal, resource, agent, scope, requirePermit: true, targetIsAgent: false);
-        return Conclude(decisionId, mode, request, [invokeLeg, agentLeg, userLeg]);
+            e.Resource = AgentAsResource(agent);
+        e.Legs = invoke || resourceProblem is not null ? Legs.InvokeOnly : Legs.Principal;
+        ScanUserPolicies(ref e, 0, _invoke, principal, Modes.Principal, targetIsAgent: true);
+        if (resourceProblem is not null)
+            return Stop(ref e, resourceProblem);
+        if (!invoke)
+        {
+            var index = _actions.GetValueOrDefault(request.Action);
+            ScanAgentGrants(ref e, 1, index, Modes.Principal);
+            ScanUserPolicies(ref e, 2, index, principal, Modes.Principal, targetIsAgent: false);
+        }
+        return Conclude(ref e);
     }
 
-    private Decision EvaluateAgentOnly(DecisionRequest request, string decisionId, Scope scope)
+    private bool DecideAgentOnly(ref Evaluation e)
     {
-        const string mode = Decision.AgentOnlyMode;
+        e.Mode = Decision.AgentOnlyMode;
+        var request = e.Request;
         var agentId = request.Subject.Id;
         if (request.AgentId is not null && request.AgentId != agentId)
-            return Deny(decisionId, mode, [], $"context.agent '{request.AgentId}' differs from the subject agent '{agentId}'", UserReasons.Denied);
-        if (AgentProblem(agentId, out var agent) is { } agentProblem)
-            return Deny(decisionId, mode, [], agentProblem, UserReasons.Denied);
-        scope.Agent = agent;
-        if (ResolveResource(request.Resource, out var resource) is { } resourceProblem)
-            return Deny(decisionId, mode, [], resourceProblem, UserReasons.Denied);
-        scope.Resource = resource;
+            return Stop(ref e, $"context.agent '{request.AgentId}' differs from the subject agent '{agentId}'");
+        if (AgentProblem(agentId, out var agentEntry) is { } agentProblem)
+            return Stop(ref e, agentProblem);
+        var agent = agentEntry!.Fact;
+        e.Agent = agent;
+        e.AgentEntry = agentEntry;
+        if (ResolveResource(request.Resource, out e.Resource) is { } resourceProblem)
+            return Stop(ref e, resourceProblem);
 
-        var legs = new List<Leg>(2) { AgentLegOf(request.Action, agentId, Modes.AgentOnly, resource, agent, scope) };
-        // An agent acting alone never exceeds what its owner is forbidden.
-        if (agent!.Owner is { } owner)
+        var index = _actions.GetValueOrDefault(request.Action);
+        var owner = agent.Owner;
+        e.Legs = owner is null ? Legs.AgentAlone : Legs.AgentWithOwner;
+        ScanAgentGrants(ref e, 0, index, Modes.AgentOnly);
+        // An agent acting alone never exceeds what its owner is forbidden; the owner's conditions see the owner as subject.
+        if (owner is not null)
         {
-            if (_lookups.Users.TryGetValue(owner, out var ownerFact))
-                scope.User = ownerFact;
-            legs.Add(UserLegOf(OwnerLeg, request.Action, owner, Modes.AgentOnly, resource, agent, scope, requirePermit: false, targetIsAgent: false));
+            var ownerPrincipal = _principals.GetValueOrDefault(owner);
+            e.User = ownerPrincipal?.Fact;
+            e.Scope = null;
+            ScanUserPolicies(ref e, 1, index, ownerPrincipal ?? new Principal(null, []), Modes.AgentOnly, targetIsAgent: false, ownerId: owner);
         }
-        return Conclude(decisionId, mode, request, legs);
+        return Conclude(ref e);
     }
 
-    private string? AgentProblem(string agentId, out AgentFact? agent)
+    private string? AgentProblem(string agentId, out AgentEntry? agent)
     {
-        if (!_lookups.Agents.TryGetValue(agentId, out agent))
+        if (!_agents.TryGetValue(agentId, out agent))
             return $"unknown agent '{agentId}'";
-        if (agent.Suspended)
+        if (agent.Fact.Suspended)
             return $"agent '{agentId}' is suspended";
-        if (!agent.Enabled)
+        if (!agent.Fact.Enabled)
             return $"agent '{agentId}' is disabled";
         return null;
     }
@@ -159,269 +200,121 @@ public sealed partial class PolicySnapshot
         }
     }
 
-    /// <summary>Scans the user policies of an action that name this user, a group of theirs, or anyone authenticated.</summary>
-    private void ScanUserPolicies(Leg leg, string action, string userId, Modes mode, in ResourceView resource, AgentFact? agent, Scope scope, bool targetIsAgent)
+    /// <summary>Scans the user policies of an action that name this user, a group of theirs (by ordinal), or anyone authenticated.</summary>
+    private void ScanUserPolicies(ref Evaluation e, int leg, ActionIndex? index, Principal principal, Modes mode, bool targetIsAgent, string? ownerId = null)
     {
-        if (!_actions.TryGetValue(action, out var index))
+        if (index is null)
             return;
         if (index.AnyAuthenticated.Length > 0)
-            leg.Scan(index.AnyAuthenticated, mode, resource, agent, scope, targetIsAgent);
-        if (index.ByUser.TryGetValue(userId, out var direct))
-            leg.Scan(direct, mode, resource, agent, scope, targetIsAgent);
-        if (index.ByGroup.Count == 0 || !_userGroups.TryGetValue(userId, out var groups))
+            Scan(ref e, leg, index.AnyAuthenticated, mode, targetIsAgent);
+        if (index.ByUser.Count > 0 && index.ByUser.TryGetValue(ownerId ?? e.Request.Subject.Id, out var direct))
+            Scan(ref e, leg, direct, mode, targetIsAgent);
+        var byGroup = index.ByGroup;
+        foreach (var ordinal in principal.PolicyGroups)
+        {
+            if (byGroup[ordinal] is { } viaGroup)
+                Scan(ref e, leg, viaGroup, mode, targetIsAgent);
+        }
+    }
+
+    private static void ScanAgentGrants(ref Evaluation e, int leg, ActionIndex? index, Modes mode)
+    {
+        if (index is not null && e.AgentEntry!.Grants[index.Ordinal] is { } grants)
+        {
+            var requirePermit = Legs.RequiresPermit(e.Legs[leg]);
+            foreach (var policy in grants)
+                Consider(ref e, leg, policy, mode, requirePermit, targetIsAgent: false);
+        }
+    }
+
+    private static void Scan(ref Evaluation e, int leg, Candidate[] candidates, Modes mode, bool targetIsAgent)
+    {
+        var requirePermit = Legs.RequiresPermit(e.Legs[leg]);
+        foreach (var candidate in candidates)
+        {
+            // agent.invoke: the target agent is what the policy's 'agents' names; otherwise 'agents' limits the acting agent.
+            if (candidate.AgentFilter < 0 || e.AgentEntry!.Passes(candidate.AgentFilter))
+                Consider(ref e, leg, candidate.Policy, mode, requirePermit, targetIsAgent);
+        }
+    }
+
+    /// <summary>Whether one policy (already known to name this subject and agent) matches, and how it counts.</summary>
+    private static void Consider(ref Evaluation e, int leg, CompiledPolicy policy, Modes mode, bool requirePermit, bool targetIsAgent)
+    {
+        var p = policy.Policy;
+        if ((p.Modes & mode) == 0 || (!requirePermit && p.Effect == Effect.Permit))
             return;
-        foreach (var group in groups)
+        if (!targetIsAgent && !policy.MatchesResource(e.Resource))
+            return;
+        if (p.NotBefore is { } nb && e.Now < nb)
         {
-            if (index.ByGroup.TryGetValue(group, out var viaGroup))
-                leg.Scan(viaGroup, mode, resource, agent, scope, targetIsAgent);
+            e.Note(leg, $"policy '{p.Id}' is not valid before {nb:O}");
+            return;
         }
-    }
-
-    private void ScanAgentGrants(Leg leg, string action, string agentId, Modes mode, in ResourceView resource, AgentFact? agent, Scope scope)
-    {
-        if (_actions.TryGetValue(action, out var index) && index.ByAgent.TryGetValue(agentId, out var grants))
-            leg.Scan(grants, mode, resource, agent, scope, targetIsAgent: false);
-    }
-
-    /// <summary>The policies that matched one leg, split by effect and by enforcement (active vs shadow). Lists are made only when needed.</summary>
-    private sealed class Leg(string name, bool requirePermit)
-    {
-        private static readonly List<CompiledPolicy> None = [];
-
-        private List<CompiledPolicy>? _permits, _forbids, _shadowPermits, _shadowForbids;
-
-        public string Name { get; } = name;
-        public List<CompiledPolicy> Permits => _permits ?? None;
-        public List<CompiledPolicy> Forbids => _forbids ?? None;
-        public List<CompiledPolicy> ShadowPermits => _shadowPermits ?? None;
-        public List<CompiledPolicy> ShadowForbids => _shadowForbids ?? None;
-        public List<string>? Notes { get; private set; }
-
-        public bool Satisfied => (!requirePermit || _permits is not null) && _forbids is null;
-
-        public bool ShadowSatisfied => (!requirePermit || _permits is not null || _shadowPermits is not null) && _forbids is null && _shadowForbids is null;
-
-        public LegResult Result => new(Name, Satisfied, Ids(_permits), Ids(_forbids), Notes ?? (IReadOnlyList<string>)[]);
-
-        private static string[] Ids(List<CompiledPolicy>? policies)
+        if (p.NotAfter is { } na && e.Now >= na)
         {
-            if (policies is null)
-                return [];
-            var ids = new string[policies.Count];
-            for (var i = 0; i < ids.Length; i++)
-                ids[i] = policies[i].Policy.Id;
-            return ids;
+            e.Note(leg, $"policy '{p.Id}' expired at {na:O}");
+            return;
         }
-
-        public void Note(string note) => (Notes ??= []).Add(note);
-
-        public void Scan(CompiledPolicy[] candidates, Modes mode, in ResourceView resource, AgentFact? agent, Scope scope, bool targetIsAgent)
-        {
-            foreach (var policy in candidates)
-            {
-                var p = policy.Policy;
-                if ((p.Modes & mode) == 0 || (!requirePermit && p.Effect == Effect.Permit))
-                    continue;
-                // agent.invoke: the target agent is what the policy's 'agents' names; otherwise 'agents' limits the acting agent.
-                if (p.IsUserPolicy && !policy.AllowsAgent(agent))
-                    continue;
-                if (!targetIsAgent && !policy.MatchesResource(resource))
-                    continue;
-                if (p.NotBefore is { } nb && scope.Now < nb)
-                {
-                    Note($"policy '{p.Id}' is not valid before {nb:O}");
-                    continue;
-                }
-                if (p.NotAfter is { } na && scope.Now >= na)
-                {
-                    Note($"policy '{p.Id}' expired at {na:O}");
-                    continue;
-                }
-                if (p.Condition is not null && !ConditionHolds(policy, scope, this))
-                    continue;
-
-                var target = (p.Effect, policy.IsShadow) switch
-                {
-                    (Effect.Permit, false) => _permits ??= new List<CompiledPolicy>(2),
-                    (Effect.Permit, true) => _shadowPermits ??= new List<CompiledPolicy>(2),
-                    (Effect.Forbid, false) => _forbids ??= new List<CompiledPolicy>(2),
-                    _ => _shadowForbids ??= new List<CompiledPolicy>(2),
-                };
-                if (!target.Contains(policy))
-                    target.Add(policy);
-            }
-        }
-    }
-
-    private Leg UserLegOf(string name, string action, string userId, Modes mode, in ResourceView resource, AgentFact? agent, Scope scope, bool requirePermit, bool targetIsAgent)
-    {
-        var leg = new Leg(name, requirePermit);
-        ScanUserPolicies(leg, action, userId, mode, resource, agent, scope, targetIsAgent);
-        return leg;
-    }
-
-    private Leg AgentLegOf(string action, string agentId, Modes mode, in ResourceView resource, AgentFact? agent, Scope scope)
-    {
-        var leg = new Leg(AgentLeg, requirePermit: true);
-        ScanAgentGrants(leg, action, agentId, mode, resource, agent, scope);
-        return leg;
+        if (p.Condition is not null && !ConditionHolds(ref e, leg, policy))
+            return;
+        e.Matches.Add(leg, policy.Kind, policy);
     }
 
     /// <summary>Evaluates a condition. An error fails closed: a permit does not apply, a forbid does.</summary>
-    private static bool ConditionHolds(CompiledPolicy policy, Scope scope, Leg leg)
+    private static bool ConditionHolds(ref Evaluation e, int leg, CompiledPolicy policy)
     {
         var forbid = policy.Policy.Effect == Effect.Forbid;
         if (policy.Condition is null)
         {
-            leg.Note($"policy '{policy.Policy.Id}' has a condition that does not compile; treated as {(forbid ? "matching (forbid)" : "not matching (permit)")}");
+            e.Note(leg, $"policy '{policy.Policy.Id}' has a condition that does not compile; treated as {(forbid ? "matching (forbid)" : "not matching (permit)")}");
             return forbid;
         }
         try
         {
-            var value = policy.Condition(scope.Variables);
+            e.Scope ??= new Scope(e.Snapshot, e.Request, e.Now, e.User, e.Agent, e.Resource);
+            var value = policy.Condition(e.Scope.Variables);
             if (value is bool b)
                 return b;
-            leg.Note($"condition of policy '{policy.Policy.Id}' returned {value?.GetType().Name ?? "null"}, not a bool");
+            e.Note(leg, $"condition of policy '{policy.Policy.Id}' returned {value?.GetType().Name ?? "null"}, not a bool");
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            leg.Note($"condition of policy '{policy.Policy.Id}' failed: {e.Message}");
+            e.Note(leg, $"condition of policy '{policy.Policy.Id}' failed: {ex.Message}");
         }
         return forbid;
     }
 
-    private Decision Conclude(string decisionId, string mode, DecisionRequest request, IReadOnlyList<Leg> legs)
+    /// <summary>Permit only when every leg is satisfied; the user's reason names the first leg that failed (a forbid first).</summary>
+    private static bool Conclude(ref Evaluation e)
     {
-        var allowed = true;
-        var shadowAllowed = true;
-        var anyShadow = false;
-        foreach (var leg in legs)
+        Span<MatchKind> seen = stackalloc MatchKind[e.Legs.Length];
+        for (var i = 0; i < e.Matches.Count; i++)
         {
-            allowed &= leg.Satisfied;
-            shadowAllowed &= leg.ShadowSatisfied;
-            anyShadow |= leg.ShadowPermits.Count + leg.ShadowForbids.Count > 0;
+            var m = e.Matches[i];
+            seen[m.Leg] |= m.Kind;
         }
-        if (decisionId.Length == 0)
-            return allowed ? BareAnswers.Permit : BareAnswers.Deny;
-
-        var matched = new List<string>(4);
-        foreach (var leg in legs)
+        var firstForbid = -1;
+        var firstUnsatisfied = -1;
+        for (var leg = 0; leg < seen.Length; leg++)
         {
-            AddIds(matched, leg.Permits);
-            AddIds(matched, leg.Forbids);
+            if (firstForbid < 0 && (seen[leg] & MatchKind.Forbid) != 0)
+                firstForbid = leg;
+            if (firstUnsatisfied < 0 && !Legs.Satisfied(e.Legs[leg], seen[leg]))
+                firstUnsatisfied = leg;
         }
-        ShadowResult? shadow = null;
-        if (anyShadow)
+        if (firstUnsatisfied < 0)
         {
-            var shadowIds = new List<string>(2);
-            foreach (var leg in legs)
-            {
-                AddIds(shadowIds, leg.ShadowPermits);
-                AddIds(shadowIds, leg.ShadowForbids);
-            }
-            shadow = new ShadowResult(shadowAllowed, shadowAllowed != allowed, shadowIds);
+            e.ReasonUser = UserReasons.Permitted;
+            return true;
         }
-        var results = new LegResult[legs.Count];
-        for (var i = 0; i < results.Length; i++)
-            results[i] = legs[i].Result;
-
-        if (allowed)
+        e.ReasonUser = firstForbid >= 0 ? UserReasons.Forbidden : e.Legs[firstUnsatisfied] switch
         {
-            var obligations = MergeObligations(legs.SelectMany(l => l.Permits));
-            var admin = "permit: " + string.Join("; ", legs.Where(l => l.Permits.Count > 0)
-                .Select(l => $"{l.Name} by {string.Join(", ", l.Permits.Select(p => p.Policy.Id))}"));
-            return new Decision(true, decisionId, Version, mode, results, matched, admin, UserReasons.Permitted, obligations, shadow);
-        }
-
-        // A forbid is the reason whenever there is one: it wins over everything else.
-        var failed = legs.FirstOrDefault(l => l.Forbids.Count > 0) ?? legs.First(l => !l.Satisfied);
-        string reason;
-        string user;
-        if (failed.Forbids.Count > 0)
-        {
-            reason = $"forbidden by {string.Join(", ", failed.Forbids.Select(p => $"policy '{p.Policy.Id}'"))} ({failed.Name})";
-            user = UserReasons.Forbidden;
-        }
-        else
-        {
-            (reason, user) = failed.Name switch
-            {
-                InvokeLeg => ($"user '{request.Subject.Id}' may not invoke agent '{(request.Action == WellKnownActions.AgentInvoke ? request.Resource.Id : request.AgentId)}'", UserReasons.NoAgentAccess),
-                AgentLeg => ($"agent '{(mode == Decision.AgentOnlyMode ? request.Subject.Id : request.AgentId)}' holds no {mode} grant for '{request.Action}' on {request.Resource.Type} '{request.Resource.Id}'", UserReasons.AgentNotPermitted),
-                _ => ($"user '{request.Subject.Id}' is not entitled to '{request.Action}' on {request.Resource.Type} '{request.Resource.Id}'", UserReasons.UserNotPermitted),
-            };
-        }
-        if (failed.Notes is { Count: > 0 })
-            reason += " [" + string.Join("; ", failed.Notes) + "]";
-        return new Decision(false, decisionId, Version, mode, results, matched, "deny: " + reason, user, [], shadow);
-    }
-
-    private Decision Deny(string decisionId, string mode, IReadOnlyList<LegResult> legs, string reason, string userReason) =>
-        decisionId.Length == 0 ? BareAnswers.Deny : new(false, decisionId, Version, mode, legs, [], "deny: " + reason, userReason, [], null);
-
-    private static void AddIds(List<string> target, List<CompiledPolicy> policies)
-    {
-        foreach (var policy in policies)
-        {
-            if (!target.Contains(policy.Policy.Id))
-                target.Add(policy.Policy.Id);
-        }
-    }
-
-    /// <summary>Answers without explanation, for search (an empty decision id asks for these).</summary>
-    private static class BareAnswers
-    {
-        public static readonly Decision Permit = new(true, "", 0, "", [], [], "", "", [], null);
-        public static readonly Decision Deny = new(false, "", 0, "", [], [], "", "", [], null);
-    }
-
-    /// <summary>Row filters all apply (each kept); redactions are merged into one obligation (the union).</summary>
-    private static IReadOnlyList<Obligation> MergeObligations(IEnumerable<CompiledPolicy> permits)
-    {
-        List<Obligation>? result = null;
-        SortedSet<string>? fields = null, classifications = null, sources = null;
-        foreach (var permit in permits)
-        {
-            foreach (var obligation in permit.Policy.Obligations)
-            {
-                if (obligation.Type == ObligationTypes.Redact)
-                {
-                    fields ??= new(StringComparer.Ordinal);
-                    classifications ??= new(StringComparer.Ordinal);
-                    sources ??= new(StringComparer.Ordinal);
-                    AddStrings(obligation.Properties, "fields", fields);
-                    AddStrings(obligation.Properties, "classifications", classifications);
-                    sources.Add(obligation.Id);
-                }
-                else
-                {
-                    result ??= [];
-                    if (!result.Any(o => o.Id == obligation.Id))
-                        result.Add(obligation);
-                }
-            }
-        }
-        if (fields is not null)
-        {
-            result ??= [];
-            var properties = JsonSerializer.SerializeToElement(
-                new Dictionary<string, SortedSet<string>> { ["fields"] = fields, ["classifications"] = classifications!, ["sources"] = sources! },
-                EngineJsonContext.Default.DictionaryStringSortedSetString);
-            result.Add(new Obligation("redact", ObligationTypes.Redact, properties));
-        }
-        return result ?? (IReadOnlyList<Obligation>)[];
-    }
-
-    private static void AddStrings(JsonElement properties, string name, SortedSet<string> target)
-    {
-        if (properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var item in array.EnumerateArray())
-            {
-                if (item.ValueKind == JsonValueKind.String)
-                    target.Add(item.GetString()!);
-            }
-        }
+            LegKind.Invoke => UserReasons.NoAgentAccess,
+            LegKind.AgentGrant => UserReasons.AgentNotPermitted,
+            _ => UserReasons.UserNotPermitted,
+        };
+        return false;
     }
 
     /// <summary>Safe for the end user: says what kind of refusal, never which policy or fact.</summary>

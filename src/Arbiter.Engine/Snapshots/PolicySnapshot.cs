@@ -8,12 +8,16 @@ namespace Arbiter.Engine.Snapshots;
 /// <summary>
 /// An immutable, indexed view of one tenant's policies and directory facts. Thread-safe: every field is frozen at
 /// build time; evaluation allocates only its answer. A new snapshot is built from the previous one plus changes,
-/// reusing compiled policies and the group closure when they did not change.
+/// reusing compiled policies, the group closure and the per-agent tables when they did not change.
 /// </summary>
 public sealed partial class PolicySnapshot
 {
     private readonly FrozenDictionary<string, string[]> _userGroups;
+    private readonly PolicyIndex _index;
     private readonly FrozenDictionary<string, ActionIndex> _actions;
+    private readonly ActionIndex? _invoke;
+    private readonly FrozenDictionary<string, Principal> _principals;
+    private readonly FrozenDictionary<string, AgentEntry> _agents;
     private readonly TimeProvider _time;
     private readonly Lookups _lookups;
 
@@ -38,19 +42,72 @@ public sealed partial class PolicySnapshot
             frozen is not null && ReferenceEquals(before, now) ? frozen : now.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
-    private PolicySnapshot(string tenantId, TenantState state, long version, TimeProvider time,
-        FrozenDictionary<string, string[]> userGroups, FrozenDictionary<string, ActionIndex> actions, Lookups lookups, TimeSpan buildTime)
+    /// <summary>
+    /// A user (or a group member the directory does not list as a user, e.g. an agent's owner) as evaluation needs
+    /// them: the fact, if any, and the policy-named groups they are in — transitively — as ordinals into
+    /// <see cref="ActionIndex.ByGroup"/>, so scanning a user's group policies costs array reads, not string lookups.
+    /// </summary>
+    internal sealed record Principal(UserFact? Fact, int[] PolicyGroups)
+    {
+        /// <summary>Copied from the fact: the one field every decision reads, without a second object to visit.</summary>
+        public bool Enabled { get; } = Fact is { Enabled: true };
+    }
+
+    /// <summary>
+    /// An agent as evaluation needs it: the fact, its grants per action (by <see cref="ActionIndex.Ordinal"/>), and
+    /// which agent-restricted user policies it satisfies (a bit per <see cref="Candidate.AgentFilter"/>).
+    /// </summary>
+    internal sealed class AgentEntry(AgentFact fact, CompiledPolicy[]?[] grants, ulong[] filters)
+    {
+        public AgentFact Fact { get; } = fact;
+        public CompiledPolicy[]?[] Grants { get; } = grants;
+
+        public bool Passes(int filter) => (filters[filter >> 6] & (1UL << (filter & 63))) != 0;
+
+        public static AgentEntry Build(AgentFact agent, PolicyIndex index)
+        {
+            var grants = new CompiledPolicy[]?[index.Actions.Count];
+            foreach (var action in index.Actions.Values)
+            {
+                if (action.AgentGrants.Length > 0 && ActionIndex.GrantsFor(action.AgentGrants, agent) is { Length: > 0 } matched)
+                    grants[action.Ordinal] = matched;
+            }
+            var filters = new ulong[(index.AgentFilters.Length + 63) >> 6];
+            for (var i = 0; i < index.AgentFilters.Length; i++)
+            {
+                if (index.AgentFilters[i].Policy.Agents!.Matches(agent.Id, agent.Tags, agent.BlueprintId))
+                    filters[i >> 6] |= 1UL << (i & 63);
+            }
+            return new AgentEntry(agent, grants, filters);
+        }
+    }
+
+    /// <summary>A user policy as a candidate: the policy, and its agent filter (-1 when it allows any agent).</summary>
+    internal readonly record struct Candidate(CompiledPolicy Policy, int AgentFilter);
+
+    /// <summary>
+    /// The compiled policies of every action; the ordinal of each group some policy names; and the user policies that
+    /// restrict agents, in filter order (<see cref="AgentEntry.Passes"/>).
+    /// </summary>
+    internal sealed record PolicyIndex(FrozenDictionary<string, ActionIndex> Actions, FrozenDictionary<string, int> GroupOrdinals, CompiledPolicy[] AgentFilters);
+
+    private PolicySnapshot(string tenantId, TenantState state, long version, TimeProvider time, FrozenDictionary<string, string[]> userGroups,
+        PolicyIndex index, FrozenDictionary<string, Principal> principals, FrozenDictionary<string, AgentEntry> agents, Lookups lookups, TimeSpan buildTime)
     {
         _lookups = lookups;
+        _index = index;
+        _principals = principals;
+        _agents = agents;
+        _actions = index.Actions;
+        _invoke = _actions.GetValueOrDefault(WellKnownActions.AgentInvoke);
         TenantId = tenantId;
         State = state;
         Version = version;
         _time = time;
         _userGroups = userGroups;
-        _actions = actions;
         BuiltAt = time.GetUtcNow();
         BuildTime = buildTime;
-        KnownActions = [.. WellKnownActions.All.Union(actions.Keys).Order(StringComparer.Ordinal)];
+        KnownActions = [.. WellKnownActions.All.Union(_actions.Keys).Order(StringComparer.Ordinal)];
     }
 
     public string TenantId { get; }
@@ -72,13 +129,17 @@ public sealed partial class PolicySnapshot
             ? previous._userGroups
             : GroupClosure(state.Groups);
         var samePolicies = previous is not null && ReferenceEquals(previous.State.Policies, state.Policies);
-        var actions = !samePolicies
-            ? IndexPolicies(state)
-            : ReferenceEquals(previous!.State.Agents, state.Agents)
-                ? previous._actions
-                : ReindexAgents(previous._actions, previous.State.Agents, state.Agents); // e.g. the kill switch: only agents changed
+        var index = samePolicies ? previous!._index : IndexPolicies(state);
+        // When only agents changed (the kill switch, Entra sync) only the changed agents are matched again.
+        var agents = samePolicies && ReferenceEquals(previous!.State.Agents, state.Agents)
+            ? previous._agents
+            : AgentEntries(state.Agents, index, samePolicies ? previous!._agents : null);
         var lookups = Lookups.For(state, previous?._lookups);
-        return new PolicySnapshot(tenantId, state, version, time, userGroups, actions, lookups, Stopwatch.GetElapsedTime(started));
+        var principals = previous is not null && ReferenceEquals(previous._userGroups, userGroups) && ReferenceEquals(previous._lookups.Users, lookups.Users)
+            && ReferenceEquals(previous._index.GroupOrdinals, index.GroupOrdinals)
+            ? previous._principals
+            : Principals(lookups.Users, userGroups, index.GroupOrdinals);
+        return new PolicySnapshot(tenantId, state, version, time, userGroups, index, principals, agents, lookups, Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>A new snapshot with <paramref name="changes"/> applied.</summary>
@@ -146,118 +207,133 @@ public sealed partial class PolicySnapshot
         return result.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
-    /// <summary>Policies unchanged, agents changed: keep every user index, redo the grant matches of the agents that changed.</summary>
-    private static FrozenDictionary<string, ActionIndex> ReindexAgents(
-        FrozenDictionary<string, ActionIndex> actions, IReadOnlyDictionary<string, AgentFact> before, IReadOnlyDictionary<string, AgentFact> after)
+    private static FrozenDictionary<string, Principal> Principals(
+        FrozenDictionary<string, UserFact> users, FrozenDictionary<string, string[]> userGroups, FrozenDictionary<string, int> groupOrdinals)
     {
-        var changed = new List<string>();
-        foreach (var (id, agent) in after)
+        var result = new Dictionary<string, Principal>(users.Count, StringComparer.Ordinal);
+        var ordinals = new List<int>();
+        foreach (var id in users.Keys.Concat(userGroups.Keys))
         {
-            if (!before.TryGetValue(id, out var old) || !ReferenceEquals(old, agent))
-                changed.Add(id);
+            if (result.ContainsKey(id))
+                continue;
+            ordinals.Clear();
+            if (userGroups.TryGetValue(id, out var groups))
+            {
+                foreach (var group in groups)
+                {
+                    if (groupOrdinals.TryGetValue(group, out var ordinal))
+                        ordinals.Add(ordinal);
+                }
+            }
+            result[id] = new Principal(users.GetValueOrDefault(id), ordinals.Count == 0 ? [] : [.. ordinals]);
         }
-        changed.AddRange(before.Keys.Where(id => !after.ContainsKey(id)));
-        return actions.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.WithAgents(changed, after), StringComparer.Ordinal);
+        return result.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
-    private static FrozenDictionary<string, ActionIndex> IndexPolicies(TenantState state)
+    /// <summary>One entry per agent; an agent whose fact did not change keeps its entry from <paramref name="previous"/> (same policies).</summary>
+    private static FrozenDictionary<string, AgentEntry> AgentEntries(
+        IReadOnlyDictionary<string, AgentFact> agents, PolicyIndex index, FrozenDictionary<string, AgentEntry>? previous)
     {
+        var result = new Dictionary<string, AgentEntry>(agents.Count, StringComparer.Ordinal);
+        foreach (var (id, agent) in agents)
+        {
+            result[id] = previous is not null && previous.TryGetValue(id, out var known) && ReferenceEquals(known.Fact, agent)
+                ? known
+                : AgentEntry.Build(agent, index);
+        }
+        return result.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    private static PolicyIndex IndexPolicies(TenantState state)
+    {
+        var groups = new Dictionary<string, int>(StringComparer.Ordinal);
+        var filters = new List<CompiledPolicy>();
         var builders = new Dictionary<string, ActionIndex.Builder>(StringComparer.Ordinal);
         foreach (var policy in state.Policies.Values)
         {
             if (policy.Status == PolicyStatus.Disabled)
                 continue;
+            foreach (var group in policy.Subjects?.Groups ?? [])
+                groups.TryAdd(group, groups.Count);
             var compiled = CompiledPolicy.For(policy);
+            var filter = -1;
+            if (policy.IsUserPolicy && policy.Agents is { Any: false })
+            {
+                filter = filters.Count;
+                filters.Add(compiled);
+            }
             foreach (var action in policy.Actions)
             {
                 if (!builders.TryGetValue(action, out var builder))
-                    builders[action] = builder = new ActionIndex.Builder();
-                builder.Add(compiled);
+                    builders[action] = builder = new ActionIndex.Builder(builders.Count);
+                builder.Add(new Candidate(compiled, filter));
             }
         }
-        return builders.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(state.Agents.Values), StringComparer.Ordinal);
+        return new PolicyIndex(
+            builders.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(groups), StringComparer.Ordinal),
+            groups.ToFrozenDictionary(StringComparer.Ordinal),
+            [.. filters]);
     }
 
     /// <summary>The policies of one action, indexed by who they name.</summary>
     internal sealed class ActionIndex
     {
-        public required FrozenDictionary<string, CompiledPolicy[]> ByUser { get; init; }
-        public required FrozenDictionary<string, CompiledPolicy[]> ByGroup { get; init; }
-        public required CompiledPolicy[] AnyAuthenticated { get; init; }
+        /// <summary>The action's position in <see cref="AgentEntry.Grants"/>.</summary>
+        public required int Ordinal { get; init; }
+        public required FrozenDictionary<string, Candidate[]> ByUser { get; init; }
 
-        /// <summary>Grants to agents (policies without subjects), already matched against each known agent.</summary>
-        public required FrozenDictionary<string, CompiledPolicy[]> ByAgent { get; init; }
+        /// <summary>The policies naming each group, by the group's ordinal (<see cref="PolicyIndex.GroupOrdinals"/>); null where none.</summary>
+        public required Candidate[]?[] ByGroup { get; init; }
+        public required Candidate[] AnyAuthenticated { get; init; }
 
-        /// <summary>Every grant to agents of this action, to match agents that change later.</summary>
+        /// <summary>Every grant to agents (policies without subjects) of this action, matched per agent into <see cref="AgentEntry.Grants"/>.</summary>
         public required CompiledPolicy[] AgentGrants { get; init; }
 
         public static CompiledPolicy[] GrantsFor(CompiledPolicy[] grants, AgentFact agent) =>
             [.. grants.Where(p => p.Policy.Agents!.Matches(agent.Id, agent.Tags, agent.BlueprintId))];
 
-        public ActionIndex WithAgents(IReadOnlyList<string> changed, IReadOnlyDictionary<string, AgentFact> agents)
+        internal sealed class Builder(int ordinal)
         {
-            if (AgentGrants.Length == 0 || changed.Count == 0)
-                return this;
-            var byAgent = new Dictionary<string, CompiledPolicy[]>(ByAgent, StringComparer.Ordinal);
-            foreach (var id in changed)
-            {
-                byAgent.Remove(id);
-                if (agents.TryGetValue(id, out var agent) && GrantsFor(AgentGrants, agent) is { Length: > 0 } grants)
-                    byAgent[id] = grants;
-            }
-            return new ActionIndex { ByUser = ByUser, ByGroup = ByGroup, AnyAuthenticated = AnyAuthenticated, AgentGrants = AgentGrants, ByAgent = byAgent.ToFrozenDictionary(StringComparer.Ordinal) };
-        }
-
-        internal sealed class Builder
-        {
-            private readonly Dictionary<string, List<CompiledPolicy>> _byUser = new(StringComparer.Ordinal);
-            private readonly Dictionary<string, List<CompiledPolicy>> _byGroup = new(StringComparer.Ordinal);
-            private readonly List<CompiledPolicy> _any = [];
+            private readonly Dictionary<string, List<Candidate>> _byUser = new(StringComparer.Ordinal);
+            private readonly Dictionary<string, List<Candidate>> _byGroup = new(StringComparer.Ordinal);
+            private readonly List<Candidate> _any = [];
             private readonly List<CompiledPolicy> _agentGrants = [];
 
-            public void Add(CompiledPolicy policy)
+            public void Add(Candidate candidate)
             {
-                if (policy.Policy.Subjects is not { } subjects)
+                if (candidate.Policy.Policy.Subjects is not { } subjects)
                 {
-                    _agentGrants.Add(policy);
+                    _agentGrants.Add(candidate.Policy);
                     return;
                 }
                 if (subjects.AnyAuthenticated)
-                    _any.Add(policy);
+                    _any.Add(candidate);
                 foreach (var user in subjects.Users)
-                    Append(_byUser, user, policy);
+                    Append(_byUser, user, candidate);
                 foreach (var group in subjects.Groups)
-                    Append(_byGroup, group, policy);
+                    Append(_byGroup, group, candidate);
             }
 
-            public ActionIndex Build(IEnumerable<AgentFact> agents)
+            public ActionIndex Build(Dictionary<string, int> groupOrdinals)
             {
-                var byAgent = new Dictionary<string, CompiledPolicy[]>(StringComparer.Ordinal);
-                CompiledPolicy[] grants = [.. _agentGrants];
-                if (grants.Length > 0)
-                {
-                    foreach (var agent in agents)
-                    {
-                        var matched = GrantsFor(grants, agent);
-                        if (matched.Length > 0)
-                            byAgent[agent.Id] = matched;
-                    }
-                }
+                var byGroup = new Candidate[]?[groupOrdinals.Count];
+                foreach (var (group, candidates) in _byGroup)
+                    byGroup[groupOrdinals[group]] = [.. candidates];
                 return new ActionIndex
                 {
+                    Ordinal = ordinal,
                     ByUser = _byUser.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal),
-                    ByGroup = _byGroup.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal),
+                    ByGroup = byGroup,
                     AnyAuthenticated = [.. _any],
-                    AgentGrants = grants,
-                    ByAgent = byAgent.ToFrozenDictionary(StringComparer.Ordinal),
+                    AgentGrants = [.. _agentGrants],
                 };
             }
 
-            private static void Append(Dictionary<string, List<CompiledPolicy>> map, string key, CompiledPolicy policy)
+            private static void Append(Dictionary<string, List<Candidate>> map, string key, Candidate candidate)
             {
                 if (!map.TryGetValue(key, out var list))
                     map[key] = list = [];
-                list.Add(policy);
+                list.Add(candidate);
             }
         }
     }

@@ -7,18 +7,18 @@ using Arbiter.Engine.Policies;
 namespace Arbiter.Engine.Snapshots;
 
 /// <summary>
-/// What one evaluation knows. The CEL variables are built only when a policy with a condition is reached:
+/// What a condition sees, made only when a policy with a condition is reached. The CEL variables:
 /// <c>subject</c>, <c>agent</c>, <c>resource</c> (directory facts, with the request's hints under <c>properties</c>),
 /// <c>action</c>, <c>context</c> (the request's context) and <c>now</c> (unix, hourUtc, dayOfWeek).
 /// </summary>
-internal sealed class Scope(PolicySnapshot snapshot, DecisionRequest request, DateTimeOffset now)
+internal sealed class Scope(PolicySnapshot snapshot, DecisionRequest request, DateTimeOffset now, UserFact? user, AgentFact? agent, ResourceView resource)
 {
     private Dictionary<string, object?>? _variables;
 
     public DateTimeOffset Now { get; } = now;
-    public UserFact? User { get; set; }
-    public AgentFact? Agent { get; set; }
-    public ResourceView Resource { get; set; }
+    public UserFact? User { get; } = user;
+    public AgentFact? Agent { get; } = agent;
+    public ResourceView Resource { get; } = resource;
 
     public IDictionary<string, object?> Variables => _variables ??= Build();
 

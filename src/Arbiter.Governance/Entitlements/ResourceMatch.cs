@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Arbiter.Engine.Decisions;
 using Arbiter.Engine.Directory;
 using Arbiter.Engine.Policies;
@@ -6,7 +7,7 @@ using Arbiter.Engine.Snapshots;
 namespace Arbiter.Governance.Entitlements;
 
 /// <summary>A resource as a policy's resource selector sees it.</summary>
-internal readonly record struct ResourceRef(string Type, string Id, string? Server, Sensitivity Level, IReadOnlySet<string> Tags)
+internal readonly record struct ResourceRef(string Type, string Id, string? Server, Sensitivity Level, FrozenSet<string> Tags)
 {
     /// <summary>The checkpoint action for this kind of resource.</summary>
     public string Action => Type switch

@@ -1,0 +1,243 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Arbiter.Engine.Decisions;
+using Arbiter.Engine.Policies;
+
+namespace Arbiter.Engine.Snapshots;
+
+/// <summary>The legs a decision can have; see <see cref="LegResult"/>.</summary>
+internal enum LegKind : byte
+{
+    /// <summary>The user may invoke the agent (<c>user-invokes-agent</c>).</summary>
+    Invoke,
+    /// <summary>The agent holds a grant (<c>agent-grant</c>).</summary>
+    AgentGrant,
+    /// <summary>The user is entitled (<c>user-entitlement</c>).</summary>
+    UserEntitlement,
+    /// <summary>The forbids of an agent's owner, when the agent acts alone (<c>owner-forbids</c>).</summary>
+    OwnerForbids,
+}
+
+/// <summary>How a matched policy counts on its leg.</summary>
+[Flags]
+internal enum MatchKind : byte
+{
+    None = 0,
+    Permit = 1,
+    Forbid = 2,
+    ShadowPermit = 4,
+    ShadowForbid = 8,
+}
+
+/// <summary>A policy that matched on one leg (the leg's position in the decision's leg list).</summary>
+internal readonly record struct Match(int Leg, MatchKind Kind, CompiledPolicy Policy);
+
+/// <summary>Something an operator should know about one leg (a policy outside its validity window, a failing condition).</summary>
+internal readonly record struct LegNote(int Leg, string Text);
+
+/// <summary>The legs of each decision shape, with their names and whether each needs a permit.</summary>
+internal static class Legs
+{
+    public static readonly LegKind[] None = [];
+    public static readonly LegKind[] InvokeOnly = [LegKind.Invoke];
+    public static readonly LegKind[] Principal = [LegKind.Invoke, LegKind.AgentGrant, LegKind.UserEntitlement];
+    public static readonly LegKind[] AgentAlone = [LegKind.AgentGrant];
+    public static readonly LegKind[] AgentWithOwner = [LegKind.AgentGrant, LegKind.OwnerForbids];
+
+    public static string Name(LegKind kind) => kind switch
+    {
+        LegKind.Invoke => "user-invokes-agent",
+        LegKind.AgentGrant => "agent-grant",
+        LegKind.UserEntitlement => "user-entitlement",
+        _ => "owner-forbids",
+    };
+
+    /// <summary>The owner's leg only ever forbids; every other leg needs an active permit.</summary>
+    public static bool RequiresPermit(LegKind kind) => kind != LegKind.OwnerForbids;
+
+    public static bool Satisfied(LegKind kind, MatchKind seen) =>
+        (!RequiresPermit(kind) || (seen & MatchKind.Permit) != 0) && (seen & MatchKind.Forbid) == 0;
+
+    /// <summary>As if shadow policies were active: what <c>shadow.decision</c> reports.</summary>
+    public static bool ShadowSatisfied(LegKind kind, MatchKind seen) =>
+        (!RequiresPermit(kind) || (seen & (MatchKind.Permit | MatchKind.ShadowPermit)) != 0) && (seen & (MatchKind.Forbid | MatchKind.ShadowForbid)) == 0;
+}
+
+/// <summary>Room for the matches of one evaluation on the stack; more than fit spill into a list.</summary>
+[InlineArray(8)]
+internal struct MatchSlots
+{
+    private Match _element;
+}
+
+/// <summary>The matches of one evaluation, in the order found; a policy counts once per leg.</summary>
+internal struct MatchList
+{
+    private const int InlineCapacity = 8;
+    private MatchSlots _inline;
+    private List<Match>? _overflow;
+
+    public int Count { get; private set; }
+
+    public readonly Match this[int i] => i < InlineCapacity ? _inline[i] : _overflow![i - InlineCapacity];
+
+    /// <summary>Adds a match unless the policy already matched on that leg (a policy naming two of the user's groups).</summary>
+    public void Add(int leg, MatchKind kind, CompiledPolicy policy)
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            var m = this[i];
+            if (m.Leg == leg && ReferenceEquals(m.Policy, policy))
+                return;
+        }
+        var match = new Match(leg, kind, policy);
+        if (Count < InlineCapacity)
+            _inline[Count] = match;
+        else
+            (_overflow ??= []).Add(match);
+        Count++;
+    }
+
+    public readonly Match[] ToArray()
+    {
+        if (Count == 0)
+            return [];
+        var result = new Match[Count];
+        for (var i = 0; i < result.Length; i++)
+            result[i] = this[i];
+        return result;
+    }
+}
+
+/// <summary>
+/// What one evaluation recorded — the request, the legs, the matched policies, notes, or the problem that stopped it
+/// early — written out as an <see cref="Explanation"/> the first time the decision's explanation is read. Kept inside
+/// the <see cref="Decision"/> (a struct, so a decision is one allocation plus its matches).
+/// </summary>
+internal readonly struct DecisionTrace(DecisionRequest request, string mode, LegKind[] legs, Match[] matches, LegNote[]? notes, string? problem)
+{
+    public Explanation Explain(bool allowed)
+    {
+        var results = new LegResult[legs.Length];
+        var seen = new MatchKind[legs.Length];
+        foreach (var m in matches)
+            seen[m.Leg] |= m.Kind;
+        for (var leg = 0; leg < legs.Length; leg++)
+            results[leg] = new LegResult(Legs.Name(legs[leg]), Legs.Satisfied(legs[leg], seen[leg]), Ids(leg, MatchKind.Permit), Ids(leg, MatchKind.Forbid), NotesOf(leg));
+
+        var matched = new List<string>(matches.Length);
+        for (var leg = 0; leg < legs.Length; leg++)
+        {
+            AddDistinct(matched, results[leg].Permits);
+            AddDistinct(matched, results[leg].Forbids);
+        }
+
+        ShadowResult? shadow = null;
+        if (problem is null && Array.Exists(matches, m => (m.Kind & (MatchKind.ShadowPermit | MatchKind.ShadowForbid)) != 0))
+        {
+            var shadowAllowed = true;
+            var shadowIds = new List<string>(2);
+            for (var leg = 0; leg < legs.Length; leg++)
+            {
+                shadowAllowed &= Legs.ShadowSatisfied(legs[leg], seen[leg]);
+                AddDistinct(shadowIds, Ids(leg, MatchKind.ShadowPermit));
+                AddDistinct(shadowIds, Ids(leg, MatchKind.ShadowForbid));
+            }
+            shadow = new ShadowResult(shadowAllowed, shadowAllowed != allowed, shadowIds);
+        }
+
+        if (problem is not null)
+            return new Explanation(results, [], "deny: " + problem, [], null);
+        if (allowed)
+        {
+            var admin = "permit: " + string.Join("; ", Enumerable.Range(0, legs.Length).Where(l => results[l].Permits.Count > 0)
+                .Select(l => $"{results[l].Name} by {string.Join(", ", results[l].Permits)}"));
+            var permits = matches.Where(m => m.Kind == MatchKind.Permit).Select(m => m.Policy);
+            return new Explanation(results, matched, admin, MergeObligations(permits), shadow);
+        }
+        return new Explanation(results, matched, "deny: " + DenyReason(results, seen), [], shadow);
+    }
+
+    /// <summary>A forbid is the reason whenever there is one: it wins over everything else.</summary>
+    private string DenyReason(LegResult[] results, MatchKind[] seen)
+    {
+        var failed = Array.FindIndex(seen, s => (s & MatchKind.Forbid) != 0);
+        if (failed < 0)
+            failed = Array.FindIndex(results, r => !r.Satisfied);
+        var leg = results[failed];
+        var agentId = mode == Decision.AgentOnlyMode ? request.Subject.Id
+            : request.Action == WellKnownActions.AgentInvoke ? request.Resource.Id : request.AgentId;
+        var reason = leg.Forbids.Count > 0
+            ? $"forbidden by {string.Join(", ", leg.Forbids.Select(id => $"policy '{id}'"))} ({leg.Name})"
+            : legs[failed] switch
+            {
+                LegKind.Invoke => $"user '{request.Subject.Id}' may not invoke agent '{agentId}'",
+                LegKind.AgentGrant => $"agent '{agentId}' holds no {mode} grant for '{request.Action}' on {request.Resource.Type} '{request.Resource.Id}'",
+                _ => $"user '{request.Subject.Id}' is not entitled to '{request.Action}' on {request.Resource.Type} '{request.Resource.Id}'",
+            };
+        return leg.Notes.Count > 0 ? $"{reason} [{string.Join("; ", leg.Notes)}]" : reason;
+    }
+
+    private string[] Ids(int leg, MatchKind kind) =>
+        [.. matches.Where(m => m.Leg == leg && m.Kind == kind).Select(m => m.Policy.Policy.Id)];
+
+    private string[] NotesOf(int leg) => notes is null ? [] : [.. notes.Where(n => n.Leg == leg).Select(n => n.Text)];
+
+    private static void AddDistinct(List<string> target, IEnumerable<string> ids)
+    {
+        foreach (var id in ids)
+        {
+            if (!target.Contains(id))
+                target.Add(id);
+        }
+    }
+
+    /// <summary>Row filters all apply (each kept); redactions are merged into one obligation (the union).</summary>
+    private static IReadOnlyList<Obligation> MergeObligations(IEnumerable<CompiledPolicy> permits)
+    {
+        List<Obligation>? result = null;
+        SortedSet<string>? fields = null, classifications = null, sources = null;
+        foreach (var permit in permits)
+        {
+            foreach (var obligation in permit.Policy.Obligations)
+            {
+                if (obligation.Type == ObligationTypes.Redact)
+                {
+                    fields ??= new(StringComparer.Ordinal);
+                    classifications ??= new(StringComparer.Ordinal);
+                    sources ??= new(StringComparer.Ordinal);
+                    AddStrings(obligation.Properties, "fields", fields);
+                    AddStrings(obligation.Properties, "classifications", classifications);
+                    sources.Add(obligation.Id);
+                }
+                else
+                {
+                    result ??= [];
+                    if (!result.Any(o => o.Id == obligation.Id))
+                        result.Add(obligation);
+                }
+            }
+        }
+        if (fields is not null)
+        {
+            result ??= [];
+            var properties = JsonSerializer.SerializeToElement(
+                new Dictionary<string, SortedSet<string>> { ["fields"] = fields, ["classifications"] = classifications!, ["sources"] = sources! },
+                EngineJsonContext.Default.DictionaryStringSortedSetString);
+            result.Add(new Obligation("redact", ObligationTypes.Redact, properties));
+        }
+        return result ?? (IReadOnlyList<Obligation>)[];
+    }
+
+    private static void AddStrings(JsonElement properties, string name, SortedSet<string> target)
+    {
+        if (properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in array.EnumerateArray())
+            {
+                if (item.ValueKind == JsonValueKind.String)
+                    target.Add(item.GetString()!);
+            }
+        }
+    }
+}
