@@ -4,14 +4,22 @@ using Arbiter.Engine.Policies;
 
 namespace Arbiter.Engine.Snapshots;
 
-/// <summary>What a request's resource is, resolved from the directory (request-supplied properties never override it).</summary>
+/// <summary>
+/// What a request's resource is, resolved from the directory (request-supplied properties never override it), with
+/// the ordinals the index matches on (<see cref="Candidate.MatchesResource"/>; -1 where no policy names the id or server).
+/// </summary>
 internal readonly record struct ResourceView(
     string Type,
     string Id,
     string? Server,
     Sensitivity Sensitivity,
     FrozenSet<string> Tags,
-    IReadOnlyDictionary<string, object?> Attributes);
+    IReadOnlyDictionary<string, object?> Attributes)
+{
+    public int TypeBit { get; init; }
+    public int Ordinal { get; init; } = -1;
+    public int ServerOrdinal { get; init; } = -1;
+}
 
 /// <summary>A policy ready to evaluate: its condition compiled once and cached per policy instance.</summary>
 internal sealed class CompiledPolicy
@@ -43,7 +51,5 @@ internal sealed class CompiledPolicy
 
     public static CompiledPolicy For(Policy policy) => Cache.GetValue(policy, p => new CompiledPolicy(p));
 
-    public bool MatchesResource(in ResourceView resource) =>
-        Policy.Resources is not { } selector || selector.Matches(resource.Type, resource.Id, resource.Server, resource.Sensitivity, resource.Tags);
 
 }

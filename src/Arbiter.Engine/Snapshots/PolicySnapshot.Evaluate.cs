@@ -172,20 +172,35 @@ public sealed partial class PolicySnapshot
     }
 
     private static ResourceView AgentAsResource(AgentFact agent) =>
-        new(ResourceTypes.Agent, agent.Id, null, Sensitivity.Public, agent.Tags, agent.Attributes);
+        new(ResourceTypes.Agent, agent.Id, null, Sensitivity.Public, agent.Tags, agent.Attributes) { TypeBit = ResourceTypeBits.Agent };
 
     private string? ResolveResource(Entity entity, out ResourceView view)
+    {
+        var problem = Resolve(entity, out view);
+        if (problem is null)
+        {
+            var ordinals = _index.Resources;
+            view = view with
+            {
+                Ordinal = ordinals.Ids.Count == 0 ? -1 : ordinals.Ids.GetValueOrDefault(view.Id, -1),
+                ServerOrdinal = view.Server is null || ordinals.Servers.Count == 0 ? -1 : ordinals.Servers.GetValueOrDefault(view.Server, -1),
+            };
+        }
+        return problem;
+    }
+
+    private string? Resolve(Entity entity, out ResourceView view)
     {
         view = default;
         switch (entity.Type)
         {
             case ResourceTypes.Tool when _lookups.Tools.TryGetValue(entity.Id, out var tool):
-                view = new(entity.Type, tool.Id, tool.Server, tool.Sensitivity, tool.Tags, tool.Attributes);
+                view = new(entity.Type, tool.Id, tool.Server, tool.Sensitivity, tool.Tags, tool.Attributes) { TypeBit = ResourceTypeBits.Tool };
                 if (!_lookups.Servers.ContainsKey(tool.Server))
                     return $"tool '{tool.Id}' belongs to unknown MCP server '{tool.Server}'";
                 return null;
             case ResourceTypes.McpServer when _lookups.Servers.TryGetValue(entity.Id, out var server):
-                view = new(entity.Type, server.Id, server.Id, server.Sensitivity, server.Tags, NoAttributes);
+                view = new(entity.Type, server.Id, server.Id, server.Sensitivity, server.Tags, NoAttributes) { TypeBit = ResourceTypeBits.McpServer };
                 return null;
             case ResourceTypes.Agent when _lookups.Agents.TryGetValue(entity.Id, out var agent):
                 view = AgentAsResource(agent);
@@ -193,7 +208,7 @@ public sealed partial class PolicySnapshot
             default:
                 if (FactReader.DataResourceTypes.Contains(entity.Type) && _lookups.Data.TryGetValue(entity.Id, out var data) && data.Type == entity.Type)
                 {
-                    view = new(entity.Type, data.Id, null, data.Classification, data.Tags, data.Attributes);
+                    view = new(entity.Type, data.Id, null, data.Classification, data.Tags, data.Attributes) { TypeBit = ResourceTypeBits.Of(data.Type) };
                     return null;
                 }
                 return $"unknown resource {entity.Type} '{entity.Id}'";
@@ -220,45 +235,42 @@ public sealed partial class PolicySnapshot
     private static void ScanAgentGrants(ref Evaluation e, int leg, ActionIndex? index, Modes mode)
     {
         if (index is not null && e.AgentEntry!.Grants[index.Ordinal] is { } grants)
-        {
-            var requirePermit = Legs.RequiresPermit(e.Legs[leg]);
-            foreach (var policy in grants)
-                Consider(ref e, leg, policy, mode, requirePermit, targetIsAgent: false);
-        }
+            Scan(ref e, leg, grants, mode, targetIsAgent: false);
     }
 
     private static void Scan(ref Evaluation e, int leg, Candidate[] candidates, Modes mode, bool targetIsAgent)
     {
         var requirePermit = Legs.RequiresPermit(e.Legs[leg]);
-        foreach (var candidate in candidates)
+        foreach (ref readonly var c in candidates.AsSpan())
         {
+            if ((c.Modes & mode) == 0 || (!requirePermit && c.IsPermit))
+                continue;
             // agent.invoke: the target agent is what the policy's 'agents' names; otherwise 'agents' limits the acting agent.
-            if (candidate.AgentFilter < 0 || e.AgentEntry!.Passes(candidate.AgentFilter))
-                Consider(ref e, leg, candidate.Policy, mode, requirePermit, targetIsAgent);
+            if (c.AgentFilter >= 0 && !e.AgentEntry!.Passes(c.AgentFilter))
+                continue;
+            if (!targetIsAgent && !c.MatchesResource(e.Resource))
+                continue;
+            if (c.NeedsWindowCheck && !WithinWindow(ref e, leg, c.Policy.Policy))
+                continue;
+            if (c.NeedsCondition && !ConditionHolds(ref e, leg, c.Policy))
+                continue;
+            e.Matches.Add(leg, c.Kind, c.Policy);
         }
     }
 
-    /// <summary>Whether one policy (already known to name this subject and agent) matches, and how it counts.</summary>
-    private static void Consider(ref Evaluation e, int leg, CompiledPolicy policy, Modes mode, bool requirePermit, bool targetIsAgent)
+    private static bool WithinWindow(ref Evaluation e, int leg, Policy p)
     {
-        var p = policy.Policy;
-        if ((p.Modes & mode) == 0 || (!requirePermit && p.Effect == Effect.Permit))
-            return;
-        if (!targetIsAgent && !policy.MatchesResource(e.Resource))
-            return;
         if (p.NotBefore is { } nb && e.Now < nb)
         {
             e.Note(leg, $"policy '{p.Id}' is not valid before {nb:O}");
-            return;
+            return false;
         }
         if (p.NotAfter is { } na && e.Now >= na)
         {
             e.Note(leg, $"policy '{p.Id}' expired at {na:O}");
-            return;
+            return false;
         }
-        if (p.Condition is not null && !ConditionHolds(ref e, leg, policy))
-            return;
-        e.Matches.Add(leg, policy.Kind, policy);
+        return true;
     }
 
     /// <summary>Evaluates a condition. An error fails closed: a permit does not apply, a forbid does.</summary>

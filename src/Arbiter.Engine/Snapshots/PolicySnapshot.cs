@@ -57,16 +57,16 @@ public sealed partial class PolicySnapshot
     /// An agent as evaluation needs it: the fact, its grants per action (by <see cref="ActionIndex.Ordinal"/>), and
     /// which agent-restricted user policies it satisfies (a bit per <see cref="Candidate.AgentFilter"/>).
     /// </summary>
-    internal sealed class AgentEntry(AgentFact fact, CompiledPolicy[]?[] grants, ulong[] filters)
+    internal sealed class AgentEntry(AgentFact fact, Candidate[]?[] grants, ulong[] filters)
     {
         public AgentFact Fact { get; } = fact;
-        public CompiledPolicy[]?[] Grants { get; } = grants;
+        public Candidate[]?[] Grants { get; } = grants;
 
         public bool Passes(int filter) => (filters[filter >> 6] & (1UL << (filter & 63))) != 0;
 
         public static AgentEntry Build(AgentFact agent, PolicyIndex index)
         {
-            var grants = new CompiledPolicy[]?[index.Actions.Count];
+            var grants = new Candidate[]?[index.Actions.Count];
             foreach (var action in index.Actions.Values)
             {
                 if (action.AgentGrants.Length > 0 && ActionIndex.GrantsFor(action.AgentGrants, agent) is { Length: > 0 } matched)
@@ -82,14 +82,12 @@ public sealed partial class PolicySnapshot
         }
     }
 
-    /// <summary>A user policy as a candidate: the policy, and its agent filter (-1 when it allows any agent).</summary>
-    internal readonly record struct Candidate(CompiledPolicy Policy, int AgentFilter);
-
     /// <summary>
     /// The compiled policies of every action; the ordinal of each group some policy names; and the user policies that
     /// restrict agents, in filter order (<see cref="AgentEntry.Passes"/>).
     /// </summary>
-    internal sealed record PolicyIndex(FrozenDictionary<string, ActionIndex> Actions, FrozenDictionary<string, int> GroupOrdinals, CompiledPolicy[] AgentFilters);
+    internal sealed record PolicyIndex(
+        FrozenDictionary<string, ActionIndex> Actions, FrozenDictionary<string, int> GroupOrdinals, CompiledPolicy[] AgentFilters, ResourceOrdinals Resources);
 
     private PolicySnapshot(string tenantId, TenantState state, long version, TimeProvider time, FrozenDictionary<string, string[]> userGroups,
         PolicyIndex index, FrozenDictionary<string, Principal> principals, FrozenDictionary<string, AgentEntry> agents, Lookups lookups, TimeSpan buildTime)
@@ -249,10 +247,10 @@ public sealed partial class PolicySnapshot
         var groups = new Dictionary<string, int>(StringComparer.Ordinal);
         var filters = new List<CompiledPolicy>();
         var builders = new Dictionary<string, ActionIndex.Builder>(StringComparer.Ordinal);
-        foreach (var policy in state.Policies.Values)
+        var enforced = state.Policies.Values.Where(p => p.Status != PolicyStatus.Disabled).ToList();
+        var resources = ResourceOrdinals.Of(enforced);
+        foreach (var policy in enforced)
         {
-            if (policy.Status == PolicyStatus.Disabled)
-                continue;
             foreach (var group in policy.Subjects?.Groups ?? [])
                 groups.TryAdd(group, groups.Count);
             var compiled = CompiledPolicy.For(policy);
@@ -266,13 +264,14 @@ public sealed partial class PolicySnapshot
             {
                 if (!builders.TryGetValue(action, out var builder))
                     builders[action] = builder = new ActionIndex.Builder(builders.Count);
-                builder.Add(new Candidate(compiled, filter));
+                builder.Add(new Candidate(compiled, filter, resources));
             }
         }
         return new PolicyIndex(
             builders.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(groups), StringComparer.Ordinal),
             groups.ToFrozenDictionary(StringComparer.Ordinal),
-            [.. filters]);
+            [.. filters],
+            resources);
     }
 
     /// <summary>The policies of one action, indexed by who they name.</summary>
@@ -287,23 +286,23 @@ public sealed partial class PolicySnapshot
         public required Candidate[] AnyAuthenticated { get; init; }
 
         /// <summary>Every grant to agents (policies without subjects) of this action, matched per agent into <see cref="AgentEntry.Grants"/>.</summary>
-        public required CompiledPolicy[] AgentGrants { get; init; }
+        public required Candidate[] AgentGrants { get; init; }
 
-        public static CompiledPolicy[] GrantsFor(CompiledPolicy[] grants, AgentFact agent) =>
-            [.. grants.Where(p => p.Policy.Agents!.Matches(agent.Id, agent.Tags, agent.BlueprintId))];
+        public static Candidate[] GrantsFor(Candidate[] grants, AgentFact agent) =>
+            [.. grants.Where(c => c.Policy.Policy.Agents!.Matches(agent.Id, agent.Tags, agent.BlueprintId))];
 
         internal sealed class Builder(int ordinal)
         {
             private readonly Dictionary<string, List<Candidate>> _byUser = new(StringComparer.Ordinal);
             private readonly Dictionary<string, List<Candidate>> _byGroup = new(StringComparer.Ordinal);
             private readonly List<Candidate> _any = [];
-            private readonly List<CompiledPolicy> _agentGrants = [];
+            private readonly List<Candidate> _agentGrants = [];
 
             public void Add(Candidate candidate)
             {
                 if (candidate.Policy.Policy.Subjects is not { } subjects)
                 {
-                    _agentGrants.Add(candidate.Policy);
+                    _agentGrants.Add(candidate);
                     return;
                 }
                 if (subjects.AnyAuthenticated)
