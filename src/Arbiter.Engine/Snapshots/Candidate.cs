@@ -107,6 +107,13 @@ internal sealed record ResourceOrdinals(FrozenDictionary<string, int> Ids, Froze
         }
         return new(ids.ToFrozenDictionary(StringComparer.Ordinal), servers.ToFrozenDictionary(StringComparer.Ordinal));
     }
+
+    /// <summary>The view with its id and server ordinals filled in.</summary>
+    public ResourceView Indexed(ResourceView view) => view with
+    {
+        Ordinal = Ids.Count == 0 ? -1 : Ids.GetValueOrDefault(view.Id, -1),
+        ServerOrdinal = view.Server is null || Servers.Count == 0 ? -1 : Servers.GetValueOrDefault(view.Server, -1),
+    };
 }
 
 /// <summary>A bit per resource type a resource can resolve to; a selector's types become a mask.</summary>

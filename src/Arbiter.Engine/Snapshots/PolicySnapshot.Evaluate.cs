@@ -152,10 +152,10 @@ public sealed partial class PolicySnapshot
         // An agent acting alone never exceeds what its owner is forbidden; the owner's conditions see the owner as subject.
         if (owner is not null)
         {
-            var ownerPrincipal = _principals.GetValueOrDefault(owner);
-            e.User = ownerPrincipal?.Fact;
+            var ownerPrincipal = _principals.TryGetValue(owner, out var known) ? known : Principal.Unknown;
+            e.User = ownerPrincipal.Fact;
             e.Scope = null;
-            ScanUserPolicies(ref e, 1, index, ownerPrincipal ?? new Principal(null, []), Modes.AgentOnly, targetIsAgent: false, ownerId: owner);
+            ScanUserPolicies(ref e, 1, index, ownerPrincipal, Modes.AgentOnly, targetIsAgent: false, ownerId: owner);
         }
         return Conclude(ref e);
     }
@@ -176,47 +176,31 @@ public sealed partial class PolicySnapshot
 
     private string? ResolveResource(Entity entity, out ResourceView view)
     {
-        var problem = Resolve(entity, out view);
-        if (problem is null)
-        {
-            var ordinals = _index.Resources;
-            view = view with
-            {
-                Ordinal = ordinals.Ids.Count == 0 ? -1 : ordinals.Ids.GetValueOrDefault(view.Id, -1),
-                ServerOrdinal = view.Server is null || ordinals.Servers.Count == 0 ? -1 : ordinals.Servers.GetValueOrDefault(view.Server, -1),
-            };
-        }
-        return problem;
-    }
-
-    private string? Resolve(Entity entity, out ResourceView view)
-    {
-        view = default;
+        Resolved resolved;
         switch (entity.Type)
         {
-            case ResourceTypes.Tool when _lookups.Tools.TryGetValue(entity.Id, out var tool):
-                view = new(entity.Type, tool.Id, tool.Server, tool.Sensitivity, tool.Tags, tool.Attributes) { TypeBit = ResourceTypeBits.Tool };
-                if (!_lookups.Servers.ContainsKey(tool.Server))
-                    return $"tool '{tool.Id}' belongs to unknown MCP server '{tool.Server}'";
-                return null;
+            case ResourceTypes.Tool when _resources.Tools.TryGetValue(entity.Id, out resolved):
+                view = resolved.View;
+                return resolved.Problem;
             case ResourceTypes.McpServer when _lookups.Servers.TryGetValue(entity.Id, out var server):
-                view = new(entity.Type, server.Id, server.Id, server.Sensitivity, server.Tags, NoAttributes) { TypeBit = ResourceTypeBits.McpServer };
+                view = _index.Resources.Indexed(new(entity.Type, server.Id, server.Id, server.Sensitivity, server.Tags, NoAttributes) { TypeBit = ResourceTypeBits.McpServer });
                 return null;
             case ResourceTypes.Agent when _lookups.Agents.TryGetValue(entity.Id, out var agent):
-                view = AgentAsResource(agent);
+                view = _index.Resources.Indexed(AgentAsResource(agent));
                 return null;
             default:
-                if (FactReader.DataResourceTypes.Contains(entity.Type) && _lookups.Data.TryGetValue(entity.Id, out var data) && data.Type == entity.Type)
+                if (_resources.Data.TryGetValue(entity.Id, out resolved) && resolved.View.Type == entity.Type)
                 {
-                    view = new(entity.Type, data.Id, null, data.Classification, data.Tags, data.Attributes) { TypeBit = ResourceTypeBits.Of(data.Type) };
+                    view = resolved.View;
                     return null;
                 }
+                view = default;
                 return $"unknown resource {entity.Type} '{entity.Id}'";
         }
     }
 
     /// <summary>Scans the user policies of an action that name this user, a group of theirs (by ordinal), or anyone authenticated.</summary>
-    private void ScanUserPolicies(ref Evaluation e, int leg, ActionIndex? index, Principal principal, Modes mode, bool targetIsAgent, string? ownerId = null)
+    private static void ScanUserPolicies(ref Evaluation e, int leg, ActionIndex? index, in Principal principal, Modes mode, bool targetIsAgent, string? ownerId = null)
     {
         if (index is null)
             return;

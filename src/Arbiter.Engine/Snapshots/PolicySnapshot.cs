@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Diagnostics;
+using Arbiter.Engine.Decisions;
 using Arbiter.Engine.Directory;
 using Arbiter.Engine.Policies;
 
@@ -18,6 +19,7 @@ public sealed partial class PolicySnapshot
     private readonly ActionIndex? _invoke;
     private readonly FrozenDictionary<string, Principal> _principals;
     private readonly FrozenDictionary<string, AgentEntry> _agents;
+    private readonly ResolvedResources _resources;
     private readonly TimeProvider _time;
     private readonly Lookups _lookups;
 
@@ -44,13 +46,15 @@ public sealed partial class PolicySnapshot
 
     /// <summary>
     /// A user (or a group member the directory does not list as a user, e.g. an agent's owner) as evaluation needs
-    /// them: the fact, if any, and the policy-named groups they are in — transitively — as ordinals into
+    /// them, stored in the lookup's value array itself: the fact, if any, and the policy-named groups they are in — transitively — as ordinals into
     /// <see cref="ActionIndex.ByGroup"/>, so scanning a user's group policies costs array reads, not string lookups.
     /// </summary>
-    internal sealed record Principal(UserFact? Fact, int[] PolicyGroups)
+    internal readonly record struct Principal(UserFact? Fact, int[] PolicyGroups)
     {
         /// <summary>Copied from the fact: the one field every decision reads, without a second object to visit.</summary>
         public bool Enabled { get; } = Fact is { Enabled: true };
+
+        public static readonly Principal Unknown = new(null, []);
     }
 
     /// <summary>
@@ -89,9 +93,32 @@ public sealed partial class PolicySnapshot
     internal sealed record PolicyIndex(
         FrozenDictionary<string, ActionIndex> Actions, FrozenDictionary<string, int> GroupOrdinals, CompiledPolicy[] AgentFilters, ResourceOrdinals Resources);
 
-    private PolicySnapshot(string tenantId, TenantState state, long version, TimeProvider time, FrozenDictionary<string, string[]> userGroups,
-        PolicyIndex index, FrozenDictionary<string, Principal> principals, FrozenDictionary<string, AgentEntry> agents, Lookups lookups, TimeSpan buildTime)
+    /// <summary>A resource resolved ahead of time: its view with ordinals, or why requests for it are denied.</summary>
+    internal readonly record struct Resolved(ResourceView View, string? Problem);
+
+    /// <summary>Tools and data resources resolved once per snapshot, so a decision finds its resource with one lookup.</summary>
+    internal sealed record ResolvedResources(TenantState Source, PolicyIndex Index, FrozenDictionary<string, Resolved> Tools, FrozenDictionary<string, Resolved> Data)
     {
+        public static ResolvedResources For(TenantState state, PolicyIndex index, ResolvedResources? previous)
+        {
+            if (previous is not null && ReferenceEquals(previous.Index, index) && ReferenceEquals(previous.Source.Tools, state.Tools)
+                && ReferenceEquals(previous.Source.Servers, state.Servers) && ReferenceEquals(previous.Source.DataResources, state.DataResources))
+                return previous with { Source = state };
+            var tools = state.Tools.Values.ToFrozenDictionary(t => t.Id, t => new Resolved(
+                index.Resources.Indexed(new ResourceView(ResourceTypes.Tool, t.Id, t.Server, t.Sensitivity, t.Tags, t.Attributes) { TypeBit = ResourceTypeBits.Tool }),
+                state.Servers.ContainsKey(t.Server) ? null : $"tool '{t.Id}' belongs to unknown MCP server '{t.Server}'"), StringComparer.Ordinal);
+            var data = state.DataResources.Values.ToFrozenDictionary(d => d.Id, d => new Resolved(
+                index.Resources.Indexed(new ResourceView(d.Type, d.Id, null, d.Classification, d.Tags, d.Attributes) { TypeBit = ResourceTypeBits.Of(d.Type) }),
+                null), StringComparer.Ordinal);
+            return new ResolvedResources(state, index, tools, data);
+        }
+    }
+
+    private PolicySnapshot(string tenantId, TenantState state, long version, TimeProvider time, FrozenDictionary<string, string[]> userGroups,
+        PolicyIndex index, FrozenDictionary<string, Principal> principals, FrozenDictionary<string, AgentEntry> agents, ResolvedResources resources,
+        Lookups lookups, TimeSpan buildTime)
+    {
+        _resources = resources;
         _lookups = lookups;
         _index = index;
         _principals = principals;
@@ -137,7 +164,8 @@ public sealed partial class PolicySnapshot
             && ReferenceEquals(previous._index.GroupOrdinals, index.GroupOrdinals)
             ? previous._principals
             : Principals(lookups.Users, userGroups, index.GroupOrdinals);
-        return new PolicySnapshot(tenantId, state, version, time, userGroups, index, principals, agents, lookups, Stopwatch.GetElapsedTime(started));
+        var resources = ResolvedResources.For(state, index, previous?._resources);
+        return new PolicySnapshot(tenantId, state, version, time, userGroups, index, principals, agents, resources, lookups, Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>A new snapshot with <paramref name="changes"/> applied.</summary>
