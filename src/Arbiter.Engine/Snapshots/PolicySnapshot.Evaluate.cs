@@ -211,8 +211,9 @@ public sealed partial class PolicySnapshot
         var byGroup = index.ByGroup;
         foreach (var ordinal in principal.PolicyGroups)
         {
-            if (byGroup[ordinal] is { } viaGroup)
-                Scan(ref e, leg, viaGroup, mode, targetIsAgent);
+            var (start, count) = byGroup[ordinal];
+            if (count > 0)
+                Scan(ref e, leg, index.GroupCandidates.AsSpan(start, count), mode, targetIsAgent);
         }
     }
 
@@ -222,10 +223,10 @@ public sealed partial class PolicySnapshot
             Scan(ref e, leg, grants, mode, targetIsAgent: false);
     }
 
-    private static void Scan(ref Evaluation e, int leg, Candidate[] candidates, Modes mode, bool targetIsAgent)
+    private static void Scan(ref Evaluation e, int leg, ReadOnlySpan<Candidate> candidates, Modes mode, bool targetIsAgent)
     {
         var requirePermit = Legs.RequiresPermit(e.Legs[leg]);
-        foreach (ref readonly var c in candidates.AsSpan())
+        foreach (ref readonly var c in candidates)
         {
             if ((c.Modes & mode) == 0 || (!requirePermit && c.IsPermit))
                 continue;

@@ -309,8 +309,12 @@ public sealed partial class PolicySnapshot
         public required int Ordinal { get; init; }
         public required FrozenDictionary<string, Candidate[]> ByUser { get; init; }
 
-        /// <summary>The policies naming each group, by the group's ordinal (<see cref="PolicyIndex.GroupOrdinals"/>); null where none.</summary>
-        public required Candidate[]?[] ByGroup { get; init; }
+        /// <summary>
+        /// The policies naming each group, by the group's ordinal (<see cref="PolicyIndex.GroupOrdinals"/>): one
+        /// contiguous array of every group's candidates, and where each group's run starts and how long it is.
+        /// </summary>
+        public required Candidate[] GroupCandidates { get; init; }
+        public required (int Start, int Count)[] ByGroup { get; init; }
         public required Candidate[] AnyAuthenticated { get; init; }
 
         /// <summary>Every grant to agents (policies without subjects) of this action, matched per agent into <see cref="AgentEntry.Grants"/>.</summary>
@@ -343,13 +347,18 @@ public sealed partial class PolicySnapshot
 
             public ActionIndex Build(Dictionary<string, int> groupOrdinals)
             {
-                var byGroup = new Candidate[]?[groupOrdinals.Count];
+                var byGroup = new (int Start, int Count)[groupOrdinals.Count];
+                var pool = new List<Candidate>();
                 foreach (var (group, candidates) in _byGroup)
-                    byGroup[groupOrdinals[group]] = [.. candidates];
+                {
+                    byGroup[groupOrdinals[group]] = (pool.Count, candidates.Count);
+                    pool.AddRange(candidates);
+                }
                 return new ActionIndex
                 {
                     Ordinal = ordinal,
                     ByUser = _byUser.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal),
+                    GroupCandidates = [.. pool],
                     ByGroup = byGroup,
                     AnyAuthenticated = [.. _any],
                     AgentGrants = [.. _agentGrants],
