@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using Arbiter.Engine.Decisions;
 using Arbiter.Engine.Policies;
@@ -119,21 +120,27 @@ internal readonly struct DecisionTrace(DecisionRequest request, string mode, Leg
     public Explanation Explain(bool allowed)
     {
         var results = new LegResult[legs.Length];
-        var seen = new MatchKind[legs.Length];
+        Span<MatchKind> seen = stackalloc MatchKind[legs.Length];
+        var anyShadow = false;
         foreach (var m in matches)
+        {
             seen[m.Leg] |= m.Kind;
-        for (var leg = 0; leg < legs.Length; leg++)
-            results[leg] = new LegResult(Legs.Name(legs[leg]), Legs.Satisfied(legs[leg], seen[leg]), Ids(leg, MatchKind.Permit), Ids(leg, MatchKind.Forbid), NotesOf(leg));
-
+            anyShadow |= (m.Kind & (MatchKind.ShadowPermit | MatchKind.ShadowForbid)) != 0;
+        }
         var matched = new List<string>(matches.Length);
         for (var leg = 0; leg < legs.Length; leg++)
         {
-            AddDistinct(matched, results[leg].Permits);
-            AddDistinct(matched, results[leg].Forbids);
+            var permits = Ids(leg, MatchKind.Permit);
+            var forbids = Ids(leg, MatchKind.Forbid);
+            results[leg] = new LegResult(Legs.Name(legs[leg]), Legs.Satisfied(legs[leg], seen[leg]), permits, forbids, NotesOf(leg));
+            AddDistinct(matched, permits);
+            AddDistinct(matched, forbids);
         }
+        if (problem is not null)
+            return new Explanation(results, [], "deny: " + problem, [], null);
 
         ShadowResult? shadow = null;
-        if (problem is null && Array.Exists(matches, m => (m.Kind & (MatchKind.ShadowPermit | MatchKind.ShadowForbid)) != 0))
+        if (anyShadow)
         {
             var shadowAllowed = true;
             var shadowIds = new List<string>(2);
@@ -145,23 +152,35 @@ internal readonly struct DecisionTrace(DecisionRequest request, string mode, Leg
             }
             shadow = new ShadowResult(shadowAllowed, shadowAllowed != allowed, shadowIds);
         }
+        return allowed
+            ? new Explanation(results, matched, PermitReason(results), MergeObligations(matches), shadow)
+            : new Explanation(results, matched, "deny: " + DenyReason(results, seen), [], shadow);
+    }
 
-        if (problem is not null)
-            return new Explanation(results, [], "deny: " + problem, [], null);
-        if (allowed)
+    /// <summary>"permit: user-invokes-agent by p1; agent-grant by p2, p3; ..." — each leg with the permits that satisfied it.</summary>
+    private static string PermitReason(LegResult[] results)
+    {
+        var text = new StringBuilder("permit: ", 96);
+        var first = true;
+        foreach (var leg in results)
         {
-            var admin = "permit: " + string.Join("; ", Enumerable.Range(0, legs.Length).Where(l => results[l].Permits.Count > 0)
-                .Select(l => $"{results[l].Name} by {string.Join(", ", results[l].Permits)}"));
-            var permits = matches.Where(m => m.Kind == MatchKind.Permit).Select(m => m.Policy);
-            return new Explanation(results, matched, admin, MergeObligations(permits), shadow);
+            if (leg.Permits.Count == 0)
+                continue;
+            text.Append(first ? "" : "; ").Append(leg.Name).Append(" by ").AppendJoin(", ", leg.Permits);
+            first = false;
         }
-        return new Explanation(results, matched, "deny: " + DenyReason(results, seen), [], shadow);
+        return text.ToString();
     }
 
     /// <summary>A forbid is the reason whenever there is one: it wins over everything else.</summary>
-    private string DenyReason(LegResult[] results, MatchKind[] seen)
+    private string DenyReason(LegResult[] results, ReadOnlySpan<MatchKind> seen)
     {
-        var failed = Array.FindIndex(seen, s => (s & MatchKind.Forbid) != 0);
+        var failed = -1;
+        for (var i = 0; i < seen.Length && failed < 0; i++)
+        {
+            if ((seen[i] & MatchKind.Forbid) != 0)
+                failed = i;
+        }
         if (failed < 0)
             failed = Array.FindIndex(results, r => !r.Satisfied);
         var leg = results[failed];
@@ -178,12 +197,29 @@ internal readonly struct DecisionTrace(DecisionRequest request, string mode, Leg
         return leg.Notes.Count > 0 ? $"{reason} [{string.Join("; ", leg.Notes)}]" : reason;
     }
 
-    private string[] Ids(int leg, MatchKind kind) =>
-        [.. matches.Where(m => m.Leg == leg && m.Kind == kind).Select(m => m.Policy.Policy.Id)];
+    private string[] Ids(int leg, MatchKind kind)
+    {
+        var count = 0;
+        foreach (var m in matches)
+        {
+            if (m.Leg == leg && m.Kind == kind)
+                count++;
+        }
+        if (count == 0)
+            return [];
+        var ids = new string[count];
+        var i = 0;
+        foreach (var m in matches)
+        {
+            if (m.Leg == leg && m.Kind == kind)
+                ids[i++] = m.Policy.Policy.Id;
+        }
+        return ids;
+    }
 
     private string[] NotesOf(int leg) => notes is null ? [] : [.. notes.Where(n => n.Leg == leg).Select(n => n.Text)];
 
-    private static void AddDistinct(List<string> target, IEnumerable<string> ids)
+    private static void AddDistinct(List<string> target, string[] ids)
     {
         foreach (var id in ids)
         {
@@ -193,13 +229,15 @@ internal readonly struct DecisionTrace(DecisionRequest request, string mode, Leg
     }
 
     /// <summary>Row filters all apply (each kept); redactions are merged into one obligation (the union).</summary>
-    private static IReadOnlyList<Obligation> MergeObligations(IEnumerable<CompiledPolicy> permits)
+    private static IReadOnlyList<Obligation> MergeObligations(Match[] matches)
     {
         List<Obligation>? result = null;
         SortedSet<string>? fields = null, classifications = null, sources = null;
-        foreach (var permit in permits)
+        foreach (var match in matches)
         {
-            foreach (var obligation in permit.Policy.Obligations)
+            if (match.Kind != MatchKind.Permit)
+                continue;
+            foreach (var obligation in match.Policy.Policy.Obligations)
             {
                 if (obligation.Type == ObligationTypes.Redact)
                 {
