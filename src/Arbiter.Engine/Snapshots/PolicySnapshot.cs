@@ -154,7 +154,7 @@ public sealed partial class PolicySnapshot
             ? previous._userGroups
             : GroupClosure(state.Groups);
         var samePolicies = previous is not null && ReferenceEquals(previous.State.Policies, state.Policies);
-        var index = samePolicies ? previous!._index : IndexPolicies(state);
+        var index = samePolicies ? previous!._index : IndexPolicies(state, previous?._index.GroupOrdinals);
         // When only agents changed (the kill switch, Entra sync) only the changed agents are matched again.
         var agents = samePolicies && ReferenceEquals(previous!.State.Agents, state.Agents)
             ? previous._agents
@@ -270,9 +270,13 @@ public sealed partial class PolicySnapshot
         return result.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
-    private static PolicyIndex IndexPolicies(TenantState state)
+    /// <summary>
+    /// Indexes every enforced policy. Group ordinals of the previous index are kept (a group no policy names any more
+    /// keeps an empty run), so that when no new group is named the users' ordinal lists stay valid and are reused.
+    /// </summary>
+    private static PolicyIndex IndexPolicies(TenantState state, FrozenDictionary<string, int>? previousGroups)
     {
-        var groups = new Dictionary<string, int>(StringComparer.Ordinal);
+        var groups = previousGroups is null ? new Dictionary<string, int>(StringComparer.Ordinal) : new Dictionary<string, int>(previousGroups, StringComparer.Ordinal);
         var filters = new List<CompiledPolicy>();
         var builders = new Dictionary<string, ActionIndex.Builder>(StringComparer.Ordinal);
         var enforced = state.Policies.Values.Where(p => p.Status != PolicyStatus.Disabled).ToList();
@@ -297,7 +301,7 @@ public sealed partial class PolicySnapshot
         }
         return new PolicyIndex(
             builders.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(groups), StringComparer.Ordinal),
-            groups.ToFrozenDictionary(StringComparer.Ordinal),
+            previousGroups is not null && previousGroups.Count == groups.Count ? previousGroups : groups.ToFrozenDictionary(StringComparer.Ordinal),
             [.. filters],
             resources);
     }
