@@ -56,7 +56,7 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IChangeFeed, I
         CheckKey(tenantId, kind, id);
         return RunAsync(async connection =>
         {
-            var found = await ReadOneAsync(connection, null, tenantId, kind, id, cancellationToken);
+            var found = await ReadOneAsync(connection, tenantId, kind, id, cancellationToken);
             return found is null || (found.Deleted && !includeDeleted) ? null : found;
         }, cancellationToken);
     }
@@ -371,10 +371,9 @@ public sealed partial class SqliteDocumentStore : IDocumentStore, IChangeFeed, I
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static async Task<StoredDocument?> ReadOneAsync(SqliteConnection connection, SqliteTransaction? transaction, string tenantId, string kind, string id, CancellationToken cancellationToken)
+    private static async Task<StoredDocument?> ReadOneAsync(SqliteConnection connection, string tenantId, string kind, string id, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
         command.CommandText = """
             SELECT tenant, kind, id, body, etag, deleted, updated_at FROM documents
             WHERE tenant = $tenant AND kind = $kind AND id = $id
