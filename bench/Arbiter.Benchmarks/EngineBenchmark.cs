@@ -40,7 +40,7 @@ internal static class EngineBenchmark
         // Warm up, then single-threaded throughput over several passes.
         for (var i = 0; i < 3; i++)
             foreach (var r in requests) snapshot.Evaluate(r);
-        const int passes = 10;
+        const int passes = 30;
         var allocated = GC.GetAllocatedBytesForCurrentThread();
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();

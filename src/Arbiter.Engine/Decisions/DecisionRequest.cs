@@ -59,6 +59,7 @@ public sealed class Decision
 
     private readonly Snapshots.DecisionTrace _trace;
     private readonly DecisionIds.Reserved _reservedId;
+    private readonly string? _reasonUser;
     private string? _decisionId;
     private Explanation? _explanation;
 
@@ -79,17 +80,17 @@ public sealed class Decision
         _decisionId = decisionId;
         SnapshotVersion = snapshotVersion;
         Mode = mode;
-        ReasonUser = reasonUser;
-        _explanation = new Explanation(legs, matchedPolicies, reasonAdmin, obligations, shadow);
+        _reasonUser = reasonUser;
+        _explanation = new Explanation(legs, matchedPolicies, reasonAdmin, reasonUser, obligations, shadow);
     }
 
-    internal Decision(bool allowed, DecisionIds.Reserved id, long snapshotVersion, string mode, string reasonUser, in Snapshots.DecisionTrace trace)
+    internal Decision(bool allowed, DecisionIds.Reserved id, long snapshotVersion, string mode, string? reasonUser, in Snapshots.DecisionTrace trace)
     {
         Allowed = allowed;
         _reservedId = id;
         SnapshotVersion = snapshotVersion;
         Mode = mode;
-        ReasonUser = reasonUser;
+        _reasonUser = reasonUser;
         _trace = trace;
     }
 
@@ -97,7 +98,7 @@ public sealed class Decision
     public string DecisionId => _decisionId ??= DecisionIds.Format(_reservedId);
     public long SnapshotVersion { get; }
     public string Mode { get; }
-    public string ReasonUser { get; }
+    public string ReasonUser => _reasonUser ?? Explained.ReasonUser;
     public IReadOnlyList<LegResult> Legs => Explained.Legs;
     public IReadOnlyList<string> MatchedPolicies => Explained.MatchedPolicies;
     public string ReasonAdmin => Explained.ReasonAdmin;
@@ -115,5 +116,6 @@ internal sealed record Explanation(
     IReadOnlyList<LegResult> Legs,
     IReadOnlyList<string> MatchedPolicies,
     string ReasonAdmin,
+    string ReasonUser,
     IReadOnlyList<Obligation> Obligations,
     ShadowResult? Shadow);

@@ -115,10 +115,29 @@ internal struct MatchList
 /// early — written out as an <see cref="Explanation"/> the first time the decision's explanation is read. Kept inside
 /// the <see cref="Decision"/> (a struct, so a decision is one allocation plus its matches).
 /// </summary>
-internal readonly struct DecisionTrace(DecisionRequest request, string mode, LegKind[] legs, Match[] matches, LegNote[]? notes, string? problem)
+internal readonly struct DecisionTrace(
+    DecisionRequest request, string mode, LegKind[] legs, Match[] matches, LegNote[]? notes, string? problem, string reasonUser)
 {
+    private readonly PolicySnapshot? _deferredTo;
+    private readonly DateTimeOffset _now;
+
+    /// <summary>A deny decided before every leg was scanned: explaining it evaluates the request again, recording everything.</summary>
+    public static DecisionTrace Deferred(PolicySnapshot snapshot, DecisionRequest request, DateTimeOffset now) =>
+        new(request, "", [], [], null, null, "", snapshot, now);
+
+    private DecisionTrace(DecisionRequest request, string mode, LegKind[] legs, Match[] matches, LegNote[]? notes, string? problem, string reasonUser,
+        PolicySnapshot snapshot, DateTimeOffset now)
+        : this(request, mode, legs, matches, notes, problem, reasonUser)
+    {
+        _deferredTo = snapshot;
+        _now = now;
+    }
+
     public Explanation Explain(bool allowed)
     {
+        if (_deferredTo is not null)
+            return _deferredTo.Retrace(request, _now).Explain(allowed);
+
         var results = new LegResult[legs.Length];
         Span<MatchKind> seen = stackalloc MatchKind[legs.Length];
         var anyShadow = false;
@@ -137,7 +156,7 @@ internal readonly struct DecisionTrace(DecisionRequest request, string mode, Leg
             AddDistinct(matched, forbids);
         }
         if (problem is not null)
-            return new Explanation(results, [], "deny: " + problem, [], null);
+            return new Explanation(results, [], "deny: " + problem, reasonUser, [], null);
 
         ShadowResult? shadow = null;
         if (anyShadow)
@@ -153,8 +172,8 @@ internal readonly struct DecisionTrace(DecisionRequest request, string mode, Leg
             shadow = new ShadowResult(shadowAllowed, shadowAllowed != allowed, shadowIds);
         }
         return allowed
-            ? new Explanation(results, matched, PermitReason(results), MergeObligations(matches), shadow)
-            : new Explanation(results, matched, "deny: " + DenyReason(results, seen), [], shadow);
+            ? new Explanation(results, matched, PermitReason(results), reasonUser, MergeObligations(matches), shadow)
+            : new Explanation(results, matched, "deny: " + DenyReason(results, seen), reasonUser, [], shadow);
     }
 
     /// <summary>"permit: user-invokes-agent by p1; agent-grant by p2, p3; ..." — each leg with the permits that satisfied it.</summary>

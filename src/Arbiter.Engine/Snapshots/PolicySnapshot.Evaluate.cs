@@ -10,36 +10,44 @@ public sealed partial class PolicySnapshot
 
     /// <summary>
     /// Decides a request. Never throws: unknown or disabled entities, malformed input and internal failures are denies
-    /// with a reason (fail closed). The explanation is written out when the decision's explanation is first read.
+    /// with a reason (fail closed). A deny stops at the first leg that fails; the explanation — every leg, the reasons —
+    /// is worked out when it is first read, from the same snapshot, request and time, so it always matches the answer.
     /// </summary>
     public Decision Evaluate(DecisionRequest request)
     {
         var now = _time.GetUtcNow();
         var id = DecisionIds.Reserve(now);
-        var e = new Evaluation(this, request, now);
-        try
-        {
-            var allowed = Decide(ref e);
-            var trace = new DecisionTrace(request, e.Mode, e.Legs, e.Matches.ToArray(), e.Notes?.ToArray(), e.Problem);
-            return new Decision(allowed, id, Version, e.Mode, e.ReasonUser, trace);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            var trace = new DecisionTrace(request, Mode(request), Legs.None, [], null, $"internal error while evaluating: {ex.GetType().Name}");
-            return new Decision(false, id, Version, Mode(request), UserReasons.Error, trace);
-        }
+        var e = new Evaluation(this, request, now, complete: false);
+        var allowed = TryDecide(ref e);
+        return e.Partial
+            ? new Decision(false, id, Version, e.Mode, null, DecisionTrace.Deferred(this, request, now))
+            : new Decision(allowed, id, Version, e.Mode, e.ReasonUser, e.ToTrace());
     }
 
     /// <summary>The answer alone, for search: same rules as <see cref="Evaluate"/>, nothing kept for an explanation.</summary>
     public bool IsPermitted(DecisionRequest request)
     {
-        var e = new Evaluation(this, request, _time.GetUtcNow());
+        var e = new Evaluation(this, request, _time.GetUtcNow(), complete: false);
+        return TryDecide(ref e);
+    }
+
+    /// <summary>Evaluates every leg of a request again at <paramref name="now"/>, recording everything, for an explanation.</summary>
+    internal DecisionTrace Retrace(DecisionRequest request, DateTimeOffset now)
+    {
+        var e = new Evaluation(this, request, now, complete: true);
+        TryDecide(ref e);
+        return e.ToTrace();
+    }
+
+    private bool TryDecide(ref Evaluation e)
+    {
         try
         {
             return Decide(ref e);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            e.Fail($"internal error while evaluating: {ex.GetType().Name}");
             return false;
         }
     }
@@ -51,11 +59,15 @@ public sealed partial class PolicySnapshot
     /// The state of one evaluation, on the caller's stack: what was resolved, the legs and their matches, and an early
     /// problem. Nothing here is shared, so evaluation needs no locks and allocates nothing until a condition is reached.
     /// </summary>
-    private struct Evaluation(PolicySnapshot snapshot, DecisionRequest request, DateTimeOffset now)
+    private struct Evaluation(PolicySnapshot snapshot, DecisionRequest request, DateTimeOffset now, bool complete)
     {
         public readonly PolicySnapshot Snapshot = snapshot;
         public readonly DecisionRequest Request = request;
         public readonly DateTimeOffset Now = now;
+        /// <summary>Scan every leg even after one has failed (for an explanation); otherwise stop at the first failure.</summary>
+        public readonly bool Complete = complete;
+        /// <summary>Set when a deny stopped before scanning every leg: the trace must be made again to explain it.</summary>
+        public bool Partial;
         public string Mode = Decision.PrincipalMode;
         public LegKind[] Legs = Snapshots.Legs.None;
         public MatchList Matches;
@@ -71,6 +83,34 @@ public sealed partial class PolicySnapshot
         public Scope? Scope;
 
         public void Note(int leg, string text) => (Notes ??= []).Add(new LegNote(leg, text));
+
+        /// <summary>Whether a deny is already certain after scanning <paramref name="leg"/>, and this evaluation may stop.</summary>
+        public bool StopsAt(int leg)
+        {
+            if (Complete)
+                return false;
+            var seen = MatchKind.None;
+            for (var i = 0; i < Matches.Count; i++)
+            {
+                if (Matches[i].Leg == leg)
+                    seen |= Matches[i].Kind;
+            }
+            Partial = !Snapshots.Legs.Satisfied(Legs[leg], seen);
+            return Partial;
+        }
+
+        public void Fail(string problem)
+        {
+            Mode = PolicySnapshot.Mode(Request);
+            Legs = Snapshots.Legs.None;
+            Matches = default;
+            Notes = null;
+            Partial = false;
+            Problem = problem;
+            ReasonUser = UserReasons.Error;
+        }
+
+        public readonly DecisionTrace ToTrace() => new(Request, Mode, Legs, Matches.ToArray(), Notes?.ToArray(), Problem, ReasonUser);
     }
 
     private bool Decide(ref Evaluation e) => e.Request.Subject.Type switch
@@ -123,8 +163,12 @@ public sealed partial class PolicySnapshot
             return Stop(ref e, resourceProblem);
         if (!invoke)
         {
+            if (e.StopsAt(0))
+                return false;
             var index = _actions.GetValueOrDefault(request.Action);
             ScanAgentGrants(ref e, 1, index, Modes.Principal);
+            if (e.StopsAt(1))
+                return false;
             ScanUserPolicies(ref e, 2, index, principal, Modes.Principal, targetIsAgent: false);
         }
         return Conclude(ref e);
@@ -149,6 +193,8 @@ public sealed partial class PolicySnapshot
         var owner = agent.Owner;
         e.Legs = owner is null ? Legs.AgentAlone : Legs.AgentWithOwner;
         ScanAgentGrants(ref e, 0, index, Modes.AgentOnly);
+        if (e.StopsAt(0))
+            return false;
         // An agent acting alone never exceeds what its owner is forbidden; the owner's conditions see the owner as subject.
         if (owner is not null)
         {
