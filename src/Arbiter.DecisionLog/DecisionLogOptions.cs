@@ -19,8 +19,20 @@ public sealed class DecisionLogOptions
     /// <summary><c>DecisionLog:FlushInterval</c>: a partial batch is written at most this long after its first record arrived.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary><c>DecisionLog:SpillDirectory</c>: where records go when memory is full or the store keeps failing (JSON lines). One per instance.</summary>
-    public string SpillDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "arbiter", "decision-spill");
+    /// <summary>
+    /// <c>DecisionLog:SpillDirectory</c>: where records go when memory is full or the store keeps failing (JSON lines).
+    /// Spilled records are drained into whatever store the process writes to, so a spill directory must belong to one
+    /// store. Left empty, the sink derives it from its store (<see cref="SpillDirectoryFor"/>): two deployments on one
+    /// machine (a benchmark server and the demo, two tenants' hosts) never drain each other's records.
+    /// </summary>
+    public string SpillDirectory { get; set; } = "";
+
+    /// <summary>The default spill directory of a store: under the temp folder, named by a hash of what identifies the store.</summary>
+    public static string SpillDirectoryFor(string storeIdentity)
+    {
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(storeIdentity)))[..16];
+        return Path.Combine(Path.GetTempPath(), "arbiter", "decision-spill", hash);
+    }
 
     /// <summary><c>DecisionLog:RetentionDays</c>: records older than this are deleted (SQLite pruning, Cosmos DB item TTL).</summary>
     public int RetentionDays { get; set; } = 90;

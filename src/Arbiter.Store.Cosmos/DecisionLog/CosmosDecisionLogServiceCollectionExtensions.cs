@@ -1,7 +1,9 @@
 using Arbiter.DecisionLog;
+using Arbiter.Store.Cosmos;
 using Arbiter.Store.Cosmos.DecisionLog;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -16,6 +18,15 @@ public static class CosmosDecisionLogServiceCollectionExtensions
     {
         services.AddCosmosDocumentStore(configuration);
         services.AddDecisionLog(configuration);
+        // The spill belongs to this account's decisions container.
+        services.AddOptions<DecisionLogOptions>().PostConfigure<IOptions<CosmosStoreOptions>>((options, cosmos) =>
+        {
+            if (string.IsNullOrWhiteSpace(options.SpillDirectory))
+            {
+                var c = cosmos.Value;
+                options.SpillDirectory = DecisionLogOptions.SpillDirectoryFor($"cosmos:{c.AccountEndpoint.TrimEnd('/').ToLowerInvariant()}/{c.Database}/{c.DecisionsContainer}");
+            }
+        });
         services.TryAddSingleton<CosmosDecisionLogSink>();
         services.TryAddSingleton<IDecisionLogSink>(sp => sp.GetRequiredService<CosmosDecisionLogSink>());
         return services;
