@@ -269,8 +269,8 @@ public sealed partial class AdminHandlers(
             var request = RequestReader.Read(item, root, out var problem);
             if (problem is not null)
                 return Problems.BadRequest(problem.Message, $"/evaluations/{index}{problem.Path}");
-            var before = current.Evaluate(request!);
-            var after = candidate.Evaluate(request!);
+            var before = current.Evaluate(request!, explain: true);
+            var after = candidate.Evaluate(request!, explain: true);
             results.Add(new WhatIfItemDto(index++, EvaluationResponse.From(before), EvaluationResponse.From(after), before.Allowed != after.Allowed));
         }
         return TypedResults.Json(new WhatIfDto(results.Count(r => r.Changed), results, []), ApiJsonContext.Wire.WhatIfDto);

@@ -267,7 +267,7 @@ public sealed class DecisionHandlers(
     {
         using var activity = Telemetry.ArbiterTelemetry.Source.StartActivity("arbiter.decide");
         var started = Stopwatch.GetTimestamp();
-        var decision = lease.Snapshot?.Evaluate(request) ?? FailClosed(lease.Failure!, request);
+        var decision = lease.Snapshot?.Evaluate(request, explain: true) ?? FailClosed(lease.Failure!, request);
         var latency = Stopwatch.GetElapsedTime(started);
         if (activity is not null)
         {

@@ -12,17 +12,27 @@ public sealed partial class PolicySnapshot
     /// Decides a request. Never throws: unknown or disabled entities, malformed input and internal failures are denies
     /// with a reason (fail closed). A deny stops at the first leg that fails; the explanation — every leg, the reasons —
     /// is worked out when it is first read, from the same snapshot, request and time, so it always matches the answer.
+    /// With <paramref name="explain"/> every leg is evaluated at once (a caller that writes the explanation out anyway,
+    /// like the HTTP API, saves the second pass). So is a request whose JSON a condition could read: the caller may free
+    /// that JSON before the explanation is read.
     /// </summary>
-    public Decision Evaluate(DecisionRequest request)
+    public Decision Evaluate(DecisionRequest request, bool explain = false)
     {
         var now = _time.GetUtcNow();
         var id = DecisionIds.Reserve(now);
-        var e = new Evaluation(this, request, now, complete: false);
+        var complete = explain || (_index.HasConditions && CarriesJson(request));
+        var e = new Evaluation(this, request, now, complete);
         var allowed = TryDecide(ref e);
         return e.Partial
             ? new Decision(false, id, Version, e.Mode, null, DecisionTrace.Deferred(this, request, now))
             : new Decision(allowed, id, Version, e.Mode, e.ReasonUser, e.ToTrace());
     }
+
+    private static bool CarriesJson(DecisionRequest request) =>
+        request.Context.ValueKind != System.Text.Json.JsonValueKind.Undefined
+        || request.ActionProperties.ValueKind != System.Text.Json.JsonValueKind.Undefined
+        || request.Subject.Properties.ValueKind != System.Text.Json.JsonValueKind.Undefined
+        || request.Resource.Properties.ValueKind != System.Text.Json.JsonValueKind.Undefined;
 
     /// <summary>The answer alone, for search: same rules as <see cref="Evaluate"/>, nothing kept for an explanation.</summary>
     public bool IsPermitted(DecisionRequest request)
@@ -153,10 +163,11 @@ public sealed partial class PolicySnapshot
         e.Agent = agent;
         e.AgentEntry = agentEntry;
 
-        // Resolved before the legs so that every condition sees the resource; an unknown one still reports the invoke leg.
-        var resourceProblem = invoke ? null : ResolveResource(request.Resource, out e.Resource);
-        if (invoke)
-            e.Resource = AgentAsResource(agent);
+        // An unknown resource still reports the invoke leg. That leg is about the agent: its conditions see the agent as
+        // the resource (as a direct agent.invoke request does); the other legs' conditions see the requested resource.
+        ResourceView resource = default;
+        var resourceProblem = invoke ? null : ResolveResource(request.Resource, out resource);
+        e.Resource = AgentAsResource(agent);
         e.Legs = invoke || resourceProblem is not null ? Legs.InvokeOnly : Legs.Principal;
         ScanUserPolicies(ref e, 0, _invoke, principal, Modes.Principal, targetIsAgent: true);
         if (resourceProblem is not null)
@@ -165,6 +176,8 @@ public sealed partial class PolicySnapshot
         {
             if (e.StopsAt(0))
                 return false;
+            e.Resource = resource;
+            e.Scope = null;
             var index = _actions.GetValueOrDefault(request.Action);
             ScanAgentGrants(ref e, 1, index, Modes.Principal);
             if (e.StopsAt(1))
@@ -223,6 +236,9 @@ public sealed partial class PolicySnapshot
     private string? ResolveResource(Entity entity, out ResourceView view)
     {
         Resolved resolved;
+        view = default;
+        if (entity.Id is null)
+            return $"resource {entity.Type} has no id";
         switch (entity.Type)
         {
             case ResourceTypes.Tool when _resources.Tools.TryGetValue(entity.Id, out resolved):
@@ -240,7 +256,6 @@ public sealed partial class PolicySnapshot
                     view = resolved.View;
                     return null;
                 }
-                view = default;
                 return $"unknown resource {entity.Type} '{entity.Id}'";
         }
     }
@@ -255,9 +270,9 @@ public sealed partial class PolicySnapshot
         if (index.ByUser.Count > 0 && index.ByUser.TryGetValue(ownerId ?? e.Request.Subject.Id, out var direct))
             Scan(ref e, leg, direct, mode, targetIsAgent);
         var byGroup = index.ByGroup;
-        foreach (var ordinal in principal.PolicyGroups)
+        for (var i = 0; i < principal.GroupCount; i++)
         {
-            var (start, count) = byGroup[ordinal];
+            var (start, count) = byGroup[principal.Group(i)];
             if (count > 0)
                 Scan(ref e, leg, index.GroupCandidates.AsSpan(start, count), mode, targetIsAgent);
         }

@@ -46,15 +46,44 @@ public sealed partial class PolicySnapshot
 
     /// <summary>
     /// A user (or a group member the directory does not list as a user, e.g. an agent's owner) as evaluation needs
-    /// them, stored in the lookup's value array itself: the fact, if any, and the policy-named groups they are in — transitively — as ordinals into
+    /// them: the fact, if any, and the policy-named groups they are in — transitively — as ordinals into
     /// <see cref="ActionIndex.ByGroup"/>, so scanning a user's group policies costs array reads, not string lookups.
+    /// Stored by value in the lookup, with up to <see cref="InlineGroups"/> ordinals inside it: finding a user is the
+    /// one random memory access over a large table each decision makes, so what it needs sits in the same place.
     /// </summary>
-    internal readonly record struct Principal(UserFact? Fact, int[] PolicyGroups)
+    internal readonly struct Principal
     {
+        private const int InlineGroups = 8;
+        private readonly GroupSlots _inline;
+        private readonly int[]? _overflow;
+
+        public Principal(UserFact? fact, IReadOnlyList<int> policyGroups)
+        {
+            Fact = fact;
+            Enabled = fact is { Enabled: true };
+            GroupCount = policyGroups.Count;
+            for (var i = 0; i < Math.Min(InlineGroups, policyGroups.Count); i++)
+                _inline[i] = policyGroups[i];
+            if (policyGroups.Count > InlineGroups)
+                _overflow = [.. policyGroups.Skip(InlineGroups)];
+        }
+
+        public UserFact? Fact { get; }
+
         /// <summary>Copied from the fact: the one field every decision reads, without a second object to visit.</summary>
-        public bool Enabled { get; } = Fact is { Enabled: true };
+        public bool Enabled { get; }
+
+        public int GroupCount { get; }
+
+        public int Group(int i) => i < InlineGroups ? _inline[i] : _overflow![i - InlineGroups];
 
         public static readonly Principal Unknown = new(null, []);
+
+        [System.Runtime.CompilerServices.InlineArray(InlineGroups)]
+        private struct GroupSlots
+        {
+            private int _element;
+        }
     }
 
     /// <summary>
@@ -91,7 +120,11 @@ public sealed partial class PolicySnapshot
     /// restrict agents, in filter order (<see cref="AgentEntry.Passes"/>).
     /// </summary>
     internal sealed record PolicyIndex(
-        FrozenDictionary<string, ActionIndex> Actions, FrozenDictionary<string, int> GroupOrdinals, CompiledPolicy[] AgentFilters, ResourceOrdinals Resources);
+        FrozenDictionary<string, ActionIndex> Actions, FrozenDictionary<string, int> GroupOrdinals, CompiledPolicy[] AgentFilters, ResourceOrdinals Resources)
+    {
+        /// <summary>Some enforced policy has a condition (which may read the request's JSON).</summary>
+        public bool HasConditions { get; init; }
+    }
 
     /// <summary>A resource resolved ahead of time: its view with ordinals, or why requests for it are denied.</summary>
     internal readonly record struct Resolved(ResourceView View, string? Problem);
@@ -251,7 +284,7 @@ public sealed partial class PolicySnapshot
                         ordinals.Add(ordinal);
                 }
             }
-            result[id] = new Principal(users.GetValueOrDefault(id), ordinals.Count == 0 ? [] : [.. ordinals]);
+            result[id] = new Principal(users.GetValueOrDefault(id), ordinals);
         }
         return result.ToFrozenDictionary(StringComparer.Ordinal);
     }
@@ -303,7 +336,10 @@ public sealed partial class PolicySnapshot
             builders.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.Build(groups), StringComparer.Ordinal),
             previousGroups is not null && previousGroups.Count == groups.Count ? previousGroups : groups.ToFrozenDictionary(StringComparer.Ordinal),
             [.. filters],
-            resources);
+            resources)
+        {
+            HasConditions = enforced.Any(p => p.Condition is not null),
+        };
     }
 
     /// <summary>The policies of one action, indexed by who they name.</summary>

@@ -10,6 +10,9 @@ namespace Arbiter.Engine.Snapshots;
 /// What a condition sees, made only when a policy with a condition is reached. The CEL variables:
 /// <c>subject</c>, <c>agent</c>, <c>resource</c> (directory facts, with the request's hints under <c>properties</c>),
 /// <c>action</c>, <c>context</c> (the request's context) and <c>now</c> (unix, hourUtc, dayOfWeek).
+/// Per leg: in <c>user-invokes-agent</c> the resource is the agent being invoked (for any action, as in a direct
+/// <c>agent.invoke</c>); in the other legs it is the requested resource. In <c>owner-forbids</c> the subject is the
+/// agent's owner; in an agent-only <c>agent-grant</c> it is the agent (no user facts).
 /// </summary>
 internal sealed class Scope(PolicySnapshot snapshot, DecisionRequest request, DateTimeOffset now, UserFact? user, AgentFact? agent, ResourceView resource)
 {
@@ -61,7 +64,10 @@ internal sealed class Scope(PolicySnapshot snapshot, DecisionRequest request, Da
             resource["level"] = (long)Resource.Sensitivity;
             resource["tags"] = Resource.Tags.Cast<object?>().ToList();
         }
-        resource["properties"] = CelValues.FromObject(request.Resource.Properties);
+        // The request's hints describe the requested resource, not the agent the invoke leg looks at.
+        resource["properties"] = Resource.Id == request.Resource.Id && Resource.Type == request.Resource.Type
+            ? CelValues.FromObject(request.Resource.Properties)
+            : CelValues.FromObject(default);
 
         return new Dictionary<string, object?>(StringComparer.Ordinal)
         {
