@@ -44,12 +44,8 @@ internal sealed class CompiledPolicy
 
     public readonly Func<IDictionary<string, object?>, object?>? Condition;
 
-    public bool IsShadow => Policy.Status == PolicyStatus.Shadow;
-
     /// <summary>How a match of this policy counts (effect, and whether it is only shadowed).</summary>
     public MatchKind Kind { get; }
 
     public static CompiledPolicy For(Policy policy) => Cache.GetValue(policy, p => new CompiledPolicy(p));
-
-
 }
