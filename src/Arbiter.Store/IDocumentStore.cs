@@ -190,6 +190,6 @@ public static class DocumentStoreExtensions
                 yield return document;
             continuation = page.Continuation;
         }
-        while (continuation is not null);
+        while (!string.IsNullOrEmpty(continuation));
     }
 }

@@ -186,21 +186,8 @@ internal sealed class DocumentWriter(IDocumentStore store)
         store.PutAsync(tenantId, kind, id, ToElement(body), "*", cancellationToken);
 
     /// <summary>Every live document of a kind, page by page.</summary>
-    public async IAsyncEnumerable<StoredDocument> ListAsync(string tenantId, string kind, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        string? continuation = null;
-        do
-        {
-            var page = await store.ListAsync(tenantId, kind, continuation, 1000, includeDeleted: false, cancellationToken);
-            foreach (var item in page.Items)
-            {
-                yield return item;
-            }
-
-            continuation = page.Continuation;
-        }
-        while (!string.IsNullOrEmpty(continuation));
-    }
+    public IAsyncEnumerable<StoredDocument> ListAsync(string tenantId, string kind, CancellationToken cancellationToken) =>
+        store.ListAllAsync(tenantId, kind, pageSize: 1000, cancellationToken);
 
     /// <summary>The body after <paramref name="mutate"/>, or null when it leaves the live document as it is.</summary>
     private static JsonObject? Mutated(StoredDocument? live, Func<JsonObject?, JsonObject?> mutate)
