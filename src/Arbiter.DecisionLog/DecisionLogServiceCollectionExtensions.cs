@@ -25,4 +25,23 @@ public static class DecisionLogServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Hosting.IHostedService, DecisionLogRetentionService>());
         return services;
     }
+
+    /// <summary>
+    /// <see cref="AddDecisionLog(IServiceCollection, IConfiguration)"/> for a sink that writes to the store configured by
+    /// <typeparamref name="TStoreOptions"/>: an unset <c>DecisionLog:SpillDirectory</c> becomes that store's own
+    /// (<see cref="DecisionLogOptions.SpillDirectoryFor"/> of <paramref name="storeIdentity"/>).
+    /// </summary>
+    public static IServiceCollection AddDecisionLog<TStoreOptions>(this IServiceCollection services, IConfiguration configuration, Func<TStoreOptions, string> storeIdentity)
+        where TStoreOptions : class
+    {
+        services.AddDecisionLog(configuration);
+        services.AddOptions<DecisionLogOptions>().PostConfigure<IOptions<TStoreOptions>>((options, store) =>
+        {
+            if (string.IsNullOrWhiteSpace(options.SpillDirectory))
+            {
+                options.SpillDirectory = DecisionLogOptions.SpillDirectoryFor(storeIdentity(store.Value));
+            }
+        });
+        return services;
+    }
 }

@@ -3,7 +3,6 @@ using Arbiter.Store.Cosmos;
 using Arbiter.Store.Cosmos.DecisionLog;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -17,16 +16,9 @@ public static class CosmosDecisionLogServiceCollectionExtensions
     public static IServiceCollection AddCosmosDecisionLogSink(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddCosmosDocumentStore(configuration);
-        services.AddDecisionLog(configuration);
         // The spill belongs to this account's decisions container.
-        services.AddOptions<DecisionLogOptions>().PostConfigure<IOptions<CosmosStoreOptions>>((options, cosmos) =>
-        {
-            if (string.IsNullOrWhiteSpace(options.SpillDirectory))
-            {
-                var c = cosmos.Value;
-                options.SpillDirectory = DecisionLogOptions.SpillDirectoryFor($"cosmos:{c.AccountEndpoint.TrimEnd('/').ToLowerInvariant()}/{c.Database}/{c.DecisionsContainer}");
-            }
-        });
+        services.AddDecisionLog<CosmosStoreOptions>(configuration, c =>
+            $"cosmos:{c.AccountEndpoint.TrimEnd('/').ToLowerInvariant()}/{c.Database}/{c.DecisionsContainer}");
         services.TryAddSingleton<CosmosDecisionLogSink>();
         services.TryAddSingleton<IDecisionLogSink>(sp => sp.GetRequiredService<CosmosDecisionLogSink>());
         return services;

@@ -3,7 +3,6 @@ using Arbiter.Store.Sqlite;
 using Arbiter.Store.Sqlite.DecisionLog;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -17,18 +16,11 @@ public static class SqliteDecisionLogServiceCollectionExtensions
     public static IServiceCollection AddSqliteDecisionLogSink(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSqliteDocumentStore(configuration);
-        services.AddDecisionLog(configuration);
         // The spill belongs to this database file; an in-memory database dies with the process, and so may its spill.
-        services.AddOptions<DecisionLogOptions>().PostConfigure<IOptions<SqliteStoreOptions>>((options, store) =>
-        {
-            if (string.IsNullOrWhiteSpace(options.SpillDirectory))
-            {
-                var path = store.Value.SqlitePath;
-                options.SpillDirectory = DecisionLogOptions.SpillDirectoryFor(path.StartsWith(":memory:", StringComparison.Ordinal) || path.Length == 0
-                    ? $"sqlite-memory:{Environment.ProcessId}:{Guid.NewGuid():N}"
-                    : "sqlite:" + Path.GetFullPath(path));
-            }
-        });
+        services.AddDecisionLog<SqliteStoreOptions>(configuration, store =>
+            store.SqlitePath.StartsWith(":memory:", StringComparison.Ordinal) || store.SqlitePath.Length == 0
+                ? $"sqlite-memory:{Environment.ProcessId}:{Guid.NewGuid():N}"
+                : "sqlite:" + Path.GetFullPath(store.SqlitePath));
         services.TryAddSingleton<SqliteDecisionLogSink>();
         services.TryAddSingleton<IDecisionLogSink>(sp => sp.GetRequiredService<SqliteDecisionLogSink>());
         return services;
