@@ -72,17 +72,7 @@ internal readonly struct Candidate
         return (_flags & HasTags) == 0 || Selectors.Overlap(Policy.Policy.Resources!.Tags!, resource.Tags);
     }
 
-    private static bool Contains(int[] ordinals, int ordinal)
-    {
-        if (ordinal < 0)
-            return false;
-        foreach (var o in ordinals)
-        {
-            if (o == ordinal)
-                return true;
-        }
-        return false;
-    }
+    private static bool Contains(int[] ordinals, int ordinal) => ordinal >= 0 && ordinals.AsSpan().Contains(ordinal);
 
     /// <summary>Every name has an ordinal: they were collected from the same policies. An empty list matches nothing.</summary>
     private static int[] Ordinals(FrozenSet<string> names, FrozenDictionary<string, int> ordinals) => [.. names.Select(name => ordinals[name])];

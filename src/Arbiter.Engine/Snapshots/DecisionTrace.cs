@@ -99,6 +99,19 @@ internal struct MatchList
         Count++;
     }
 
+    /// <summary>How the policies matched on one leg count, together.</summary>
+    public readonly MatchKind KindsOn(int leg)
+    {
+        var kinds = MatchKind.None;
+        for (var i = 0; i < Count; i++)
+        {
+            var m = this[i];
+            if (m.Leg == leg)
+                kinds |= m.Kind;
+        }
+        return kinds;
+    }
+
     public readonly Match[] ToArray()
     {
         if (Count == 0)

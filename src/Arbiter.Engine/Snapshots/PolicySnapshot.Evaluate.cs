@@ -99,13 +99,7 @@ public sealed partial class PolicySnapshot
         {
             if (Complete)
                 return false;
-            var seen = MatchKind.None;
-            for (var i = 0; i < Matches.Count; i++)
-            {
-                if (Matches[i].Leg == leg)
-                    seen |= Matches[i].Kind;
-            }
-            Partial = !Snapshots.Legs.Satisfied(Legs[leg], seen);
+            Partial = !Snapshots.Legs.Satisfied(Legs[leg], Matches.KindsOn(leg));
             return Partial;
         }
 
@@ -346,19 +340,14 @@ public sealed partial class PolicySnapshot
     /// <summary>Permit only when every leg is satisfied; the user's reason names the first leg that failed (a forbid first).</summary>
     private static bool Conclude(ref Evaluation e)
     {
-        Span<MatchKind> seen = stackalloc MatchKind[e.Legs.Length];
-        for (var i = 0; i < e.Matches.Count; i++)
-        {
-            var m = e.Matches[i];
-            seen[m.Leg] |= m.Kind;
-        }
         var firstForbid = -1;
         var firstUnsatisfied = -1;
-        for (var leg = 0; leg < seen.Length; leg++)
+        for (var leg = 0; leg < e.Legs.Length; leg++)
         {
-            if (firstForbid < 0 && (seen[leg] & MatchKind.Forbid) != 0)
+            var seen = e.Matches.KindsOn(leg);
+            if (firstForbid < 0 && (seen & MatchKind.Forbid) != 0)
                 firstForbid = leg;
-            if (firstUnsatisfied < 0 && !Legs.Satisfied(e.Legs[leg], seen[leg]))
+            if (firstUnsatisfied < 0 && !Legs.Satisfied(e.Legs[leg], seen))
                 firstUnsatisfied = leg;
         }
         if (firstUnsatisfied < 0)
