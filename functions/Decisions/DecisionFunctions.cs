@@ -1,4 +1,5 @@
 using Arbiter.Api.Decisions;
+using Arbiter.Api.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 
@@ -6,42 +7,40 @@ namespace Arbiter.Functions.Decisions;
 
 /// <summary>
 /// The AuthZEN endpoints as HTTP triggers. Function keys are off (Anonymous): callers authenticate with Entra ID
-/// bearer tokens, checked by the shared handlers exactly as on the self-hosted server.
+/// bearer tokens, checked by the edge middleware with the role declared here, exactly as on the self-hosted server.
 /// </summary>
-public sealed class DecisionFunctions(DecisionHandlers handlers, DecisionLogHandlers log)
+[RequiresRole(CallerRole.Evaluate)]
+public sealed class DecisionFunctions(DecisionHandlers handlers)
 {
     [Function("Evaluation")]
-    public Task<IResult> Evaluation(
+    public async Task<IResult> Evaluation(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DecisionHandlers.EvaluationRoute)] HttpRequest request,
-        CancellationToken cancellationToken) => handlers.EvaluateAsync(request.HttpContext, cancellationToken);
+        CancellationToken cancellationToken) => await handlers.EvaluateAsync(request.HttpContext, request.Caller(), await request.JsonAsync(cancellationToken), cancellationToken);
 
     [Function("Evaluations")]
-    public Task<IResult> Evaluations(
+    public async Task<IResult> Evaluations(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DecisionHandlers.EvaluationsRoute)] HttpRequest request,
-        CancellationToken cancellationToken) => handlers.EvaluateBatchAsync(request.HttpContext, cancellationToken);
+        CancellationToken cancellationToken) => await handlers.EvaluateBatchAsync(request.HttpContext, request.Caller(), await request.JsonAsync(cancellationToken), cancellationToken);
 
     [Function("SearchSubject")]
-    public Task<IResult> SearchSubject(
+    public async Task<IResult> SearchSubject(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DecisionHandlers.SearchSubjectRoute)] HttpRequest request,
-        CancellationToken cancellationToken) => handlers.SearchSubjectAsync(request.HttpContext, cancellationToken);
+        CancellationToken cancellationToken) => await handlers.SearchSubjectAsync(request.Caller(), await request.JsonAsync(cancellationToken), cancellationToken);
 
     [Function("SearchResource")]
-    public Task<IResult> SearchResource(
+    public async Task<IResult> SearchResource(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DecisionHandlers.SearchResourceRoute)] HttpRequest request,
-        CancellationToken cancellationToken) => handlers.SearchResourceAsync(request.HttpContext, cancellationToken);
+        CancellationToken cancellationToken) => await handlers.SearchResourceAsync(request.Caller(), await request.JsonAsync(cancellationToken), cancellationToken);
 
     [Function("SearchAction")]
-    public Task<IResult> SearchAction(
+    public async Task<IResult> SearchAction(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DecisionHandlers.SearchActionRoute)] HttpRequest request,
-        CancellationToken cancellationToken) => handlers.SearchActionAsync(request.HttpContext, cancellationToken);
+        CancellationToken cancellationToken) => await handlers.SearchActionAsync(request.Caller(), await request.JsonAsync(cancellationToken), cancellationToken);
 
+    /// <summary>PDP metadata: public (it names endpoints, not data).</summary>
     [Function("AuthZenConfiguration")]
+    [RequiresRole(CallerRole.Public)]
     public IResult Configuration(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = DecisionHandlers.ConfigurationRoute)] HttpRequest request) =>
-        handlers.Configuration(request.HttpContext);
-
-    [Function("DecisionLogQuery")]
-    public Task<IResult> DecisionLog(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = DecisionLogHandlers.Route)] HttpRequest request,
-        CancellationToken cancellationToken) => log.QueryAsync(request.HttpContext, cancellationToken);
+        handlers.Configuration();
 }

@@ -1,6 +1,7 @@
-using Arbiter.Api.Snapshots;
+using Arbiter.Api.Governance;
+using Arbiter.Api.Http;
+using Arbiter.Runtime.Snapshots;
 using Arbiter.Governance.Drift;
-using Arbiter.Governance.Http;
 using Arbiter.Governance.Reviews;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
@@ -59,41 +60,42 @@ public sealed partial class GovernanceTimers(
 }
 
 /// <summary>Findings, review tasks and reviewer actions over HTTP (admin role).</summary>
+[RequiresRole(CallerRole.Admin)]
 public sealed class GovernanceFunctions(GovernanceHandlers handlers)
 {
     [Function("GovernanceFindings")]
     public Task<IResult> Findings([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = GovernanceHandlers.FindingsRoute)] HttpRequest request, CancellationToken ct) =>
-        handlers.ListFindingsAsync(request.HttpContext, ct);
+        handlers.ListFindingsAsync(request.HttpContext, request.Caller(), ct);
 
     [Function("GovernanceTasks")]
     public Task<IResult> Tasks([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = GovernanceHandlers.TasksRoute)] HttpRequest request, CancellationToken ct) =>
-        handlers.ListTasksAsync(request.HttpContext, ct);
+        handlers.ListTasksAsync(request.HttpContext, request.Caller(), ct);
 
     [Function("GovernanceTask")]
     public Task<IResult> Task([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = GovernanceHandlers.TaskRoute)] HttpRequest request, string id, CancellationToken ct) =>
-        handlers.GetTaskAsync(request.HttpContext, id, ct);
+        handlers.GetTaskAsync(request.HttpContext, request.Caller(), id, ct);
 
     [Function("GovernanceApprove")]
     public Task<IResult> Approve([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = GovernanceHandlers.ApproveRoute)] HttpRequest request, string id, CancellationToken ct) =>
-        handlers.ApproveTaskAsync(request.HttpContext, id, ct);
+        handlers.ApproveTaskAsync(request.HttpContext, request.Caller(), id, ct);
 
     [Function("GovernanceRevoke")]
     public Task<IResult> Revoke([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = GovernanceHandlers.RevokeRoute)] HttpRequest request, string id, CancellationToken ct) =>
-        handlers.RevokeTaskAsync(request.HttpContext, id, ct);
+        handlers.RevokeTaskAsync(request.HttpContext, request.Caller(), id, ct);
 
     [Function("GovernanceSuspend")]
     public Task<IResult> Suspend([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = GovernanceHandlers.SuspendRoute)] HttpRequest request, string id, CancellationToken ct) =>
-        handlers.SuspendTaskAsync(request.HttpContext, id, ct);
+        handlers.SuspendTaskAsync(request.HttpContext, request.Caller(), id, ct);
 
     [Function("GovernanceDriftRun")]
     public Task<IResult> DriftRun([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = GovernanceHandlers.DriftRunRoute)] HttpRequest request, CancellationToken ct) =>
-        handlers.RunDriftAsync(request.HttpContext, ct);
+        handlers.RunDriftAsync(request.HttpContext, request.Caller(), ct);
 
     [Function("GovernanceEntitlements")]
     public Task<IResult> Entitlements([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = GovernanceHandlers.EntitlementsRoute)] HttpRequest request, string id, CancellationToken ct) =>
-        handlers.GetEntitlementsAsync(request.HttpContext, id, ct);
+        handlers.GetEntitlementsAsync(request.HttpContext, request.Caller(), id, ct);
 
     [Function("GovernanceCertify")]
     public Task<IResult> Certify([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = GovernanceHandlers.CertifyRoute)] HttpRequest request, string id, CancellationToken ct) =>
-        handlers.CertifyAgentAsync(request.HttpContext, id, ct);
+        handlers.CertifyAgentAsync(request.HttpContext, request.Caller(), id, ct);
 }

@@ -1,4 +1,5 @@
-using Arbiter.Api.Snapshots;
+using Arbiter.Api.Http;
+using Arbiter.Runtime.Snapshots;
 using Arbiter.Api.Sync;
 using Arbiter.Graph.Sync;
 using Microsoft.AspNetCore.Http;
@@ -28,12 +29,14 @@ public sealed partial class EntraSyncFunctions(
     }
 
     [Function("EntraSyncRun")]
+    [RequiresRole(CallerRole.Admin)]
     public Task<IResult> Run([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = SyncHandlers.RunRoute)] HttpRequest request, CancellationToken cancellationToken) =>
-        handlers.RunAsync(request.HttpContext, cancellationToken);
+        handlers.RunAsync(request.Caller(), cancellationToken);
 
     [Function("EntraSyncStatus")]
+    [RequiresRole(CallerRole.Admin)]
     public Task<IResult> Status([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SyncHandlers.StatusRoute)] HttpRequest request, CancellationToken cancellationToken) =>
-        handlers.StatusAsync(request.HttpContext, cancellationToken);
+        handlers.StatusAsync(request.Caller(), cancellationToken);
 
     [LoggerMessage(EventId = 7100, Level = LogLevel.Information, Message = "Entra sync of tenant {TenantId}: {Outcome} in {Seconds:F1}s with {Errors} error(s)")]
     private static partial void LogResult(ILogger logger, string tenantId, SyncOutcome outcome, double seconds, int errors);

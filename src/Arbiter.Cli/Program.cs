@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
-using Arbiter.Api;
-using Arbiter.Api.Admin;
+using Arbiter.Engine.Json;
+using Arbiter.Governance;
+using Arbiter.Runtime;
+using Arbiter.Runtime.Tenants;
 using Arbiter.Governance.Drift;
-using Arbiter.Governance.Http;
+using Arbiter.Graph;
 using Arbiter.Graph.Sync;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,8 +22,18 @@ var output = new Option<FileInfo?>("--out") { Description = "Where to write the 
 var import = new Command("import", "Import a tenant file (policies + directory); nothing is written if any item is invalid") { tenant, file, sqlite };
 import.SetAction(async (parse, ct) =>
 {
+    JsonDocument document;
+    try
+    {
+        document = StrictJson.Parse(await File.ReadAllBytesAsync(parse.GetValue(file)!.FullName, ct));
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+    {
+        Console.Error.WriteLine($"cannot read {parse.GetValue(file)!.FullName}: {e.Message}");
+        return 2;
+    }
+    using var _ = document;
     using var host = BuildHost(parse.GetValue(sqlite));
-    using var document = JsonDocument.Parse(await File.ReadAllTextAsync(parse.GetValue(file)!.FullName, ct));
     var total = document.RootElement.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Array).Sum(p => p.Value.GetArrayLength());
     var progress = new Progress<int>(n => Console.Error.Write($"\rimported {n}/{total} documents"));
     var result = await host.Services.GetRequiredService<TenantTransfer>().ImportAsync(parse.GetValue(tenant)!, document.RootElement, progress, ct);
@@ -107,16 +119,16 @@ static IHost BuildHost(string? sqlite, bool withSync = false, bool withGovernanc
 {
     var builder = Host.CreateApplicationBuilder();
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
-    var overrides = new Dictionary<string, string?> { ["Auth:Mode"] = "Development" }; // the CLI serves no HTTP
+    var overrides = new Dictionary<string, string?>();
     if (sqlite is not null)
     {
         overrides["Store:Kind"] = "Sqlite";
         overrides["Store:SqlitePath"] = Path.GetFullPath(sqlite);
     }
     builder.Configuration.AddInMemoryCollection(overrides);
-    builder.AddArbiterDecisions();
+    builder.AddArbiterRuntime();
     if (withSync)
-        builder.AddArbiterSync();
+        builder.Services.AddEntraSync(builder.Configuration);
     if (withGovernance)
     {
         // Listing and detection need no queue; review announcements use AzureWebJobsStorage when it is set.

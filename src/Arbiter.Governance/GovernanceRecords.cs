@@ -104,11 +104,11 @@ public sealed record DriftCursor(string Cursor, DateTimeOffset UpdatedAt);
 [JsonSerializable(typeof(EntitlementDiff))]
 [JsonSerializable(typeof(List<FindingRecord>))]
 [JsonSerializable(typeof(List<ReviewTaskRecord>))]
-[JsonSerializable(typeof(Http.ItemsDto<FindingRecord>))]
-[JsonSerializable(typeof(Http.ItemsDto<ReviewTaskRecord>))]
-[JsonSerializable(typeof(Http.EntitlementsDto))]
-[JsonSerializable(typeof(Http.DriftRunDto))]
-[JsonSerializable(typeof(Http.ReviewCommentDto))]
+[JsonSerializable(typeof(ItemsDto<FindingRecord>))]
+[JsonSerializable(typeof(ItemsDto<ReviewTaskRecord>))]
+[JsonSerializable(typeof(EntitlementsDto))]
+[JsonSerializable(typeof(DriftRunDto))]
+[JsonSerializable(typeof(ReviewCommentDto))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 public sealed partial class GovernanceJsonContext : JsonSerializerContext;
 

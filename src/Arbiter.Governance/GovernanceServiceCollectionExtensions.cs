@@ -1,10 +1,8 @@
-using Arbiter.Api.Admin;
-using Arbiter.Api.Snapshots;
 using Arbiter.Governance;
 using Arbiter.Governance.Drift;
 using Arbiter.Governance.Entitlements;
-using Arbiter.Governance.Http;
 using Arbiter.Governance.Reviews;
+using Arbiter.Runtime;
 using Azure.Core;
 using Azure.Identity;
 using Azure.Storage.Queues;
@@ -20,7 +18,7 @@ public static class GovernanceServiceCollectionExtensions
     /// <summary>Drift detection and recertification; see <see cref="AddArbiterGovernance(IServiceCollection, IConfiguration)"/>.</summary>
     public static IHostApplicationBuilder AddArbiterGovernance(this IHostApplicationBuilder builder)
     {
-        // With a decision log registered (AddArbiterDecisions does it), unused-agent findings come from it.
+        // With a decision log registered (AddArbiterRuntime does it), unused-agent findings come from it.
         if (builder.Services.Any(d => d.ServiceType == typeof(Arbiter.DecisionLog.IDecisionLogQuery)))
             builder.Services.TryAddSingleton<IAgentActivity, DecisionLogActivity>();
         builder.Services.AddArbiterGovernance(builder.Configuration);
@@ -29,8 +27,8 @@ public static class GovernanceServiceCollectionExtensions
 
     /// <summary>
     /// Registers <see cref="GovernanceOptions"/> (section <c>Governance</c>, validated at start-up), the detector, the
-    /// review services and the HTTP handlers. Needs the store, the change feed and (for the handlers) caller
-    /// authentication from <c>AddArbiterDecisions</c>. Registers, unless already present: <see cref="TimeProvider.System"/>,
+    /// review services and the queries. Needs the runtime (<c>AddArbiterRuntime</c>: store, change feed, snapshots,
+    /// policy versions, audit, kill switch). Registers, unless already present: <see cref="TimeProvider.System"/>,
     /// a <see cref="NullAgentActivity"/> (replace it to enable unused-agent findings), and a <see cref="QueueServiceClient"/>
     /// from <see cref="GovernanceOptions.QueueConnection"/> (a connection string, or <c>{name}:queueServiceUri</c> /
     /// <c>{name}:accountName</c> with the registered <see cref="TokenCredential"/> or <see cref="DefaultAzureCredential"/>),
@@ -40,10 +38,7 @@ public static class GovernanceServiceCollectionExtensions
     {
         services.AddOptions<GovernanceOptions>().Bind(configuration.GetSection(GovernanceOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GovernanceOptions>, GovernanceOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<SnapshotOptions>();
-        services.TryAddSingleton<TenantSnapshots>();
-        services.TryAddSingleton<PolicyVersions>();
+        services.AddTenantServices();
         services.TryAddSingleton<IAgentActivity, NullAgentActivity>();
         services.TryAddSingleton(sp => CreateQueueService(configuration, sp.GetRequiredService<IOptions<GovernanceOptions>>().Value.QueueConnection, sp.GetService<TokenCredential>()));
         services.TryAddSingleton<EntitlementCalculator>();
@@ -55,7 +50,6 @@ public static class GovernanceServiceCollectionExtensions
         services.TryAddSingleton<OverdueSweeper>();
         services.TryAddSingleton<ReviewDelivery>();
         services.TryAddSingleton<GovernanceQueries>();
-        services.TryAddSingleton<GovernanceHandlers>();
         return services;
     }
 

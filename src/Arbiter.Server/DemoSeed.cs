@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Arbiter.Api.Admin;
+using Arbiter.Engine.Json;
+using Arbiter.Runtime.Tenants;
 using Arbiter.Store;
 using Microsoft.Extensions.Options;
 
@@ -19,11 +20,12 @@ public static partial class DemoSeed
 {
     private const string MarkerId = "seed";
 
-    public static async Task ApplyAsync(WebApplication app)
+    /// <summary>False (logged) when the seed file cannot be read or is invalid: the server then exits cleanly, with no stack trace.</summary>
+    public static async Task<bool> ApplyAsync(WebApplication app)
     {
         var seed = app.Services.GetRequiredService<IOptions<SeedOptions>>().Value;
         if (string.IsNullOrWhiteSpace(seed.File))
-            return;
+            return true;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Arbiter.Seed");
         var transfer = app.Services.GetRequiredService<TenantTransfer>();
         var store = app.Services.GetRequiredService<IDocumentStore>();
@@ -31,16 +33,34 @@ public static partial class DemoSeed
         if (await store.GetAsync(seed.Tenant, DocumentKinds.SyncState, MarkerId) is not null)
         {
             LogSkipped(logger, seed.Tenant);
-            return;
+            return true;
         }
-        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(seed.File));
+        JsonDocument document;
+        try
+        {
+            document = StrictJson.Parse(await File.ReadAllBytesAsync(seed.File));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            LogInvalid(logger, seed.File, e.Message);
+            return false;
+        }
+        using var _ = document;
         var result = await transfer.ImportAsync(seed.Tenant, document.RootElement, null, CancellationToken.None);
         if (!result.Succeeded)
-            throw new InvalidOperationException($"seed file {seed.File} is invalid: {string.Join("; ", result.Problems.Select(p => $"{p.Path}: {p.Message}"))}");
+        {
+            var problems = string.Join("; ", result.Problems.Select(p => $"{p.Path}: {p.Message}"));
+            LogInvalid(logger, seed.File, problems);
+            return false;
+        }
         await store.PutAsync(seed.Tenant, DocumentKinds.SyncState, MarkerId,
             JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["file"] = Path.GetFileName(seed.File), ["at"] = DateTimeOffset.UtcNow.ToString("O") }), "*");
         LogSeeded(logger, seed.Tenant, result.Written, seed.File);
+        return true;
     }
+
+    [LoggerMessage(EventId = 4303, Level = LogLevel.Critical, Message = "REFUSING TO START: seed file {File} is invalid: {Problems}")]
+    private static partial void LogInvalid(ILogger logger, string file, string problems);
 
     [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "Seeded tenant {Tenant} with {Count} documents from {File}")]
     private static partial void LogSeeded(ILogger logger, string tenant, int count, string file);

@@ -1,63 +1,68 @@
 using Arbiter.Api.Admin;
 using Arbiter.Api.Decisions;
+using Arbiter.Api.Governance;
 using Arbiter.Api.Health;
+using Arbiter.Api.Http;
+using Arbiter.Api.Security;
 using Arbiter.Api.Sync;
-using Arbiter.Governance.Http;
 
 namespace Arbiter.Server;
 
-/// <summary>Maps every route to the shared handlers; the Functions app maps the same routes with HTTP triggers.</summary>
+/// <summary>
+/// Maps every route to the shared handlers, in groups that declare their caller role once; the edge middleware
+/// authenticates by it. The Functions app maps the same routes with HTTP triggers (a test holds the two tables equal).
+/// </summary>
 public static class Endpoints
 {
     public static WebApplication MapArbiterEndpoints(this WebApplication app)
     {
-        app.MapGet("/health", (HttpContext context, HealthEndpoint endpoint, CancellationToken ct) => endpoint.HandleAsync(context, ct));
-        app.MapGet("/" + DecisionHandlers.ConfigurationRoute, (HttpContext context, DecisionHandlers h) => h.Configuration(context));
-        app.MapPost("/" + DecisionHandlers.EvaluationRoute, (HttpContext context, DecisionHandlers h, CancellationToken ct) => h.EvaluateAsync(context, ct));
-        app.MapPost("/" + DecisionHandlers.EvaluationsRoute, (HttpContext context, DecisionHandlers h, CancellationToken ct) => h.EvaluateBatchAsync(context, ct));
-        app.MapPost("/" + DecisionHandlers.SearchSubjectRoute, (HttpContext context, DecisionHandlers h, CancellationToken ct) => h.SearchSubjectAsync(context, ct));
-        app.MapPost("/" + DecisionHandlers.SearchResourceRoute, (HttpContext context, DecisionHandlers h, CancellationToken ct) => h.SearchResourceAsync(context, ct));
-        app.MapPost("/" + DecisionHandlers.SearchActionRoute, (HttpContext context, DecisionHandlers h, CancellationToken ct) => h.SearchActionAsync(context, ct));
-        app.MapAdminEndpoints();
-        return app;
-    }
+        var open = app.MapGroup("").WithMetadata(new RequiresRoleAttribute(CallerRole.Public));
+        open.MapGet("/health", (HttpContext c, HealthEndpoint h, CancellationToken ct) => h.HandleAsync(c, ct));
+        open.MapGet("/" + DecisionHandlers.ConfigurationRoute, (DecisionHandlers h) => h.Configuration());
 
-    private static void MapAdminEndpoints(this WebApplication app)
-    {
-        const string p = "/" + AdminHandlers.Prefix;
-        app.MapPost(p + "/policies/validate", (HttpContext c, AdminHandlers h, CancellationToken ct) => h.ValidatePolicyAsync(c, ct));
-        app.MapGet(p + "/policies", (HttpContext c, AdminHandlers h, CancellationToken ct) => h.ListPoliciesAsync(c, ct));
-        app.MapPost(p + "/policies", (HttpContext c, AdminHandlers h, CancellationToken ct) => h.CreatePolicyAsync(c, ct));
-        app.MapGet(p + "/policies/{id}", (HttpContext c, string id, AdminHandlers h, CancellationToken ct) => h.GetPolicyAsync(c, id, ct));
-        app.MapPut(p + "/policies/{id}", (HttpContext c, string id, AdminHandlers h, CancellationToken ct) => h.UpdatePolicyAsync(c, id, ct));
-        app.MapDelete(p + "/policies/{id}", (HttpContext c, string id, AdminHandlers h, CancellationToken ct) => h.DeletePolicyAsync(c, id, ct));
-        app.MapGet(p + "/policies/{id}/versions", (HttpContext c, string id, AdminHandlers h, CancellationToken ct) => h.PolicyVersionsAsync(c, id, ct));
-        app.MapPost(p + "/policies/{id}/rollback", (HttpContext c, string id, AdminHandlers h, CancellationToken ct) => h.RollbackPolicyAsync(c, id, ct));
-        app.MapGet(p + "/directory/{collection}", (HttpContext c, string collection, AdminHandlers h, CancellationToken ct) => h.ListDirectoryAsync(c, collection, ct));
-        app.MapGet(p + "/directory/{collection}/{id}", (HttpContext c, string collection, string id, AdminHandlers h, CancellationToken ct) => h.GetDirectoryAsync(c, collection, id, ct));
-        app.MapPut(p + "/directory/{collection}/{id}", (HttpContext c, string collection, string id, AdminHandlers h, CancellationToken ct) => h.PutDirectoryAsync(c, collection, id, ct));
-        app.MapDelete(p + "/directory/{collection}/{id}", (HttpContext c, string collection, string id, AdminHandlers h, CancellationToken ct) => h.DeleteDirectoryAsync(c, collection, id, ct));
-        app.MapPost(p + "/agents/{id}/suspend", (HttpContext c, string id, AdminHandlers h, CancellationToken ct) => h.SuspendAgentAsync(c, id, ct));
-        app.MapPost(p + "/agents/{id}/resume", (HttpContext c, string id, AdminHandlers h, CancellationToken ct) => h.ResumeAgentAsync(c, id, ct));
-        app.MapPost(p + "/whatif", (HttpContext c, AdminHandlers h, CancellationToken ct) => h.WhatIfAsync(c, ct));
-        app.MapPost(p + "/tenant/import", (HttpContext c, AdminHandlers h, CancellationToken ct) => h.ImportAsync(c, ct));
-        app.MapGet("/" + DecisionLogHandlers.Route, (HttpContext c, DecisionLogHandlers h, CancellationToken ct) => h.QueryAsync(c, ct));
-        app.MapPost("/" + SyncHandlers.RunRoute, (HttpContext c, SyncHandlers h, CancellationToken ct) => h.RunAsync(c, ct));
-        app.MapGet("/" + SyncHandlers.StatusRoute, (HttpContext c, SyncHandlers h, CancellationToken ct) => h.StatusAsync(c, ct));
-        app.MapGet(p + "/tenant/export", (HttpContext c, AdminHandlers h, CancellationToken ct) => h.ExportAsync(c, ct));
+        var access = app.MapGroup("").WithMetadata(new RequiresRoleAttribute(CallerRole.Evaluate));
+        access.MapPost("/" + DecisionHandlers.EvaluationRoute, (HttpContext c, Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.EvaluateAsync(c, caller, input, ct));
+        access.MapPost("/" + DecisionHandlers.EvaluationsRoute, (HttpContext c, Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.EvaluateBatchAsync(c, caller, input, ct));
+        access.MapPost("/" + DecisionHandlers.SearchSubjectRoute, (Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.SearchSubjectAsync(caller, input, ct));
+        access.MapPost("/" + DecisionHandlers.SearchResourceRoute, (Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.SearchResourceAsync(caller, input, ct));
+        access.MapPost("/" + DecisionHandlers.SearchActionRoute, (Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.SearchActionAsync(caller, input, ct));
+
+        var manage = app.MapGroup("/" + AdminDocuments.Prefix).WithMetadata(new RequiresRoleAttribute(CallerRole.Admin));
+        manage.MapPost("/policies/validate", (JsonInput input, PolicyHandlers h) => h.Validate(input));
+        manage.MapGet("/policies", (HttpContext c, Caller caller, PolicyHandlers h, CancellationToken ct) => h.ListAsync(c, caller, ct));
+        manage.MapPost("/policies", (HttpContext c, Caller caller, JsonInput input, PolicyHandlers h, CancellationToken ct) => h.CreateAsync(c, caller, input, ct));
+        manage.MapGet("/policies/{id}", (HttpContext c, Caller caller, string id, PolicyHandlers h, CancellationToken ct) => h.GetAsync(c, caller, id, ct));
+        manage.MapPut("/policies/{id}", (HttpContext c, Caller caller, JsonInput input, string id, PolicyHandlers h, CancellationToken ct) => h.UpdateAsync(c, caller, input, id, ct));
+        manage.MapDelete("/policies/{id}", (HttpContext c, Caller caller, string id, PolicyHandlers h, CancellationToken ct) => h.DeleteAsync(c, caller, id, ct));
+        manage.MapGet("/policies/{id}/versions", (Caller caller, string id, PolicyHandlers h, CancellationToken ct) => h.VersionsAsync(caller, id, ct));
+        manage.MapPost("/policies/{id}/rollback", (HttpContext c, Caller caller, string id, PolicyHandlers h, CancellationToken ct) => h.RollbackAsync(c, caller, id, ct));
+        manage.MapGet("/directory/{collection}", (HttpContext c, Caller caller, string collection, DirectoryHandlers h, CancellationToken ct) => h.ListAsync(c, caller, collection, ct));
+        manage.MapGet("/directory/{collection}/{id}", (HttpContext c, Caller caller, string collection, string id, DirectoryHandlers h, CancellationToken ct) => h.GetAsync(c, caller, collection, id, ct));
+        manage.MapPut("/directory/{collection}/{id}", (HttpContext c, Caller caller, JsonInput input, string collection, string id, DirectoryHandlers h, CancellationToken ct) => h.PutAsync(c, caller, input, collection, id, ct));
+        manage.MapDelete("/directory/{collection}/{id}", (HttpContext c, Caller caller, string collection, string id, DirectoryHandlers h, CancellationToken ct) => h.DeleteAsync(c, caller, collection, id, ct));
+        manage.MapPost("/agents/{id}/suspend", (HttpContext c, Caller caller, string id, AgentHandlers h, CancellationToken ct) => h.SuspendAsync(c, caller, id, ct));
+        manage.MapPost("/agents/{id}/resume", (HttpContext c, Caller caller, string id, AgentHandlers h, CancellationToken ct) => h.ResumeAsync(c, caller, id, ct));
+        manage.MapPost("/whatif", (Caller caller, JsonInput input, WhatIfHandler h, CancellationToken ct) => h.HandleAsync(caller, input, ct));
+        manage.MapPost("/tenant/import", (Caller caller, JsonInput input, TenantHandlers h, CancellationToken ct) => h.ImportAsync(caller, input, ct));
+        manage.MapGet("/tenant/export", (Caller caller, TenantHandlers h, CancellationToken ct) => h.ExportAsync(caller, ct));
+        manage.MapGet("/decisions", (HttpContext c, Caller caller, DecisionLogHandlers h, CancellationToken ct) => h.QueryAsync(c, caller, ct));
+        manage.MapPost("/sync/run", (Caller caller, SyncHandlers h, CancellationToken ct) => h.RunAsync(caller, ct));
+        manage.MapGet("/sync/status", (Caller caller, SyncHandlers h, CancellationToken ct) => h.StatusAsync(caller, ct));
+        return app;
     }
 
     /// <summary>The governance admin routes (registered only when governance is on; see <see cref="ServerGovernance"/>).</summary>
     internal static void MapGovernanceEndpoints(this WebApplication app)
     {
-        app.MapGet("/" + GovernanceHandlers.FindingsRoute, (HttpContext c, GovernanceHandlers h, CancellationToken ct) => h.ListFindingsAsync(c, ct));
-        app.MapGet("/" + GovernanceHandlers.TasksRoute, (HttpContext c, GovernanceHandlers h, CancellationToken ct) => h.ListTasksAsync(c, ct));
-        app.MapGet("/" + GovernanceHandlers.TaskRoute, (HttpContext c, string id, GovernanceHandlers h, CancellationToken ct) => h.GetTaskAsync(c, id, ct));
-        app.MapPost("/" + GovernanceHandlers.ApproveRoute, (HttpContext c, string id, GovernanceHandlers h, CancellationToken ct) => h.ApproveTaskAsync(c, id, ct));
-        app.MapPost("/" + GovernanceHandlers.RevokeRoute, (HttpContext c, string id, GovernanceHandlers h, CancellationToken ct) => h.RevokeTaskAsync(c, id, ct));
-        app.MapPost("/" + GovernanceHandlers.SuspendRoute, (HttpContext c, string id, GovernanceHandlers h, CancellationToken ct) => h.SuspendTaskAsync(c, id, ct));
-        app.MapPost("/" + GovernanceHandlers.DriftRunRoute, (HttpContext c, GovernanceHandlers h, CancellationToken ct) => h.RunDriftAsync(c, ct));
-        app.MapGet("/" + GovernanceHandlers.EntitlementsRoute, (HttpContext c, string id, GovernanceHandlers h, CancellationToken ct) => h.GetEntitlementsAsync(c, id, ct));
-        app.MapPost("/" + GovernanceHandlers.CertifyRoute, (HttpContext c, string id, GovernanceHandlers h, CancellationToken ct) => h.CertifyAgentAsync(c, id, ct));
+        var g = app.MapGroup("").WithMetadata(new RequiresRoleAttribute(CallerRole.Admin));
+        g.MapGet("/" + GovernanceHandlers.FindingsRoute, (HttpContext c, Caller caller, GovernanceHandlers h, CancellationToken ct) => h.ListFindingsAsync(c, caller, ct));
+        g.MapGet("/" + GovernanceHandlers.TasksRoute, (HttpContext c, Caller caller, GovernanceHandlers h, CancellationToken ct) => h.ListTasksAsync(c, caller, ct));
+        g.MapGet("/" + GovernanceHandlers.TaskRoute, (HttpContext c, Caller caller, string id, GovernanceHandlers h, CancellationToken ct) => h.GetTaskAsync(c, caller, id, ct));
+        g.MapPost("/" + GovernanceHandlers.ApproveRoute, (HttpContext c, Caller caller, string id, GovernanceHandlers h, CancellationToken ct) => h.ApproveTaskAsync(c, caller, id, ct));
+        g.MapPost("/" + GovernanceHandlers.RevokeRoute, (HttpContext c, Caller caller, string id, GovernanceHandlers h, CancellationToken ct) => h.RevokeTaskAsync(c, caller, id, ct));
+        g.MapPost("/" + GovernanceHandlers.SuspendRoute, (HttpContext c, Caller caller, string id, GovernanceHandlers h, CancellationToken ct) => h.SuspendTaskAsync(c, caller, id, ct));
+        g.MapPost("/" + GovernanceHandlers.DriftRunRoute, (HttpContext c, Caller caller, GovernanceHandlers h, CancellationToken ct) => h.RunDriftAsync(c, caller, ct));
+        g.MapGet("/" + GovernanceHandlers.EntitlementsRoute, (HttpContext c, Caller caller, string id, GovernanceHandlers h, CancellationToken ct) => h.GetEntitlementsAsync(c, caller, id, ct));
+        g.MapPost("/" + GovernanceHandlers.CertifyRoute, (HttpContext c, Caller caller, string id, GovernanceHandlers h, CancellationToken ct) => h.CertifyAgentAsync(c, caller, id, ct));
     }
 }

@@ -1,5 +1,5 @@
 using Arbiter.Governance;
-using Arbiter.Governance.Http;
+using Arbiter.Governance.Reviews;
 
 namespace Arbiter.Server;
 
@@ -20,7 +20,7 @@ public static partial class ServerGovernance
     /// <summary>Maps the governance routes when they were registered, otherwise says once that governance is off and why.</summary>
     public static void Map(WebApplication app)
     {
-        if (app.Services.GetService<GovernanceHandlers>() is null)
+        if (app.Services.GetService<ReviewActions>() is null)
         {
             LogOff(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Arbiter.Governance"), MissingConnection(app.Configuration)!);
             return;

@@ -1,18 +1,24 @@
 using Arbiter.Api;
+using Arbiter.Api.Http;
+using Arbiter.Runtime;
 using Arbiter.Server;
+using OpenTelemetry.Trace;
 
 // The self-hosted decision server (sidecar mode): the same handlers, options and store as the Functions app, on Kestrel.
 var builder = WebApplication.CreateBuilder(args);
-builder.AddArbiterDecisions();
+builder.AddArbiterApi();
 builder.AddArbiterSync();
-builder.AddArbiterTelemetry(aspNetCore: true);
+builder.AddArbiterTelemetry(tracing => tracing.AddAspNetCoreInstrumentation());
 ServerGovernance.AddWhenQueued(builder);
 builder.Services.AddOptions<SeedOptions>().Bind(builder.Configuration.GetSection(SeedOptions.Section));
 
 var app = builder.Build();
 if (!DevelopmentGuard.Check(app))
     return 1;
-await DemoSeed.ApplyAsync(app);
+if (!await DemoSeed.ApplyAsync(app))
+    return 2;
+app.UseRouting();
+app.UseArbiterEdge();
 app.MapArbiterEndpoints();
 ServerGovernance.Map(app);
 await app.StartAsync();

@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Arbiter.Api;
-using Arbiter.Api.Admin;
+using Arbiter.Api.Http;
+using Arbiter.Runtime.Tenants;
 using Arbiter.Api.Decisions;
 using Arbiter.Api.Health;
 using Arbiter.Functions.Decisions;
@@ -35,9 +36,9 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
             ["Store:Kind"] = "Sqlite",
             ["Store:SqlitePath"] = _db,
             ["Snapshot:Tenants"] = "demo",
+            ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
         });
-        builder.AddArbiterDecisions();
-        builder.AddDevelopmentGuard();
+        builder.AddArbiterFunctions();
         _host = builder.Build();
         var seed = FindRepoFile("infra/seed/demo-tenant.json");
         using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(seed));
@@ -63,10 +64,10 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
         throw new FileNotFoundException(relative);
     }
 
-    private DecisionFunctions Function() =>
-        new(_host.Services.GetRequiredService<DecisionHandlers>(), _host.Services.GetRequiredService<DecisionLogHandlers>());
+    private DecisionFunctions Function() => new(_host.Services.GetRequiredService<DecisionHandlers>());
 
-    private DefaultHttpContext Post(string json)
+    /// <summary>A POST as the edge middleware hands it to a function: request id echoed, caller authenticated.</summary>
+    private async Task<DefaultHttpContext> PostAsync(string json, CallerRole role = CallerRole.Evaluate)
     {
         var context = new DefaultHttpContext { RequestServices = _host.Services };
         context.Request.Method = "POST";
@@ -74,6 +75,7 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
         context.Request.Headers["X-Request-ID"] = "fn-test";
         context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(json));
         context.Response.Body = new MemoryStream();
+        Assert.Null(await _host.Services.GetRequiredService<ArbiterEdge>().EnterAsync(context, role, CancellationToken.None));
         return context;
     }
 
@@ -89,7 +91,7 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
     public async Task Evaluation_HrUserReachesHrAgent_Permits()
     {
         var function = Function();
-        var context = Post("""{"subject":{"type":"user","id":"alice"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"}}""");
+        var context = await PostAsync("""{"subject":{"type":"user","id":"alice"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"}}""");
 
         var (status, body) = await ExecuteAsync(await function.Evaluation(context.Request, CancellationToken.None), context);
 
@@ -102,7 +104,7 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
     public async Task Evaluations_DenyOnFirstDeny_StopsAtTheDeny()
     {
         var function = Function();
-        var context = Post("""
+        var context = await PostAsync("""
             {"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"},
              "options":{"evaluations_semantic":"deny_on_first_deny"},
              "evaluations":[{"subject":{"type":"user","id":"alice"}},{"subject":{"type":"user","id":"bob"}},{"subject":{"type":"user","id":"frank"}}]}
@@ -119,7 +121,7 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
     public async Task SearchResource_AliceThroughHrAssistant_ListsPermittedTools()
     {
         var function = Function();
-        var context = Post("""{"subject":{"type":"user","id":"alice"},"action":{"name":"tools/call"},"resource":{"type":"tool"},"context":{"agent":{"type":"agent","id":"hr-assistant"}}}""");
+        var context = await PostAsync("""{"subject":{"type":"user","id":"alice"},"action":{"name":"tools/call"},"resource":{"type":"tool"},"context":{"agent":{"type":"agent","id":"hr-assistant"}}}""");
 
         var (status, body) = await ExecuteAsync(await function.SearchResource(context.Request, CancellationToken.None), context);
 
@@ -132,7 +134,7 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
     public async Task Evaluation_MissingSubjectId_Returns400NamingTheField()
     {
         var function = Function();
-        var context = Post("""{"subject":{"type":"user"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"}}""");
+        var context = await PostAsync("""{"subject":{"type":"user"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"}}""");
 
         var (status, body) = await ExecuteAsync(await function.Evaluation(context.Request, CancellationToken.None), context);
 
@@ -144,7 +146,7 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
     public async Task Configuration_Always_AdvertisesConfiguredBaseUrl()
     {
         var function = Function();
-        var context = Post("{}");
+        var context = await PostAsync("{}");
 
         var (_, body) = await ExecuteAsync(function.Configuration(context.Request), context);
 
@@ -155,11 +157,10 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
     [Fact]
     public async Task Health_AfterFirstDecision_ReportsTheTenantSnapshot()
     {
-        var handlers = _host.Services.GetRequiredService<DecisionHandlers>();
-        var warm = Post("""{"subject":{"type":"user","id":"alice"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"}}""");
-        await handlers.EvaluateAsync(warm, CancellationToken.None);
+        var warm = await PostAsync("""{"subject":{"type":"user","id":"alice"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"}}""");
+        await Function().Evaluation(warm.Request, CancellationToken.None);
         var function = new HealthFunction(_host.Services.GetRequiredService<HealthEndpoint>());
-        var context = Post("{}");
+        var context = await PostAsync("{}");
 
         var (status, body) = await ExecuteAsync(await function.Run(context.Request, CancellationToken.None), context);
 
@@ -176,7 +177,7 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
         var function = Function();
         foreach (var user in new[] { "alice", "bob", "carol" })
         {
-            var context = Post($$$"""{"subject":{"type":"user","id":"{{{user}}}"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"}}""");
+            var context = await PostAsync($$$"""{"subject":{"type":"user","id":"{{{user}}}"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"}}""");
             await ExecuteAsync(await function.Evaluation(context.Request, CancellationToken.None), context);
         }
         await _host.StopAsync(); // flushes the decision log
@@ -197,9 +198,9 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
             ["WEBSITE_INSTANCE_ID"] = "abc",
             ["Auth:Mode"] = "Development",
             ["Store:SqlitePath"] = _db,
+            ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
         });
-        builder.AddArbiterDecisions();
-        builder.AddDevelopmentGuard();
+        builder.AddArbiterFunctions();
         using var host = builder.Build();
         var error = Assert.ThrowsAny<Exception>(() => host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Arbiter.Api.Security.AuthOptions>>().Value);
         Assert.Contains("refused in Azure", error.Message, StringComparison.Ordinal);

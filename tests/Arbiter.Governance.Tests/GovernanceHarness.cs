@@ -1,10 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Arbiter.Api.Snapshots;
+using Arbiter.Runtime.Snapshots;
 using Arbiter.Engine.Decisions;
 using Arbiter.Engine.Snapshots;
 using Arbiter.Governance.Drift;
-using Arbiter.Governance.Http;
 using Arbiter.Governance.Reviews;
 using Arbiter.Graph;
 using Arbiter.Graph.Sync;

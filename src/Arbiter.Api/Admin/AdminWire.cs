@@ -25,13 +25,6 @@ public sealed record ValidationDto(
     [property: JsonPropertyName("valid")] bool Valid,
     [property: JsonPropertyName("problems")] IReadOnlyList<ProblemDto> Problems);
 
-public sealed record PolicyVersionDto(
-    [property: JsonPropertyName("version")] int Version,
-    [property: JsonPropertyName("savedAt")] DateTimeOffset SavedAt,
-    [property: JsonPropertyName("savedBy")] string SavedBy,
-    [property: JsonPropertyName("change")] string Change,
-    [property: JsonPropertyName("policy")] JsonElement? Policy);
-
 public sealed record WhatIfItemDto(
     [property: JsonPropertyName("index")] int Index,
     [property: JsonPropertyName("current")] EvaluationResponse Current,

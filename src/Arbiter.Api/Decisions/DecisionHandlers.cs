@@ -1,13 +1,14 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Arbiter.Api.Http;
 using Arbiter.Api.Security;
-using Arbiter.Api.Snapshots;
 using Arbiter.Engine.Decisions;
 using Arbiter.Engine.Policies;
 using Arbiter.Engine.Snapshots;
+using Arbiter.Runtime.Decisions;
+using Arbiter.Runtime.Snapshots;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace Arbiter.Api.Decisions;
@@ -15,16 +16,13 @@ namespace Arbiter.Api.Decisions;
 /// <summary>
 /// The AuthZEN 1.0 endpoints, shared by the Functions app and the self-hosted server. A deny is 200 with
 /// <c>decision:false</c>; bad input is a 400 problem naming the field; a missing or stale snapshot is a deny with its
-/// reason (fail closed).
+/// reason (fail closed). The edge has authenticated the caller (role Evaluate) and the body is parsed.
 /// </summary>
 public sealed class DecisionHandlers(
-    CallerAuthenticator authenticator,
-    JsonBody body,
     TenantSnapshots snapshots,
-    IDecisionRecorder recorder,
-    IOptions<ArbiterOptions> options,
-    IOptions<AuthOptions> authOptions,
-    TimeProvider time)
+    Decider decider,
+    DecisionLogRecorder recorder,
+    IOptions<ArbiterOptions> options)
 {
     public const string EvaluationRoute = "access/v1/evaluation";
     public const string EvaluationsRoute = "access/v1/evaluations";
@@ -33,28 +31,22 @@ public sealed class DecisionHandlers(
     public const string SearchActionRoute = "access/v1/search/action";
     public const string ConfigurationRoute = ".well-known/authzen-configuration";
 
-    public async Task<IResult> EvaluateAsync(HttpContext context, CancellationToken cancellationToken)
+    public async Task<Results<JsonHttpResult<EvaluationResponse>, ProblemHttpResult>> EvaluateAsync(
+        HttpContext context, Caller caller, JsonInput input, CancellationToken cancellationToken)
     {
-        var call = await BeginAsync(context, cancellationToken);
-        if (call.Error is not null)
-            return call.Error;
-        using var document = call.Document!;
-        var request = RequestReader.Read(document.RootElement, default, out var problem);
+        var request = RequestReader.Read(input.Root, default, out var problem);
         if (problem is not null)
             return Problems.BadRequest(problem.Message, problem.Path);
-        var lease = await snapshots.GetAsync(call.Caller!.TenantId, cancellationToken);
-        var decision = Decide(lease, request!, call.Caller.TenantId, call.RequestId);
-        return TypedResults.Json(EvaluationResponse.From(decision), ApiJsonContext.Wire.EvaluationResponse);
+        var lease = await snapshots.GetAsync(caller.TenantId, cancellationToken);
+        var decided = decider.Decide(lease, request!);
+        await recorder.RecordAsync(caller.TenantId, RequestIds.Of(context), decided.Request, decided.Decision, decided.Latency, cancellationToken);
+        return TypedResults.Json(EvaluationResponse.From(decided.Decision), ApiJsonContext.Wire.EvaluationResponse);
     }
 
-    public async Task<IResult> EvaluateBatchAsync(HttpContext context, CancellationToken cancellationToken)
+    public async Task<Results<JsonHttpResult<EvaluationsResponse>, JsonHttpResult<EvaluationResponse>, ProblemHttpResult>> EvaluateBatchAsync(
+        HttpContext context, Caller caller, JsonInput input, CancellationToken cancellationToken)
     {
-        var call = await BeginAsync(context, cancellationToken);
-        if (call.Error is not null)
-            return call.Error;
-        using var document = call.Document!;
-        var root = document.RootElement;
-
+        var root = input.Root;
         var semantic = "execute_all";
         if (root.TryGetProperty("options", out var opts) && opts.ValueKind == JsonValueKind.Object
             && opts.TryGetProperty("evaluations_semantic", out var s))
@@ -64,7 +56,7 @@ public sealed class DecisionHandlers(
                 return Problems.BadRequest("options.evaluations_semantic must be execute_all, deny_on_first_deny or permit_on_first_permit", "/options/evaluations_semantic");
         }
 
-        var lease = await snapshots.GetAsync(call.Caller!.TenantId, cancellationToken);
+        var requestId = RequestIds.Of(context);
         if (!root.TryGetProperty("evaluations", out var items) || items.ValueKind == JsonValueKind.Null
             || (items.ValueKind == JsonValueKind.Array && items.GetArrayLength() == 0))
         {
@@ -72,41 +64,46 @@ public sealed class DecisionHandlers(
             var single = RequestReader.Read(root, default, out var problem);
             if (problem is not null)
                 return Problems.BadRequest(problem.Message, problem.Path);
-            return TypedResults.Json(EvaluationResponse.From(Decide(lease, single!, call.Caller.TenantId, call.RequestId)), ApiJsonContext.Wire.EvaluationResponse);
+            var decided = decider.Decide(await snapshots.GetAsync(caller.TenantId, cancellationToken), single!);
+            await recorder.RecordAsync(caller.TenantId, requestId, decided.Request, decided.Decision, decided.Latency, cancellationToken);
+            return TypedResults.Json(EvaluationResponse.From(decided.Decision), ApiJsonContext.Wire.EvaluationResponse);
         }
         if (items.ValueKind != JsonValueKind.Array)
             return Problems.BadRequest("'evaluations' must be an array", "/evaluations");
         if (items.GetArrayLength() > options.Value.MaxBatchSize)
             return Problems.BadRequest($"at most {options.Value.MaxBatchSize} evaluations per request; this one has {items.GetArrayLength()}", "/evaluations");
 
+        var lease = await snapshots.GetAsync(caller.TenantId, cancellationToken);
         var results = new List<EvaluationResponse>(items.GetArrayLength());
+        var decisions = new List<RecordedDecision>(items.GetArrayLength());
         var index = 0;
         foreach (var item in items.EnumerateArray())
         {
             var request = RequestReader.Read(item, root, out var problem);
-            EvaluationResponse response;
             bool allowed;
             if (problem is not null)
             {
-                response = EvaluationResponse.Error(problem.Message, $"/evaluations/{index}{problem.Path}");
+                results.Add(EvaluationResponse.Error(problem.Message, $"/evaluations/{index}{problem.Path}"));
                 allowed = false;
             }
             else
             {
-                var decision = Decide(lease, request!, call.Caller.TenantId, call.RequestId);
-                response = EvaluationResponse.From(decision);
-                allowed = decision.Allowed;
+                var decided = decider.Decide(lease, request!);
+                decisions.Add(decided);
+                results.Add(EvaluationResponse.From(decided.Decision));
+                allowed = decided.Decision.Allowed;
             }
-            results.Add(response);
             index++;
             if ((semantic == "deny_on_first_deny" && !allowed) || (semantic == "permit_on_first_permit" && allowed))
                 break;
         }
+        // Recorded before the answer leaves: the decision log holds what the caller is told.
+        await recorder.RecordAllAsync(caller.TenantId, requestId, decisions, cancellationToken);
         return TypedResults.Json(new EvaluationsResponse(results), ApiJsonContext.Wire.EvaluationsResponse);
     }
 
-    public Task<IResult> SearchSubjectAsync(HttpContext context, CancellationToken cancellationToken) =>
-        SearchAsync(context, "subject", (snapshot, root, agent, ctx) =>
+    public Task<IResult> SearchSubjectAsync(Caller caller, JsonInput input, CancellationToken cancellationToken) =>
+        SearchAsync(caller, input, "subject", (snapshot, root, agent, ctx) =>
         {
             Problem? problem = null;
             var subjectType = RequiredType(root, "subject", ref problem);
@@ -117,8 +114,8 @@ public sealed class DecisionHandlers(
             return ([.. snapshot.SearchSubjects(subjectType!, action!, resource!, agent, ctx).Select(id => (subjectType!, id))], null);
         }, cancellationToken);
 
-    public Task<IResult> SearchResourceAsync(HttpContext context, CancellationToken cancellationToken) =>
-        SearchAsync(context, "resource", (snapshot, root, agent, ctx) =>
+    public Task<IResult> SearchResourceAsync(Caller caller, JsonInput input, CancellationToken cancellationToken) =>
+        SearchAsync(caller, input, "resource", (snapshot, root, agent, ctx) =>
         {
             Problem? problem = null;
             var subject = RequestReader.ReadEntity(RequestReader.Member(root, default, "subject"), "subject", ref problem);
@@ -129,8 +126,8 @@ public sealed class DecisionHandlers(
             return ([.. snapshot.SearchResources(subject!, agent, action!, resourceType!, ctx).Select(id => (resourceType!, id))], null);
         }, cancellationToken);
 
-    public Task<IResult> SearchActionAsync(HttpContext context, CancellationToken cancellationToken) =>
-        SearchAsync(context, "action", (snapshot, root, agent, ctx) =>
+    public Task<IResult> SearchActionAsync(Caller caller, JsonInput input, CancellationToken cancellationToken) =>
+        SearchAsync(caller, input, "action", (snapshot, root, agent, ctx) =>
         {
             Problem? problem = null;
             var subject = RequestReader.ReadEntity(RequestReader.Member(root, default, "subject"), "subject", ref problem);
@@ -141,9 +138,8 @@ public sealed class DecisionHandlers(
         }, cancellationToken);
 
     /// <summary>PDP metadata: public, no authentication (it names endpoints, not data).</summary>
-    public IResult Configuration(HttpContext context)
+    public JsonHttpResult<PdpConfiguration> Configuration()
     {
-        RequestIds.Echo(context);
         var baseUrl = options.Value.PublicBaseUrl.TrimEnd('/');
         return TypedResults.Json(new PdpConfiguration(
             baseUrl,
@@ -158,13 +154,9 @@ public sealed class DecisionHandlers(
 
     private delegate (List<(string Type, string Id)>? Results, Problem? Problem) SearchFunc(PolicySnapshot snapshot, JsonElement root, string? agentId, JsonElement context);
 
-    private async Task<IResult> SearchAsync(HttpContext context, string kind, SearchFunc search, CancellationToken cancellationToken)
+    private async Task<IResult> SearchAsync(Caller caller, JsonInput input, string kind, SearchFunc search, CancellationToken cancellationToken)
     {
-        var call = await BeginAsync(context, cancellationToken);
-        if (call.Error is not null)
-            return call.Error;
-        using var document = call.Document!;
-        var root = document.RootElement;
+        var root = input.Root;
 
         var (offset, limit, pageProblem) = ReadPage(root);
         if (pageProblem is not null)
@@ -175,7 +167,7 @@ public sealed class DecisionHandlers(
             && agent.TryGetProperty("id", out var agentIdElement) && agentIdElement.ValueKind == JsonValueKind.String)
             agentId = agentIdElement.GetString();
 
-        var lease = await snapshots.GetAsync(call.Caller!.TenantId, cancellationToken);
+        var lease = await snapshots.GetAsync(caller.TenantId, cancellationToken);
         if (lease.Snapshot is null)
             return Problems.Unavailable(lease.Failure!);
         var (results, problem) = search(lease.Snapshot, root, agentId, ctx.ValueKind == JsonValueKind.Object ? ctx : default);
@@ -261,39 +253,5 @@ public sealed class DecisionHandlers(
             return null;
         }
         return name.GetString();
-    }
-
-    private Decision Decide(SnapshotLease lease, DecisionRequest request, string tenantId, string requestId)
-    {
-        using var activity = Telemetry.ArbiterTelemetry.Source.StartActivity("arbiter.decide");
-        var started = Stopwatch.GetTimestamp();
-        var decision = lease.Snapshot?.Evaluate(request, explain: true) ?? FailClosed(lease.Failure!, request);
-        var latency = Stopwatch.GetElapsedTime(started);
-        if (activity is not null)
-        {
-            activity.SetTag("arbiter.decision", decision.Allowed ? "permit" : "deny");
-            activity.SetTag("arbiter.mode", decision.Mode);
-            activity.SetTag("arbiter.decision_id", decision.DecisionId);
-            activity.SetTag("arbiter.snapshot_version", decision.SnapshotVersion);
-        }
-        recorder.Record(tenantId, requestId, request, decision, latency);
-        return decision;
-    }
-
-    private Decision FailClosed(string failure, DecisionRequest request) =>
-        new(false, DecisionIds.Next(time.GetUtcNow()), 0,
-            request.Subject.Type == SubjectTypes.Agent ? Decision.AgentOnlyMode : Decision.PrincipalMode,
-            [], [], "deny: " + failure, PolicySnapshot.UserReasons.Error, [], null);
-
-    private readonly record struct Call(Caller? Caller, JsonDocument? Document, string RequestId, IResult? Error);
-
-    private async Task<Call> BeginAsync(HttpContext context, CancellationToken cancellationToken)
-    {
-        var requestId = RequestIds.Echo(context);
-        var (caller, authError) = await authenticator.AuthenticateAsync(context, authOptions.Value.EvaluateRole, cancellationToken);
-        if (authError is not null)
-            return new Call(null, null, requestId, authError);
-        var (document, bodyError) = await body.ReadAsync(context.Request, cancellationToken);
-        return new Call(caller, document, requestId, bodyError);
     }
 }

@@ -3,9 +3,7 @@ using System.Text.Json.Serialization;
 using Arbiter.Api.Http;
 using Arbiter.Api.Security;
 using Arbiter.DecisionLog;
-using Arbiter.Store;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Options;
 
 namespace Arbiter.Api.Decisions;
 
@@ -14,16 +12,12 @@ namespace Arbiter.Api.Decisions;
 /// &amp;resourceType=&amp;resource=&amp;action=&amp;decision=permit|deny&amp;pageSize=&amp;continuation=</c>, newest first,
 /// always within the caller's tenant. "What did agent X reach last week", "who was denied tool Y".
 /// </summary>
-public sealed class DecisionLogHandlers(CallerAuthenticator authenticator, IDecisionLogQuery query, IOptions<AuthOptions> authOptions, TimeProvider time)
+public sealed class DecisionLogHandlers(IDecisionLogQuery query, TimeProvider time)
 {
     public const string Route = "manage/v1/decisions";
 
-    public async Task<IResult> QueryAsync(HttpContext context, CancellationToken cancellationToken)
+    public async Task<IResult> QueryAsync(HttpContext context, Caller caller, CancellationToken cancellationToken)
     {
-        RequestIds.Echo(context);
-        var (caller, error) = await authenticator.AuthenticateAsync(context, authOptions.Value.AdminRole, cancellationToken);
-        if (error is not null)
-            return error;
         var q = context.Request.Query;
         var now = time.GetUtcNow();
         if (!TryTime(q["from"], now.AddDays(-1), out var from))
@@ -58,16 +52,12 @@ public sealed class DecisionLogHandlers(CallerAuthenticator authenticator, IDeci
             return Problems.BadRequest(problems[0].Message, problems[0].Field);
         try
         {
-            var page = await query.QueryAsync(caller!.TenantId, filter, Value(q["continuation"]), pageSize, cancellationToken);
+            var page = await query.QueryAsync(caller.TenantId, filter, Value(q["continuation"]), pageSize, cancellationToken);
             return TypedResults.Json(new DecisionLogPageDto(page.Items, page.Continuation), DecisionLogWireContext.Default.DecisionLogPageDto);
         }
         catch (ArgumentException e)
         {
             return Problems.BadRequest(e.Message, e.ParamName);
-        }
-        catch (StoreUnavailableException)
-        {
-            return Problems.Unavailable("the decision log cannot be read right now");
         }
     }
 

@@ -97,7 +97,7 @@ public sealed record PdpConfiguration(
 [JsonSerializable(typeof(Admin.DocumentDto))]
 [JsonSerializable(typeof(Admin.DocumentListDto))]
 [JsonSerializable(typeof(Admin.ValidationDto))]
-[JsonSerializable(typeof(List<Admin.PolicyVersionDto>))]
+[JsonSerializable(typeof(List<Arbiter.Runtime.Policies.PolicyVersion>))]
 [JsonSerializable(typeof(Admin.WhatIfDto))]
 [JsonSerializable(typeof(Admin.ImportDto))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]

@@ -1,6 +1,6 @@
 using Arbiter.Api.Http;
 using Arbiter.Api.Security;
-using Arbiter.Api.Snapshots;
+using Arbiter.Runtime.Snapshots;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
@@ -13,9 +13,9 @@ namespace Arbiter.Api.Health;
 /// </summary>
 public sealed class HealthEndpoint(TimeProvider time, TenantSnapshots snapshots, CallerAuthenticator authenticator, IOptions<AuthOptions> authOptions)
 {
+    /// <summary>A public route: the edge does not authenticate it; an admin's token, when sent, is checked here (optional).</summary>
     public async Task<IResult> HandleAsync(HttpContext context, CancellationToken cancellationToken)
     {
-        RequestIds.Echo(context);
         var status = snapshots.Status();
         var healthy = status.All(s => !s.Stale);
         IReadOnlyList<SnapshotStatus>? mine = null;

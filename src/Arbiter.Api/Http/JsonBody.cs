@@ -1,12 +1,13 @@
 using System.Text.Json;
+using Arbiter.Engine.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
 namespace Arbiter.Api.Http;
 
 /// <summary>
-/// Reads a JSON request body within the configured limits: content type (415), size (413), nesting depth and syntax
-/// (400). The caller owns the returned document.
+/// Reads a JSON request body within the configured limits: content type (415), size (413), nesting depth, syntax and
+/// duplicate member names (400, I-JSON: see <see cref="StrictJson"/>). The caller owns the returned document.
 /// </summary>
 public sealed class JsonBody(IOptions<ArbiterOptions> options)
 {
@@ -30,30 +31,20 @@ public sealed class JsonBody(IOptions<ArbiterOptions> options)
         }
         if (buffer.Length == 0)
             return (null, Problems.BadRequest("the request body is empty; send a JSON object", ""));
-        try
+        var document = StrictJson.TryParse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), limits.MaxJsonDepth, out var problem);
+        if (document is null)
+            return (null, Problems.BadRequest(problem!.Value.Message, problem.Value.Path));
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
-            var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length),
-                new JsonDocumentOptions { MaxDepth = limits.MaxJsonDepth });
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                document.Dispose();
-                return (null, Problems.BadRequest("the request body must be a JSON object", ""));
-            }
-            if (FindUndecodableString(document.RootElement, "") is { } path)
-            {
-                document.Dispose();
-                return (null, Problems.BadRequest("a string holds an invalid \\u escape (such as a lone surrogate)", path));
-            }
-            return (document, null);
+            document.Dispose();
+            return (null, Problems.BadRequest("the request body must be a JSON object", ""));
         }
-        catch (JsonException e) when (e.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
+        if (FindUndecodableString(document.RootElement, "") is { } path)
         {
-            return (null, Problems.BadRequest($"the JSON is nested deeper than the limit of {limits.MaxJsonDepth} levels", ""));
+            document.Dispose();
+            return (null, Problems.BadRequest("a string holds an invalid \\u escape (such as a lone surrogate)", path));
         }
-        catch (JsonException e)
-        {
-            return (null, Problems.BadRequest($"the body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})", ""));
-        }
+        return (document, null);
     }
 
     /// <summary>

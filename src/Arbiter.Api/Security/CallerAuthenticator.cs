@@ -8,9 +8,6 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Arbiter.Api.Security;
 
-/// <summary>Who is calling: their tenant (from the token), their id, and their app roles.</summary>
-public sealed record Caller(string TenantId, string Id, IReadOnlySet<string> Roles);
-
 /// <summary>
 /// Authenticates a request's bearer token (issuer, audience, signature from the OIDC metadata, lifetime) and checks
 /// an app role. Host-agnostic, so the Functions app and the self-hosted server share it. Never logs the token.

@@ -3,24 +3,19 @@ using Arbiter.Api.Http;
 using Arbiter.Api.Security;
 using Arbiter.Graph.Sync;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Options;
 
 namespace Arbiter.Api.Sync;
 
 /// <summary>Run-now and status of the Entra ID sync for the caller's tenant (admin role).</summary>
-public sealed class SyncHandlers(CallerAuthenticator authenticator, EntraSyncService sync, IOptions<AuthOptions> authOptions)
+public sealed class SyncHandlers(EntraSyncService sync)
 {
     public const string RunRoute = "manage/v1/sync/run";
     public const string StatusRoute = "manage/v1/sync/status";
 
-    public async Task<IResult> RunAsync(HttpContext context, CancellationToken cancellationToken)
+    public async Task<IResult> RunAsync(Caller caller, CancellationToken cancellationToken)
     {
-        RequestIds.Echo(context);
-        var (caller, error) = await authenticator.AuthenticateAsync(context, authOptions.Value.AdminRole, cancellationToken);
-        if (error is not null)
-            return error;
         var progress = new List<SyncProgress>();
-        var result = await sync.SyncTenantAsync(caller!.TenantId, new SynchronousProgress(progress), cancellationToken);
+        var result = await sync.SyncTenantAsync(caller.TenantId, new SynchronousProgress(progress), cancellationToken);
         if (result.Outcome == SyncOutcome.AlreadyRunning)
             return Problems.Conflict($"a sync of tenant '{caller.TenantId}' is already running");
         var dto = new SyncRunDto(result, progress.Where(p => p.Phase is "completed" or "failed").ToList());
@@ -28,13 +23,9 @@ public sealed class SyncHandlers(CallerAuthenticator authenticator, EntraSyncSer
             statusCode: result.Succeeded ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway);
     }
 
-    public async Task<IResult> StatusAsync(HttpContext context, CancellationToken cancellationToken)
+    public async Task<IResult> StatusAsync(Caller caller, CancellationToken cancellationToken)
     {
-        RequestIds.Echo(context);
-        var (caller, error) = await authenticator.AuthenticateAsync(context, authOptions.Value.AdminRole, cancellationToken);
-        if (error is not null)
-            return error;
-        var status = await sync.GetStatusAsync(caller!.TenantId, cancellationToken);
+        var status = await sync.GetStatusAsync(caller.TenantId, cancellationToken);
         return status is null ? Problems.NotFound($"tenant '{caller.TenantId}' has never been synced") : TypedResults.Json(status.Value, SyncJsonContext.Default.JsonElement);
     }
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Arbiter.Api.Snapshots;
+using Arbiter.Runtime.Snapshots;
 using Arbiter.Engine.Snapshots;
 using Arbiter.Governance.Entitlements;
 using Arbiter.Governance.Reviews;

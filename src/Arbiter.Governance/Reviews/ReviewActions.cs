@@ -1,11 +1,13 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Arbiter.Api.Admin;
 using Arbiter.Engine.Policies;
 using Arbiter.Engine.Snapshots;
 using Arbiter.Governance.Drift;
 using Arbiter.Governance.Entitlements;
+using Arbiter.Runtime.Agents;
+using Arbiter.Runtime.Audit;
+using Arbiter.Runtime.Policies;
 using Arbiter.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -43,11 +45,15 @@ public sealed partial class ReviewActions(
     EntitlementCalculator calculator,
     IAgentActivity activity,
     PolicyVersions versions,
+    AgentKillSwitch killSwitch,
+    AuditLog audit,
     IOptions<GovernanceOptions> options,
     TimeProvider time,
     ILogger<ReviewActions> logger)
 {
     public const string OverdueActor = "system:overdue";
+
+    private const string Source = "governance";
 
     public Task<ReviewActionResult> ApproveAsync(string tenantId, string taskId, string actor, string? comment, CancellationToken cancellationToken) =>
         ActAsync(tenantId, taskId, actor, comment, ReviewStates.Approved, overdue: false, cancellationToken);
@@ -237,35 +243,26 @@ public sealed partial class ReviewActions(
 
     private async Task<bool> DisablePolicyAsync(string tenantId, string policyId, string actor, string taskId, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 5; attempt++)
+        var update = await versions.UpdateAsync(tenantId, policyId, current =>
         {
-            var current = await store.GetAsync(tenantId, DocumentKinds.Policy, policyId, cancellationToken: cancellationToken);
             if (current is null)
-                return false;
+                return null;
             var node = JsonNode.Parse(current.Body.GetRawText())!.AsObject();
             node["status"] = "disabled";
-            try
-            {
-                var saved = await store.PutAsync(tenantId, DocumentKinds.Policy, policyId, JsonSerializer.SerializeToElement(node, GovernanceJsonContext.Default.JsonObject), current.ETag, cancellationToken);
-                await versions.RecordAsync(tenantId, policyId, saved.Body, $"disable (revoked by review task {taskId})", actor, cancellationToken);
-                await AuditAsync(tenantId, actor, "disable", DocumentKinds.Policy, policyId, $"revoked by review task {taskId}", cancellationToken);
-                return true;
-            }
-            catch (PreconditionFailedException)
-            {
-                // changed between read and write: read again
-            }
-        }
-        return false;
+            return JsonSerializer.SerializeToElement(node, GovernanceJsonContext.Default.JsonObject);
+        }, _ => $"disable (revoked by review task {taskId})", actor, cancellationToken);
+        if (!update.Written)
+            return false;
+        await AuditAsync(tenantId, actor, "disable", DocumentKinds.Policy, policyId, $"revoked by review task {taskId}", cancellationToken);
+        return true;
     }
 
     /// <summary>Creates or extends the agent's governance forbid policy (<c>gov-revoke-{agent}-{suffix}</c>) with more resource ids or groups.</summary>
     private async Task<string> MergeForbidAsync(string tenantId, string agentId, string suffix, string member, IEnumerable<string> values, string taskId, string actor, CancellationToken cancellationToken)
     {
         var id = $"gov-revoke-{SafeId(agentId)}-{suffix}";
-        for (var attempt = 0; ; attempt++)
+        var update = await versions.UpdateAsync(tenantId, id, current =>
         {
-            var current = await store.GetAsync(tenantId, DocumentKinds.Policy, id, cancellationToken: cancellationToken);
             var all = new SortedSet<string>(values, StringComparer.Ordinal);
             if (current is not null && current.Body.TryGetProperty(suffix == "reach" ? "resources" : "subjects", out var selector)
                 && selector.TryGetProperty(suffix == "reach" ? "ids" : "groups", out var existing) && existing.ValueKind == JsonValueKind.Array)
@@ -299,42 +296,24 @@ public sealed partial class ReviewActions(
             var parsed = PolicyParser.Parse(body);
             if (!parsed.IsValid)
                 throw new InvalidOperationException($"governance built an invalid policy '{id}': {parsed.Problems[0].Path} {parsed.Problems[0].Message}");
-            try
-            {
-                var saved = await store.PutAsync(tenantId, DocumentKinds.Policy, id, body, current?.ETag, cancellationToken);
-                await versions.RecordAsync(tenantId, id, saved.Body, current is null ? "create" : "update", actor, cancellationToken);
-                await AuditAsync(tenantId, actor, current is null ? "create" : "update", DocumentKinds.Policy, id, $"revoked by review task {taskId}", cancellationToken);
-                return id;
-            }
-            catch (Exception e) when (e is PreconditionFailedException or ConflictException && attempt < 5)
-            {
-                // a concurrent write: merge again
-            }
-        }
+            return body;
+        }, current => current is null ? "create" : "update", actor, cancellationToken);
+        if (!update.Written)
+            throw new InvalidOperationException($"governance policy '{id}' kept changing; the review action can be repeated");
+        await AuditAsync(tenantId, actor, update.Before is null ? "create" : "update", DocumentKinds.Policy, id, $"revoked by review task {taskId}", cancellationToken);
+        return id;
     }
 
     /// <summary>Sets <c>suspended: true</c> with an ETag read-modify-write (retried on a concurrent change).</summary>
     private async Task<string> SuspendAgentAsync(string tenantId, string agentId, string actor, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 5; attempt++)
+        var result = await killSwitch.SetSuspendedAsync(tenantId, agentId, suspended: true, actor, "suspended by review", Source, cancellationToken);
+        return result.Outcome switch
         {
-            var current = await store.GetAsync(tenantId, DocumentKinds.Agent, agentId, cancellationToken: cancellationToken);
-            if (current is null)
-                return "the agent no longer exists; nothing to suspend";
-            var node = JsonNode.Parse(current.Body.GetRawText())!.AsObject();
-            node["suspended"] = true;
-            try
-            {
-                await store.PutAsync(tenantId, DocumentKinds.Agent, agentId, JsonSerializer.SerializeToElement(node, GovernanceJsonContext.Default.JsonObject), current.ETag, cancellationToken);
-                await AuditAsync(tenantId, actor, "suspend", DocumentKinds.Agent, agentId, "suspended by review", cancellationToken);
-                return "the agent was suspended (suspended: true): every decision for it is denied until an admin resumes it";
-            }
-            catch (PreconditionFailedException)
-            {
-                // changed between read and write: read again
-            }
-        }
-        return "the agent kept changing and could not be suspended; suspend it through the admin API";
+            KillSwitchOutcome.Done => "the agent was suspended (suspended: true): every decision for it is denied until an admin resumes it",
+            KillSwitchOutcome.NotFound => "the agent no longer exists; nothing to suspend",
+            _ => "the agent kept changing and could not be suspended; suspend it through the admin API",
+        };
     }
 
     private async Task MarkReviewedAsync(string tenantId, string agentId, DateTimeOffset at, CancellationToken cancellationToken)
@@ -352,22 +331,8 @@ public sealed partial class ReviewActions(
         }
     }
 
-    internal async Task AuditAsync(string tenantId, string actor, string action, string kind, string target, string detail, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var record = new JsonObject
-        {
-            ["at"] = now,
-            ["by"] = actor,
-            ["action"] = action,
-            ["kind"] = kind,
-            ["target"] = target,
-            ["detail"] = detail,
-            ["source"] = "governance",
-        };
-        await store.PutAsync(tenantId, DocumentKinds.Audit, $"{now:yyyyMMddHHmmssfff}-{Guid.NewGuid():n}",
-            JsonSerializer.SerializeToElement(record, GovernanceJsonContext.Default.JsonObject), null, cancellationToken);
-    }
+    internal Task AuditAsync(string tenantId, string actor, string action, string kind, string target, string detail, CancellationToken cancellationToken) =>
+        audit.RecordAsync(tenantId, actor, action, kind, target, detail, Source, cancellationToken);
 
     private static string SafeId(string agentId)
     {

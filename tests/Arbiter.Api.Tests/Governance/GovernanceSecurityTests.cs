@@ -1,7 +1,7 @@
 using System.Net;
 using Arbiter.Api.Tests.Admin;
 using Arbiter.Api.Tests.Infrastructure;
-using Arbiter.Governance.Http;
+using Arbiter.Api.Governance;
 
 namespace Arbiter.Api.Tests.Governance;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Arbiter.Api.Health;
 using Arbiter.Api.Security;
-using Arbiter.Api.Snapshots;
+using Arbiter.Runtime.Snapshots;
 using Arbiter.Engine.Decisions;
 using Arbiter.Store;
 using Arbiter.Store.Sqlite;

@@ -4,7 +4,7 @@ using Arbiter.Engine.Policies;
 using Arbiter.Engine.Snapshots;
 using Arbiter.Store;
 
-namespace Arbiter.Api.Admin;
+namespace Arbiter.Runtime.Tenants;
 
 public sealed record ImportResult(int Written, IReadOnlyList<Problem> Problems)
 {

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace Arbiter.Api.Snapshots;
+namespace Arbiter.Runtime.Snapshots;
 
 /// <summary>Loads the configured tenants at start, then reads the change feed of every known tenant on an interval.</summary>
 public sealed class SnapshotRefresher(TenantSnapshots snapshots, IOptions<SnapshotOptions> options, TimeProvider time) : BackgroundService

@@ -3,7 +3,7 @@ using Arbiter.Governance.Entitlements;
 using Arbiter.Store;
 using Microsoft.Extensions.Options;
 
-namespace Arbiter.Governance.Http;
+namespace Arbiter.Governance;
 
 public sealed record FindingFilter(string? AgentId = null, string? Owner = null, string? State = null, FindingSeverity? MinSeverity = null, int Limit = 100);
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Arbiter.Api.Snapshots;
+using Arbiter.Runtime.Snapshots;
 using Arbiter.Engine.Decisions;
 
-namespace Arbiter.Api.Telemetry;
+namespace Arbiter.Runtime.Telemetry;
 
 /// <summary>
 /// Traces (ActivitySource "Arbiter") and metrics (Meter "Arbiter.Decisions"): decisions by outcome and mode, decision

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Arbiter.Api.Snapshots;
+namespace Arbiter.Runtime.Snapshots;
 
 /// <summary>How each instance keeps its in-memory snapshots fresh (section <c>Snapshot</c>).</summary>
 public sealed class SnapshotOptions : IValidatableObject
@@ -16,6 +16,13 @@ public sealed class SnapshotOptions : IValidatableObject
     /// <summary>How often the change feed is read.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How long a tenant the store holds nothing of is answered "not set up" without asking the store again.</summary>
+    public TimeSpan UnknownTenantTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>At most this many unknown tenants are remembered (a flood of invented <c>tid</c> values stays bounded).</summary>
+    [Range(1, 1_000_000)]
+    public int MaxUnknownTenants { get; set; } = 10_000;
+
     [Range(10, 10_000)]
     public int PageSize { get; set; } = 1000;
 
@@ -28,5 +35,7 @@ public sealed class SnapshotOptions : IValidatableObject
             yield return new ValidationResult("Snapshot:MaxStaleness must be positive", [nameof(MaxStaleness)]);
         if (RefreshInterval <= TimeSpan.Zero || RefreshInterval >= MaxStaleness)
             yield return new ValidationResult("Snapshot:RefreshInterval must be positive and shorter than MaxStaleness", [nameof(RefreshInterval)]);
+        if (UnknownTenantTtl < TimeSpan.Zero)
+            yield return new ValidationResult("Snapshot:UnknownTenantTtl must not be negative", [nameof(UnknownTenantTtl)]);
     }
 }

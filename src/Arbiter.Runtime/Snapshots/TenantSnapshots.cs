@@ -4,7 +4,7 @@ using Arbiter.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Arbiter.Api.Snapshots;
+namespace Arbiter.Runtime.Snapshots;
 
 /// <summary>A snapshot ready for decisions, or why there is none (then decisions fail closed).</summary>
 public readonly record struct SnapshotLease(PolicySnapshot? Snapshot, string? Failure);
@@ -17,6 +17,10 @@ public sealed record SnapshotStatus(string TenantId, long Version, DateTimeOffse
 /// cursor first and lists second, so nothing committed in between is missed (changes are applied idempotently).
 /// When the store cannot be read for longer than <see cref="SnapshotOptions.MaxStaleness"/>, decisions fail closed
 /// and recover by themselves at the next successful read.
+/// <para>A tenant is kept only when the store holds something of it (or it is configured in <c>Snapshot:Tenants</c>):
+/// a token naming a tenant nobody set up is denied at once and remembered for a while as unknown, in a bounded set, so
+/// arbitrary <c>tid</c> values cannot make this instance track and refresh them. A first load that fails is not retried
+/// by the decisions that need it — they deny at once with the reason — but by the refresher, with exponential backoff.</para>
 /// </summary>
 public sealed partial class TenantSnapshots(
     IDocumentStore store,
@@ -29,6 +33,7 @@ public sealed partial class TenantSnapshots(
         [DocumentKinds.User, DocumentKinds.Group, DocumentKinds.Agent, DocumentKinds.McpServer, DocumentKinds.Tool, DocumentKinds.DataResource, DocumentKinds.Policy];
 
     private readonly ConcurrentDictionary<string, Entry> _tenants = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _unknown = new(StringComparer.Ordinal);
 
     private sealed class Entry
     {
@@ -37,6 +42,8 @@ public sealed partial class TenantSnapshots(
         public string? Cursor;
         public DateTimeOffset? LastSuccess;
         public string? LastError;
+        public int Failures;
+        public DateTimeOffset NextAttempt;
     }
 
     public IReadOnlyCollection<string> Tenants => [.. _tenants.Keys];
@@ -44,14 +51,36 @@ public sealed partial class TenantSnapshots(
     /// <summary>The tenant's snapshot for a decision: loads it on first use; refuses one older than the staleness bound.</summary>
     public async ValueTask<SnapshotLease> GetAsync(string tenantId, CancellationToken cancellationToken)
     {
-        var entry = _tenants.GetOrAdd(tenantId, _ => new Entry());
+        if (!_tenants.TryGetValue(tenantId, out var entry))
+        {
+            if (_unknown.TryGetValue(tenantId, out var until) && until > time.GetUtcNow())
+                return new SnapshotLease(null, $"tenant '{tenantId}' is not set up in this deployment");
+            bool exists;
+            try
+            {
+                exists = await ExistsAsync(tenantId, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return new SnapshotLease(null, $"the policy snapshot of tenant '{tenantId}' could not be loaded: {Describe(e)}");
+            }
+            if (!exists)
+            {
+                RememberUnknown(tenantId);
+                return new SnapshotLease(null, $"tenant '{tenantId}' is not set up in this deployment");
+            }
+            entry = _tenants.GetOrAdd(tenantId, _ => new Entry());
+        }
         if (entry.Snapshot is null)
         {
+            // Only the first attempt is made on the decision path; after a failure the refresher retries with backoff.
+            if (entry.Failures > 0)
+                return new SnapshotLease(null, $"the policy snapshot of tenant '{tenantId}' is not loaded: {entry.LastError}");
             try
             {
                 await RefreshAsync(tenantId, cancellationToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 return new SnapshotLease(null, $"the policy snapshot of tenant '{tenantId}' could not be loaded: {Describe(e)}");
             }
@@ -68,6 +97,7 @@ public sealed partial class TenantSnapshots(
     /// <summary>Loads the tenant (first time) or applies the changes since the last read. Throws when the store fails.</summary>
     public async Task RefreshAsync(string tenantId, CancellationToken cancellationToken)
     {
+        _unknown.TryRemove(tenantId, out _);
         var entry = _tenants.GetOrAdd(tenantId, _ => new Entry());
         await entry.Gate.WaitAsync(cancellationToken);
         try
@@ -77,10 +107,13 @@ public sealed partial class TenantSnapshots(
             await ApplyChangesAsync(tenantId, entry, cancellationToken);
             entry.LastSuccess = time.GetUtcNow();
             entry.LastError = null;
+            entry.Failures = 0;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             entry.LastError = Describe(e);
+            entry.Failures++;
+            entry.NextAttempt = time.GetUtcNow() + Backoff(entry.Failures);
             LogRefreshFailed(logger, tenantId, entry.LastError);
             throw;
         }
@@ -90,11 +123,30 @@ public sealed partial class TenantSnapshots(
         }
     }
 
-    /// <summary>Refreshes every known tenant; one tenant's failure does not stop the others.</summary>
+    /// <summary>After a write this instance made: refresh now; on failure the refresher catches up (decisions stay closed meanwhile).</summary>
+    public async Task RefreshQuietlyAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RefreshAsync(tenantId, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The write is committed; the refresher will pick it up. Decisions fail closed if the store stays unreadable.
+        }
+    }
+
+    /// <summary>
+    /// Refreshes every known tenant; one tenant's failure does not stop the others. A tenant whose last read failed is
+    /// retried only once its backoff has passed (1 s doubling to 60 s), so a broken store is not hammered.
+    /// </summary>
     public async Task RefreshAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var tenant in _tenants.Keys)
+        var now = time.GetUtcNow();
+        foreach (var (tenant, entry) in _tenants)
         {
+            if (entry.Failures > 0 && entry.NextAttempt > now)
+                continue;
             try
             {
                 await RefreshAsync(tenant, cancellationToken);
@@ -107,7 +159,30 @@ public sealed partial class TenantSnapshots(
         }
     }
 
+    /// <summary>A configured tenant: kept and loaded even while the store holds nothing of it.</summary>
     public void Track(string tenantId) => _tenants.GetOrAdd(tenantId, _ => new Entry());
+
+    internal static TimeSpan Backoff(int failures) =>
+        TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(failures - 1, 6))));
+
+    private async Task<bool> ExistsAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        foreach (var kind in SourceKinds)
+        {
+            var page = await store.ListAsync(tenantId, kind, null, 1, false, cancellationToken);
+            if (page.Items.Count > 0)
+                return true;
+        }
+        return false;
+    }
+
+    private void RememberUnknown(string tenantId)
+    {
+        // Bounded: a flood of invented tenants costs at most this many entries; past it the set starts over.
+        if (_unknown.Count >= options.Value.MaxUnknownTenants)
+            _unknown.Clear();
+        _unknown[tenantId] = time.GetUtcNow() + options.Value.UnknownTenantTtl;
+    }
 
     public IReadOnlyList<SnapshotStatus> Status()
     {

@@ -2,39 +2,22 @@ using System.Globalization;
 using System.Text.Json;
 using Arbiter.Api.Http;
 using Arbiter.Api.Security;
+using Arbiter.Governance;
 using Arbiter.Governance.Drift;
 using Arbiter.Governance.Entitlements;
 using Arbiter.Governance.Reviews;
-using Arbiter.Store;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Options;
 
-namespace Arbiter.Governance.Http;
-
-public sealed record ItemsDto<T>(IReadOnlyList<T> Items, int Count);
-
-public sealed record EntitlementsDto(AgentEntitlements? Current, BaselineRecord? Baseline, EntitlementDiff? Diff);
-
-public sealed record DriftRunDto(string TenantId, bool Full, int ChangesRead, IReadOnlyList<string> AgentsRecomputed, int FindingsOpened, int FindingsResolved, int TasksOpened, double ElapsedMs)
-{
-    public static DriftRunDto From(DriftRunResult r) =>
-        new(r.TenantId, r.Full, r.ChangesRead, r.AgentsRecomputed, r.FindingsOpened, r.FindingsResolved, r.TasksOpened, Math.Round(r.Elapsed.TotalMilliseconds, 3));
-}
-
-/// <summary>Optional body of a reviewer action.</summary>
-public sealed record ReviewCommentDto(string? Comment);
+namespace Arbiter.Api.Governance;
 
 /// <summary>
 /// The governance admin API (app role <see cref="AuthOptions.AdminRole"/>), shared by both hosts. The tenant is the
 /// caller's; the reviewer recorded on actions is the caller's id.
 /// </summary>
 public sealed class GovernanceHandlers(
-    CallerAuthenticator authenticator,
-    JsonBody body,
     GovernanceQueries queries,
     ReviewActions actions,
-    DriftDetector detector,
-    IOptions<AuthOptions> authOptions)
+    DriftDetector detector)
 {
     /// <summary>Not "admin": the Functions host reserves that route prefix.</summary>
     public const string Prefix = "manage/v1/governance";
@@ -70,11 +53,8 @@ public sealed class GovernanceHandlers(
         ("POST", SuspendRoute), ("POST", DriftRunRoute), ("GET", EntitlementsRoute), ("POST", CertifyRoute),
     ];
 
-    public async Task<IResult> ListFindingsAsync(HttpContext context, CancellationToken cancellationToken)
+    public async Task<IResult> ListFindingsAsync(HttpContext context, Caller caller, CancellationToken cancellationToken)
     {
-        var (caller, error) = await AuthenticateAsync(context, cancellationToken);
-        if (error is not null)
-            return error;
         var query = context.Request.Query;
         var state = Text(query["state"]);
         if (state is not null && state is not FindingStates.Open and not FindingStates.Resolved)
@@ -88,115 +68,80 @@ public sealed class GovernanceHandlers(
         }
         if (!TryLimit(context, out var limit, out var limitError))
             return limitError!;
-        var items = await queries.ListFindingsAsync(caller!.TenantId, new FindingFilter(Text(query["agent"]), Text(query["owner"]), state, severity, limit), cancellationToken);
+        var items = await queries.ListFindingsAsync(caller.TenantId, new FindingFilter(Text(query["agent"]), Text(query["owner"]), state, severity, limit), cancellationToken);
         return TypedResults.Json(new ItemsDto<FindingRecord>(items, items.Count), GovernanceJsonContext.Default.ItemsDtoFindingRecord);
     }
 
-    public async Task<IResult> ListTasksAsync(HttpContext context, CancellationToken cancellationToken)
+    public async Task<IResult> ListTasksAsync(HttpContext context, Caller caller, CancellationToken cancellationToken)
     {
-        var (caller, error) = await AuthenticateAsync(context, cancellationToken);
-        if (error is not null)
-            return error;
         var query = context.Request.Query;
         var state = Text(query["state"]);
         if (state is not null && !ReviewStates.All.Contains(state))
             return Problems.BadRequest($"state must be one of {string.Join(", ", ReviewStates.All)}", "state");
         if (!TryLimit(context, out var limit, out var limitError))
             return limitError!;
-        var items = await queries.ListTasksAsync(caller!.TenantId, new TaskFilter(Text(query["agent"]), Text(query["owner"]), state, limit), cancellationToken);
+        var items = await queries.ListTasksAsync(caller.TenantId, new TaskFilter(Text(query["agent"]), Text(query["owner"]), state, limit), cancellationToken);
         return TypedResults.Json(new ItemsDto<ReviewTaskRecord>(items, items.Count), GovernanceJsonContext.Default.ItemsDtoReviewTaskRecord);
     }
 
-    public async Task<IResult> GetTaskAsync(HttpContext context, string id, CancellationToken cancellationToken)
+    public async Task<IResult> GetTaskAsync(HttpContext context, Caller caller, string id, CancellationToken cancellationToken)
     {
-        var (caller, error) = await AuthenticateAsync(context, cancellationToken);
-        if (error is not null)
-            return error;
-        var task = await queries.GetTaskAsync(caller!.TenantId, id, cancellationToken);
+        var task = await queries.GetTaskAsync(caller.TenantId, id, cancellationToken);
         return task is null ? Problems.NotFound($"review task '{id}' does not exist") : TypedResults.Json(task, GovernanceJsonContext.Default.ReviewTaskRecord);
     }
 
-    public Task<IResult> ApproveTaskAsync(HttpContext context, string id, CancellationToken cancellationToken) =>
-        ActAsync(context, id, actions.ApproveAsync, cancellationToken);
+    public Task<IResult> ApproveTaskAsync(HttpContext context, Caller caller, string id, CancellationToken cancellationToken) =>
+        ActAsync(context, caller, id, actions.ApproveAsync, cancellationToken);
 
-    public Task<IResult> RevokeTaskAsync(HttpContext context, string id, CancellationToken cancellationToken) =>
-        ActAsync(context, id, actions.RevokeAsync, cancellationToken);
+    public Task<IResult> RevokeTaskAsync(HttpContext context, Caller caller, string id, CancellationToken cancellationToken) =>
+        ActAsync(context, caller, id, actions.RevokeAsync, cancellationToken);
 
-    public Task<IResult> SuspendTaskAsync(HttpContext context, string id, CancellationToken cancellationToken) =>
-        ActAsync(context, id, actions.SuspendAsync, cancellationToken);
+    public Task<IResult> SuspendTaskAsync(HttpContext context, Caller caller, string id, CancellationToken cancellationToken) =>
+        ActAsync(context, caller, id, actions.SuspendAsync, cancellationToken);
 
-    public async Task<IResult> RunDriftAsync(HttpContext context, CancellationToken cancellationToken)
+    public async Task<IResult> RunDriftAsync(HttpContext context, Caller caller, CancellationToken cancellationToken)
     {
-        var (caller, error) = await AuthenticateAsync(context, cancellationToken);
-        if (error is not null)
-            return error;
         var full = Text(context.Request.Query["full"]) is { } f && bool.TryParse(f, out var b) && b;
-        try
-        {
-            var result = full
-                ? await detector.RecheckAsync(caller!.TenantId, null, cancellationToken)
-                : await detector.RunAsync(caller!.TenantId, cancellationToken);
-            return TypedResults.Json(DriftRunDto.From(result), GovernanceJsonContext.Default.DriftRunDto);
-        }
-        catch (StoreUnavailableException e)
-        {
-            return Problems.Unavailable(e.Message);
-        }
+        var result = full
+            ? await detector.RecheckAsync(caller.TenantId, null, cancellationToken)
+            : await detector.RunAsync(caller.TenantId, cancellationToken);
+        return TypedResults.Json(DriftRunDto.From(result), GovernanceJsonContext.Default.DriftRunDto);
     }
 
-    public async Task<IResult> GetEntitlementsAsync(HttpContext context, string id, CancellationToken cancellationToken)
+    public async Task<IResult> GetEntitlementsAsync(HttpContext context, Caller caller, string id, CancellationToken cancellationToken)
     {
-        var (caller, error) = await AuthenticateAsync(context, cancellationToken);
-        if (error is not null)
-            return error;
-        var result = await queries.GetEntitlementsAsync(caller!.TenantId, id, cancellationToken);
+        var result = await queries.GetEntitlementsAsync(caller.TenantId, id, cancellationToken);
         return result is null ? Problems.NotFound($"agent '{id}' is neither known nor certified") : TypedResults.Json(result, GovernanceJsonContext.Default.EntitlementsDto);
     }
 
-    public async Task<IResult> CertifyAgentAsync(HttpContext context, string id, CancellationToken cancellationToken)
+    public async Task<IResult> CertifyAgentAsync(HttpContext context, Caller caller, string id, CancellationToken cancellationToken)
     {
-        var (caller, error) = await AuthenticateAsync(context, cancellationToken);
-        if (error is not null)
-            return error;
-        var baseline = await actions.CertifyAsync(caller!.TenantId, id, caller.Id, cancellationToken);
+        var baseline = await actions.CertifyAsync(caller.TenantId, id, caller.Id, cancellationToken);
         return baseline is null ? Problems.NotFound($"agent '{id}' does not exist") : TypedResults.Json(baseline, GovernanceJsonContext.Default.BaselineRecord);
     }
 
-    private async Task<IResult> ActAsync(HttpContext context, string id,
+    private async Task<IResult> ActAsync(HttpContext context, Caller caller, string id,
         Func<string, string, string, string?, CancellationToken, Task<ReviewActionResult>> action, CancellationToken cancellationToken)
     {
-        var (caller, error) = await AuthenticateAsync(context, cancellationToken);
-        if (error is not null)
-            return error;
         string? comment = null;
+        // The body is optional here: only a request that sends one has it read (strictly, as every body).
         if (context.Request.ContentLength is > 0 || context.Request.ContentType is not null)
         {
-            var (document, bodyError) = await body.ReadAsync(context.Request, cancellationToken);
-            if (bodyError is not null)
-                return bodyError;
-            using (document)
+            var input = await JsonInput.ReadAsync(context, cancellationToken);
+            if (input.Root.TryGetProperty("comment", out var c))
             {
-                if (document!.RootElement.TryGetProperty("comment", out var c))
-                {
-                    if (c.ValueKind != JsonValueKind.String)
-                        return Problems.BadRequest("'comment' must be a string", "/comment");
-                    comment = c.GetString();
-                }
+                if (c.ValueKind != JsonValueKind.String)
+                    return Problems.BadRequest("'comment' must be a string", "/comment");
+                comment = c.GetString();
             }
         }
-        var result = await action(caller!.TenantId, id, caller.Id, comment, cancellationToken);
+        var result = await action(caller.TenantId, id, caller.Id, comment, cancellationToken);
         return result.Status switch
         {
             ReviewActionStatus.Done => TypedResults.Json(result.Task!, GovernanceJsonContext.Default.ReviewTaskRecord),
             ReviewActionStatus.NotFound => Problems.NotFound(result.Detail),
             _ => Problems.Conflict(result.Detail),
         };
-    }
-
-    private Task<(Caller? Caller, IResult? Error)> AuthenticateAsync(HttpContext context, CancellationToken cancellationToken)
-    {
-        RequestIds.Echo(context);
-        return authenticator.AuthenticateAsync(context, authOptions.Value.AdminRole, cancellationToken);
     }
 
     private static string? Text(Microsoft.Extensions.Primitives.StringValues value) => value.Count == 0 || string.IsNullOrEmpty(value[0]) ? null : value[0];

@@ -1,4 +1,4 @@
-namespace Arbiter.Api;
+namespace Arbiter.Runtime;
 
 public enum StoreKind { Sqlite, Cosmos }
 

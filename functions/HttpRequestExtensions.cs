@@ -1,0 +1,14 @@
+using Arbiter.Api.Http;
+using Arbiter.Api.Security;
+using Microsoft.AspNetCore.Http;
+
+namespace Arbiter.Functions;
+
+/// <summary>What a function hands its handler: the caller the edge authenticated, and the parsed body.</summary>
+public static class HttpRequestExtensions
+{
+    public static Caller Caller(this HttpRequest request) => Api.Security.Caller.Of(request.HttpContext);
+
+    public static Task<JsonInput> JsonAsync(this HttpRequest request, CancellationToken cancellationToken) =>
+        JsonInput.ReadAsync(request.HttpContext, cancellationToken);
+}

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Arbiter.Api.Decisions;
+using Arbiter.Api.Http;
+using Arbiter.Api.Security;
+using Arbiter.Engine.Snapshots;
+using Arbiter.Store;
+using Microsoft.AspNetCore.Http;
+
+namespace Arbiter.Api.Admin;
+
+/// <summary>
+/// Directory items (admin role): users, groups, agents, MCP servers, tools, data resources. A write is checked as the
+/// snapshot would read it (the same validation as import) before it is stored.
+/// </summary>
+public sealed class DirectoryHandlers(AdminDocuments documents)
+{
+    /// <summary>URL segment → document kind for the directory routes.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Kinds = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["users"] = DocumentKinds.User,
+        ["groups"] = DocumentKinds.Group,
+        ["agents"] = DocumentKinds.Agent,
+        ["mcp-servers"] = DocumentKinds.McpServer,
+        ["tools"] = DocumentKinds.Tool,
+        ["data-resources"] = DocumentKinds.DataResource,
+    };
+
+    // The edge authenticates before the collection name is looked at, so strangers learn nothing (401, not 404).
+
+    public Task<IResult> ListAsync(HttpContext context, Caller caller, string collection, CancellationToken cancellationToken) =>
+        Kinds.TryGetValue(collection, out var kind) ? documents.ListAsync(context, caller, kind, cancellationToken) : Task.FromResult(UnknownCollection(collection));
+
+    public Task<IResult> GetAsync(HttpContext context, Caller caller, string collection, string id, CancellationToken cancellationToken) =>
+        Kinds.TryGetValue(collection, out var kind) ? documents.GetAsync(context, caller, kind, id, cancellationToken) : Task.FromResult(UnknownCollection(collection));
+
+    /// <summary>Creates (no If-Match) or replaces (If-Match required) a directory item.</summary>
+    public async Task<IResult> PutAsync(HttpContext context, Caller caller, JsonInput input, string collection, string id, CancellationToken cancellationToken)
+    {
+        if (!Kinds.TryGetValue(collection, out var kind))
+            return UnknownCollection(collection);
+        var node = JsonNode.Parse(input.Root.GetRawText())!.AsObject();
+        if (node["id"] is { } bodyId && (bodyId.GetValueKind() != JsonValueKind.String || bodyId.GetValue<string>() != id))
+            return Problems.BadRequest($"the body's id differs from the id in the URL '{id}'", "/id");
+        node["id"] = id;
+        var item = JsonSerializer.SerializeToElement(node, ApiJsonContext.Wire.JsonObject);
+        var check = TenantState.Empty.Apply([new SourceChange(kind, id, item)]);
+        if (check.Rejected.Count > 0)
+        {
+            var problems = check.Rejected.Values.SelectMany(p => p).ToList();
+            return Problems.BadRequest(problems[0].Message, problems[0].Path, problems.Select(ProblemDto.From));
+        }
+        var ifMatch = AdminDocuments.OptionalIfMatch(context);
+        return await documents.WriteAsync(context, caller, kind, id, item, ifMatch, ifMatch is null ? "create" : "update", cancellationToken);
+    }
+
+    public async Task<IResult> DeleteAsync(HttpContext context, Caller caller, string collection, string id, CancellationToken cancellationToken)
+    {
+        if (!Kinds.TryGetValue(collection, out var kind))
+            return UnknownCollection(collection);
+        if (!AdminDocuments.TryIfMatch(context, out var ifMatch, out var missing))
+            return missing!;
+        return await documents.DeleteAsync(caller, kind, id, ifMatch!, cancellationToken);
+    }
+
+    private static IResult UnknownCollection(string collection) =>
+        Problems.NotFound($"unknown collection '{collection}' (expected one of: {string.Join(", ", Kinds.Keys)})");
+}
