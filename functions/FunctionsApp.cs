@@ -14,7 +14,7 @@ public static class FunctionsApp
         builder.AddArbiterApi();
         builder.AddArbiterSync();
         builder.AddArbiterTelemetry();
-        builder.AddArbiterGovernance();
+        builder.AddArbiterGovernanceApi();
         builder.AddDevelopmentGuard();
         return builder;
     }

@@ -50,8 +50,14 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<AgentHandlers>();
         services.TryAddSingleton<WhatIfHandler>();
         services.TryAddSingleton<TenantHandlers>();
-        // Resolved only where governance is registered (its routes are mapped only then).
-        services.TryAddSingleton<GovernanceHandlers>();
+        return builder;
+    }
+
+    /// <summary>Drift detection and recertification (<c>AddArbiterGovernance</c>) and its admin routes' handlers.</summary>
+    public static IHostApplicationBuilder AddArbiterGovernanceApi(this IHostApplicationBuilder builder)
+    {
+        builder.AddArbiterGovernance();
+        builder.Services.TryAddSingleton<GovernanceHandlers>();
         return builder;
     }
 

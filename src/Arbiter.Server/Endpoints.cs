@@ -52,7 +52,7 @@ public static class Endpoints
     }
 
     /// <summary>The governance admin routes (registered only when governance is on; see <see cref="ServerGovernance"/>).</summary>
-    internal static void MapGovernanceEndpoints(this WebApplication app)
+    public static void MapGovernanceEndpoints(this WebApplication app)
     {
         var g = app.MapGroup("").WithMetadata(new RequiresRoleAttribute(CallerRole.Admin));
         g.MapGet("/" + GovernanceHandlers.FindingsRoute, (HttpContext c, Caller caller, GovernanceHandlers h, CancellationToken ct) => h.ListFindingsAsync(c, caller, ct));

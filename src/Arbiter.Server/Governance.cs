@@ -1,3 +1,4 @@
+using Arbiter.Api;
 using Arbiter.Governance;
 using Arbiter.Governance.Reviews;
 
@@ -14,7 +15,7 @@ public static partial class ServerGovernance
     public static void AddWhenQueued(WebApplicationBuilder builder)
     {
         if (MissingConnection(builder.Configuration) is null)
-            builder.AddArbiterGovernance();
+            builder.AddArbiterGovernanceApi();
     }
 
     /// <summary>Maps the governance routes when they were registered, otherwise says once that governance is off and why.</summary>

@@ -33,7 +33,11 @@ public sealed partial class TenantSnapshots(
         [DocumentKinds.User, DocumentKinds.Group, DocumentKinds.Agent, DocumentKinds.McpServer, DocumentKinds.Tool, DocumentKinds.DataResource, DocumentKinds.Policy];
 
     private readonly ConcurrentDictionary<string, Entry> _tenants = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _unknown = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Until, PolicySnapshot Empty)> _unknown = new(StringComparer.Ordinal);
+    private readonly Lock _probeGate = new();
+    private int _probeFailures;
+    private DateTimeOffset _probeRetryAt;
+    private string? _probeError;
 
     private sealed class Entry
     {
@@ -53,22 +57,34 @@ public sealed partial class TenantSnapshots(
     {
         if (!_tenants.TryGetValue(tenantId, out var entry))
         {
-            if (_unknown.TryGetValue(tenantId, out var until) && until > time.GetUtcNow())
-                return new SnapshotLease(null, $"tenant '{tenantId}' is not set up in this deployment");
+            if (_unknown.TryGetValue(tenantId, out var unknown) && unknown.Until > time.GetUtcNow())
+                return new SnapshotLease(unknown.Empty, null);
+            // While the store is failing, a tenant not yet known is denied at once instead of asking the store again
+            // (with backoff), so neither decisions nor an unbounded set of tenants wait on a broken store.
+            lock (_probeGate)
+            {
+                if (_probeFailures > 0 && _probeRetryAt > time.GetUtcNow())
+                    return new SnapshotLease(null, $"the policy snapshot of tenant '{tenantId}' could not be loaded: {_probeError}");
+            }
             bool exists;
             try
             {
                 exists = await ExistsAsync(tenantId, cancellationToken);
+                lock (_probeGate)
+                    _probeFailures = 0;
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                lock (_probeGate)
+                {
+                    _probeFailures++;
+                    _probeRetryAt = time.GetUtcNow() + Backoff(_probeFailures);
+                    _probeError = Describe(e);
+                }
                 return new SnapshotLease(null, $"the policy snapshot of tenant '{tenantId}' could not be loaded: {Describe(e)}");
             }
             if (!exists)
-            {
-                RememberUnknown(tenantId);
-                return new SnapshotLease(null, $"tenant '{tenantId}' is not set up in this deployment");
-            }
+                return new SnapshotLease(RememberUnknown(tenantId), null);
             entry = _tenants.GetOrAdd(tenantId, _ => new Entry());
         }
         if (entry.Snapshot is null)
@@ -137,15 +153,16 @@ public sealed partial class TenantSnapshots(
     }
 
     /// <summary>
-    /// Refreshes every known tenant; one tenant's failure does not stop the others. A tenant whose last read failed is
-    /// retried only once its backoff has passed (1 s doubling to 60 s), so a broken store is not hammered.
+    /// Refreshes every known tenant; one tenant's failure does not stop the others. A tenant whose first load failed is
+    /// retried only once its backoff has passed (1 s doubling to 60 s), so a broken store is not hammered; a loaded
+    /// tenant keeps reading its change feed at the refresh interval.
     /// </summary>
     public async Task RefreshAllAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         foreach (var (tenant, entry) in _tenants)
         {
-            if (entry.Failures > 0 && entry.NextAttempt > now)
+            if (entry.Snapshot is null && entry.Failures > 0 && entry.NextAttempt > now)
                 continue;
             try
             {
@@ -176,12 +193,18 @@ public sealed partial class TenantSnapshots(
         return false;
     }
 
-    private void RememberUnknown(string tenantId)
+    /// <summary>
+    /// An unknown tenant decides on an empty snapshot (every user, agent and resource unknown: a deny with that reason;
+    /// searches find nothing), remembered for a while but never tracked or refreshed.
+    /// </summary>
+    private PolicySnapshot RememberUnknown(string tenantId)
     {
         // Bounded: a flood of invented tenants costs at most this many entries; past it the set starts over.
         if (_unknown.Count >= options.Value.MaxUnknownTenants)
             _unknown.Clear();
-        _unknown[tenantId] = time.GetUtcNow() + options.Value.UnknownTenantTtl;
+        var empty = PolicySnapshot.Build(tenantId, TenantState.Empty, 0, time);
+        _unknown[tenantId] = (time.GetUtcNow() + options.Value.UnknownTenantTtl, empty);
+        return empty;
     }
 
     public IReadOnlyList<SnapshotStatus> Status()

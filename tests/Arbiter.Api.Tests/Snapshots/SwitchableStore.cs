@@ -22,6 +22,11 @@ public sealed class SwitchableStore(IDocumentStore inner, IChangeFeed feed) : ID
 
     public IDocumentStore Inner => inner;
 
+    /// <summary>Every call made through this store (up or down): how a test sees that nothing asked the store.</summary>
+    public int Calls => _calls;
+
+    private int _calls;
+
     public Task<StoredDocument?> GetAsync(string tenantId, string kind, string id, bool includeDeleted = false, CancellationToken cancellationToken = default) =>
         Guard(() => inner.GetAsync(tenantId, kind, id, includeDeleted, cancellationToken));
 
@@ -46,6 +51,9 @@ public sealed class SwitchableStore(IDocumentStore inner, IChangeFeed feed) : ID
     public Task<ChangeBatch> ReadAsync(string tenantId, string cursor, int maxItems = 1000, CancellationToken cancellationToken = default) =>
         Guard(() => feed.ReadAsync(tenantId, cursor, maxItems, cancellationToken));
 
-    private Task<T> Guard<T>(Func<Task<T>> call) =>
-        _down ? Task.FromException<T>(new StoreUnavailableException(DownMessage)) : call();
+    private Task<T> Guard<T>(Func<Task<T>> call)
+    {
+        Interlocked.Increment(ref _calls);
+        return _down ? Task.FromException<T>(new StoreUnavailableException(DownMessage)) : call();
+    }
 }

@@ -198,6 +198,7 @@ public sealed class TenantSnapshotsTests : IDisposable
 
         var down = await _snapshots.GetAsync(Tenant, CancellationToken.None);
         _store.Down = false;
+        _time.Advance(TimeSpan.FromSeconds(1)); // past the first backoff: decisions do not hammer a failing store
         var up = await _snapshots.GetAsync(Tenant, CancellationToken.None);
 
         Assert.Null(down.Snapshot);
@@ -264,4 +265,76 @@ public sealed class TenantSnapshotsTests : IDisposable
     private static int? StatusOf(IResult result) => Assert.IsAssignableFrom<IStatusCodeHttpResult>(result).StatusCode;
 
     private static HealthReport ReportOf(IResult result) => Assert.IsAssignableFrom<IValueHttpResult<HealthReport>>(result).Value!;
+
+    [Fact]
+    public async Task GetAsync_UnknownTenant_DeniesOnAnEmptySnapshotWithoutTrackingIt()
+    {
+        await SeedAsync();
+
+        var first = await _snapshots.GetAsync("nobody", CancellationToken.None);
+        var calls = _store.Calls;
+        var again = await _snapshots.GetAsync("nobody", CancellationToken.None);
+
+        Assert.NotNull(first.Snapshot);
+        Assert.False(first.Snapshot.IsPermitted(AliceInvokesHelper));
+        Assert.Same(first.Snapshot, again.Snapshot);
+        Assert.Equal(calls, _store.Calls); // remembered: the store is not asked again
+        Assert.DoesNotContain("nobody", _snapshots.Tenants);
+        Assert.DoesNotContain(_snapshots.Status(), s => s.TenantId == "nobody");
+    }
+
+    [Fact]
+    public async Task GetAsync_ManyInventedTenants_NoneTrackedOrRefreshed()
+    {
+        await SeedAsync();
+        await _snapshots.GetAsync(Tenant, CancellationToken.None);
+
+        for (var i = 0; i < 300; i++)
+            Assert.False((await _snapshots.GetAsync($"invented-{i}", CancellationToken.None)).Snapshot!.IsPermitted(AliceInvokesHelper));
+
+        Assert.Equal([Tenant], _snapshots.Tenants);
+    }
+
+    [Fact]
+    public async Task GetAsync_FirstLoadFailed_DeniesAtOnceAndTheRefresherRetriesWithBackoff()
+    {
+        await SeedAsync();
+        _snapshots.Track(Tenant);
+        _store.Down = true;
+        await _snapshots.RefreshAllAsync(CancellationToken.None); // the first load fails
+        var calls = _store.Calls;
+
+        var denied = await _snapshots.GetAsync(Tenant, CancellationToken.None);
+        _store.Down = false;
+        await _snapshots.RefreshAllAsync(CancellationToken.None); // within the backoff: not retried yet
+        var stillDenied = await _snapshots.GetAsync(Tenant, CancellationToken.None);
+
+        Assert.Null(denied.Snapshot);
+        Assert.Contains(SwitchableStore.DownMessage, denied.Failure, StringComparison.Ordinal);
+        Assert.Null(stillDenied.Snapshot);
+        Assert.Equal(calls, _store.Calls); // neither the decisions nor the early refresh asked the store
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _snapshots.RefreshAllAsync(CancellationToken.None);
+        Assert.True(await PermitsAsync(AliceInvokesHelper));
+    }
+
+    [Fact]
+    public async Task GetAsync_StoreDownForAnUnknownTenant_DeniesAtOnceUntilTheBackoffPasses()
+    {
+        await SeedAsync();
+        _store.Down = true;
+        var first = await _snapshots.GetAsync(Tenant, CancellationToken.None);
+        var calls = _store.Calls;
+
+        var second = await _snapshots.GetAsync("other", CancellationToken.None);
+        Assert.Equal(calls, _store.Calls);
+        _store.Down = false;
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Null(first.Snapshot);
+        Assert.Null(second.Snapshot);
+        Assert.Contains(SwitchableStore.DownMessage, second.Failure, StringComparison.Ordinal);
+        Assert.True(await PermitsAsync(AliceInvokesHelper));
+    }
 }
