@@ -31,7 +31,7 @@ public static class TenantFile
             problems.Add(new("", "a tenant file must be a JSON object"));
             return changes;
         }
-        if (root.TryGetProperty("format", out var format) && format.GetString() != Format)
+        if (root.TryGetProperty("format", out var format) && (format.ValueKind != JsonValueKind.String || format.GetString() != Format))
             problems.Add(new("/format", $"unsupported format '{format}' (expected '{Format}')"));
         foreach (var (section, kind) in Sections)
         {
