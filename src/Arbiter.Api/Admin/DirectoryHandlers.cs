@@ -4,14 +4,15 @@ using Arbiter.Api.Decisions;
 using Arbiter.Api.Http;
 using Arbiter.Api.Security;
 using Arbiter.Engine.Snapshots;
+using Arbiter.Runtime.Directory;
 using Arbiter.Store;
 using Microsoft.AspNetCore.Http;
 
 namespace Arbiter.Api.Admin;
 
 /// <summary>
-/// Directory items (admin role): users, groups, agents, MCP servers, tools, data resources. A write is checked as the
-/// snapshot would read it (the same validation as import) before it is stored.
+/// Directory items (admin role): users, groups, agents, MCP servers, tools, data resources. A write is checked against
+/// its kind's JSON Schema and as the snapshot would read it (the same validation as import) before it is stored.
 /// </summary>
 public sealed class DirectoryHandlers(AdminDocuments documents)
 {
@@ -44,6 +45,8 @@ public sealed class DirectoryHandlers(AdminDocuments documents)
             return Problems.BadRequest($"the body's id differs from the id in the URL '{id}'", "/id");
         node["id"] = id;
         var item = JsonSerializer.SerializeToElement(node, ApiJsonContext.Wire.JsonObject);
+        if (DirectorySchemas.Validate(kind, item) is { Count: > 0 } invalid)
+            return Problems.BadRequest($"the {kind} has {invalid.Count} problem(s): {invalid[0].Message}", invalid[0].Path, invalid.Select(ProblemDto.From));
         var check = TenantState.Empty.Apply([new SourceChange(kind, id, item)]);
         if (check.Rejected.Count > 0)
         {

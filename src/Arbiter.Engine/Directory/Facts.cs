@@ -41,7 +41,7 @@ public static class FactReader
     public static UserFact? ReadUser(string id, JsonElement body, out string? error)
     {
         error = Check(body);
-        return error is null ? new UserFact(id, Bool(body, "enabled", true), Attributes(body), Str(body, "displayName")) : null;
+        return error is null ? new UserFact(id, Safety(body, "enabled", whenAbsent: true, unreadable: false), Attributes(body), Str(body, "displayName")) : null;
     }
 
     public static GroupFact? ReadGroup(string id, JsonElement body, out string? error)
@@ -57,8 +57,8 @@ public static class FactReader
             return null;
         return new AgentFact(
             id,
-            Bool(body, "enabled", true),
-            Bool(body, "suspended", false),
+            Safety(body, "enabled", whenAbsent: true, unreadable: false),
+            Safety(body, "suspended", whenAbsent: false, unreadable: true),
             Str(body, "owner"),
             Strings(body, "sponsors"),
             Strings(body, "tags").ToFrozenSet(StringComparer.Ordinal),
@@ -107,11 +107,23 @@ public static class FactReader
     private static string? Str(JsonElement body, string name) =>
         body.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private static bool Bool(JsonElement body, string name, bool fallback) =>
-        body.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : fallback;
+    /// <summary>
+    /// A safety fact (enabled, suspended) that is present but unreadable — <c>"false"</c> as a string, a number, null —
+    /// takes its most restrictive value: a fact we cannot read must never grant.
+    /// </summary>
+    private static bool Safety(JsonElement body, string name, bool whenAbsent, bool unreadable) =>
+        !body.TryGetProperty(name, out var v) ? whenAbsent : v.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => unreadable,
+        };
 
+    /// <summary>A sensitivity that is present but not a known name (or not a string) is the most sensitive.</summary>
     private static Sensitivity Level(JsonElement body, string name, Sensitivity whenAbsent) =>
-        Str(body, name) is { } text ? SensitivityNames.ParseOrRestricted(text) : whenAbsent;
+        !body.TryGetProperty(name, out var v) ? whenAbsent
+        : v.ValueKind == JsonValueKind.String ? SensitivityNames.ParseOrRestricted(v.GetString()!)
+        : Sensitivity.Restricted;
 
     private static string[] Strings(JsonElement body, string name) =>
         body.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array

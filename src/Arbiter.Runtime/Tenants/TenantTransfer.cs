@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Arbiter.Engine.Policies;
 using Arbiter.Engine.Snapshots;
+using Arbiter.Runtime.Directory;
 using Arbiter.Store;
 
 namespace Arbiter.Runtime.Tenants;
@@ -13,7 +14,8 @@ public sealed record ImportResult(int Written, IReadOnlyList<Problem> Problems)
 
 /// <summary>
 /// Import and export of a whole tenant (policies + directory) in the tenant file format
-/// (<see cref="TenantFile"/>). An import is checked first — every invalid policy or item is listed and nothing is
+/// (<see cref="TenantFile"/>). An import is checked first — every invalid policy or item (against its kind's schema, see
+/// <see cref="DirectorySchemas"/>, and as the snapshot reads it) is listed and nothing is
 /// written — then upserted in batches of 500 documents (idempotent: importing twice changes nothing).
 /// </summary>
 public sealed class TenantTransfer(IDocumentStore store)
@@ -30,6 +32,12 @@ public sealed class TenantTransfer(IDocumentStore store)
         {
             var parsed = PolicyParser.Parse(change.Body!.Value);
             problems.AddRange(parsed.Problems.Select(p => new Problem($"/policies[id={change.Id}]{p.Path}", p.Message)));
+        }
+        var sections = TenantFile.Sections.ToDictionary(s => s.Kind, s => s.Section, StringComparer.Ordinal);
+        foreach (var change in changes.Where(c => c.Kind != SourceKinds.Policy))
+        {
+            foreach (var p in DirectorySchemas.Validate(change.Kind, change.Body!.Value))
+                problems.Add(new Problem($"/{sections.GetValueOrDefault(change.Kind, change.Kind)}[id={change.Id}]{p.Path}", p.Message));
         }
         var state = TenantState.Empty.Apply(changes.Where(c => c.Kind != SourceKinds.Policy));
         problems.AddRange(state.Rejected.Select(r => new Problem("/" + r.Key, string.Join("; ", r.Value.Select(p => p.Message)))));
