@@ -39,6 +39,7 @@ public sealed partial class CallerAuthenticator(
             ValidAudience = auth.Audience,
             ValidateAudience = true,
             ValidateIssuer = true,
+            IssuerValidatorUsingConfiguration = (issuer, token, _, configuration) => ValidateIssuer(issuer, token, configuration, auth.TenantClaim),
             ValidateLifetime = true,
             RequireExpirationTime = true,
             RequireSignedTokens = true,
@@ -72,6 +73,31 @@ public sealed partial class CallerAuthenticator(
         if (!roles.Contains(requiredRole))
             return (null, Problems.Forbidden($"the caller lacks the app role '{requiredRole}'"));
         return (new Caller(tenant, id, roles), null);
+    }
+
+    /// <summary>
+    /// The token's issuer against the metadata's. Multi-tenant metadata (Entra's <c>/organizations</c> or <c>/common</c>)
+    /// names its issuer as a template, <c>https://login.microsoftonline.com/{tenantid}/v2.0</c>: the token's issuer must
+    /// then be that template with the token's own tenant claim in it, so a token can only speak for the tenant that
+    /// issued it and one tenant's token is never read as another's. Single-tenant metadata names one issuer, which the
+    /// token must carry exactly.
+    /// </summary>
+    internal static string ValidateIssuer(string issuer, SecurityToken token, BaseConfiguration? configuration, string tenantClaim)
+    {
+        var expected = configuration?.Issuer;
+        if (string.IsNullOrEmpty(expected))
+            throw new SecurityTokenInvalidIssuerException("the metadata names no issuer");
+        const string Placeholder = "{tenantid}";
+        if (expected.Contains(Placeholder, StringComparison.OrdinalIgnoreCase))
+        {
+            var tenant = token is JsonWebToken jwt && jwt.TryGetPayloadValue<string>(tenantClaim, out var t) ? t : null;
+            if (string.IsNullOrEmpty(tenant) || tenant.Contains('/', StringComparison.Ordinal))
+                throw new SecurityTokenInvalidIssuerException($"a multi-tenant issuer needs the token's '{tenantClaim}' claim");
+            expected = expected.Replace(Placeholder, tenant, StringComparison.OrdinalIgnoreCase);
+        }
+        if (!string.Equals(issuer, expected, StringComparison.Ordinal))
+            throw new SecurityTokenInvalidIssuerException("the token's issuer is not the expected one");
+        return issuer;
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Bearer token rejected: {Reason}")]
