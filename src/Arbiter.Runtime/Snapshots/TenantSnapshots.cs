@@ -94,7 +94,7 @@ public sealed partial class TenantSnapshots(
                 return new SnapshotLease(null, $"the policy snapshot of tenant '{tenantId}' is not loaded: {entry.LastError}");
             try
             {
-                await RefreshAsync(tenantId, cancellationToken);
+                await LoadForDecisionAsync(tenantId, entry, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -137,6 +137,19 @@ public sealed partial class TenantSnapshots(
         {
             entry.Gate.Release();
         }
+    }
+
+    /// <summary>
+    /// The first load, on behalf of a decision: decisions that arrive while a load is under way wait for it, and if it
+    /// failed they do not try again themselves (the refresher does, with backoff).
+    /// </summary>
+    private async Task LoadForDecisionAsync(string tenantId, Entry entry, CancellationToken cancellationToken)
+    {
+        await entry.Gate.WaitAsync(cancellationToken);
+        var attempt = entry.Snapshot is null && entry.Failures == 0;
+        entry.Gate.Release();
+        if (attempt)
+            await RefreshAsync(tenantId, cancellationToken);
     }
 
     /// <summary>After a write this instance made: refresh now; on failure the refresher catches up (decisions stay closed meanwhile).</summary>
