@@ -18,7 +18,7 @@ public sealed class EdgeTests(FaultyStoreServer server) : IClassFixture<FaultySt
     [Fact]
     public async Task AnyRoute_HandlerThrowsUnexpectedly_500ProblemWithoutInternals()
     {
-        server.Store.ReadsFail = true;
+        server.Store.FaultWrites = false;
         server.Store.Fault = () => new InvalidOperationException("secret-internal-detail");
         try
         {
@@ -40,7 +40,7 @@ public sealed class EdgeTests(FaultyStoreServer server) : IClassFixture<FaultySt
     [Fact]
     public async Task AdminWrite_StoreUnavailable_503WithRetryAfter()
     {
-        server.Store.ReadsFail = false;
+        server.Store.FaultWrites = true;
         server.Store.Fault = () => new StoreUnavailableException("the store is down (test)");
         try
         {

@@ -5,7 +5,8 @@ namespace Arbiter.Api.Tests.Snapshots;
 
 /// <summary>
 /// Decorates a real store (SQLite) with a switch: while <see cref="Down"/>, every call throws
-/// <see cref="StoreUnavailableException"/> as an unreachable store would. The inner store stays writable, so a test can
+/// <see cref="StoreUnavailableException"/> as an unreachable store would; while <see cref="Fault"/> is set, reads or
+/// writes throw whatever it makes. The inner store stays writable, so a test can
 /// commit changes "elsewhere" while this instance cannot read them.
 /// </summary>
 public sealed class SwitchableStore(IDocumentStore inner, IChangeFeed feed) : IDocumentStore, IChangeFeed
@@ -34,16 +35,16 @@ public sealed class SwitchableStore(IDocumentStore inner, IChangeFeed feed) : ID
         Guard(() => inner.ListAsync(tenantId, kind, continuation, limit, includeDeleted, cancellationToken));
 
     public Task<StoredDocument> PutAsync(string tenantId, string kind, string id, JsonElement body, string? ifMatch, CancellationToken cancellationToken = default) =>
-        Guard(() => inner.PutAsync(tenantId, kind, id, body, ifMatch, cancellationToken));
+        Guard(() => inner.PutAsync(tenantId, kind, id, body, ifMatch, cancellationToken), write: true);
 
     public Task<StoredDocument> DeleteAsync(string tenantId, string kind, string id, string ifMatch, CancellationToken cancellationToken = default) =>
-        Guard(() => inner.DeleteAsync(tenantId, kind, id, ifMatch, cancellationToken));
+        Guard(() => inner.DeleteAsync(tenantId, kind, id, ifMatch, cancellationToken), write: true);
 
     public Task<IReadOnlyDictionary<string, StoredDocument>> GetManyAsync(string tenantId, string kind, IReadOnlyCollection<string> ids, bool includeDeleted = false, CancellationToken cancellationToken = default) =>
         Guard(() => inner.GetManyAsync(tenantId, kind, ids, includeDeleted, cancellationToken));
 
     public Task<IReadOnlyList<DocumentWriteResult>> WriteManyAsync(string tenantId, IReadOnlyList<DocumentWrite> writes, CancellationToken cancellationToken = default) =>
-        Guard(() => inner.WriteManyAsync(tenantId, writes, cancellationToken));
+        Guard(() => inner.WriteManyAsync(tenantId, writes, cancellationToken), write: true);
 
     public Task<string> GetCurrentCursorAsync(string tenantId, CancellationToken cancellationToken = default) =>
         Guard(() => feed.GetCurrentCursorAsync(tenantId, cancellationToken));
@@ -51,9 +52,16 @@ public sealed class SwitchableStore(IDocumentStore inner, IChangeFeed feed) : ID
     public Task<ChangeBatch> ReadAsync(string tenantId, string cursor, int maxItems = 1000, CancellationToken cancellationToken = default) =>
         Guard(() => feed.ReadAsync(tenantId, cursor, maxItems, cancellationToken));
 
-    private Task<T> Guard<T>(Func<Task<T>> call)
+    /// <summary>While set, reads (or, with <see cref="FaultWrites"/>, writes) throw what it makes: any exception a broken store might.</summary>
+    public Func<Exception>? Fault { get; set; }
+
+    public bool FaultWrites { get; set; }
+
+    private Task<T> Guard<T>(Func<Task<T>> call, bool write = false)
     {
         Interlocked.Increment(ref _calls);
-        return _down ? Task.FromException<T>(new StoreUnavailableException(DownMessage)) : call();
+        if (_down)
+            return Task.FromException<T>(new StoreUnavailableException(DownMessage));
+        return Fault is { } fault && write == FaultWrites ? Task.FromException<T>(fault()) : call();
     }
 }
