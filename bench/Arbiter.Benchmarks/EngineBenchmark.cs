@@ -115,6 +115,7 @@ internal static class EngineBenchmark
             for (var i = 0; i < 20_000; i++) program!(variables);
             Console.WriteLine($"condition `{condition}`: {cel.Elapsed.TotalMicroseconds / 20_000:F1} us per evaluation (paid only by decisions that reach a policy with a condition)");
         }
+        ConditionBenchmark.Run();
         return 0;
     }
 
