@@ -319,21 +319,13 @@ public sealed partial class PolicySnapshot
         var forbid = policy.Policy.Effect == Effect.Forbid;
         if (policy.Condition is null)
         {
-            e.Note(leg, $"policy '{policy.Policy.Id}' has a condition that does not compile; treated as {(forbid ? "matching (forbid)" : "not matching (permit)")}");
+            e.Note(leg, $"policy '{policy.Policy.Id}' has a condition that does not compile ({policy.ConditionError}); treated as {(forbid ? "matching (forbid)" : "not matching (permit)")}");
             return forbid;
         }
-        try
-        {
-            e.Scope ??= new Scope(e.Snapshot, e.Request, e.Now, e.User, e.Agent, e.Resource);
-            var value = policy.Condition(e.Scope.Variables);
-            if (value is bool b)
-                return b;
-            e.Note(leg, $"condition of policy '{policy.Policy.Id}' returned {value?.GetType().Name ?? "null"}, not a bool");
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            e.Note(leg, $"condition of policy '{policy.Policy.Id}' failed: {ex.Message}");
-        }
+        e.Scope ??= new Scope(e.Snapshot, e.Request, e.Now, e.User, e.Agent, e.Resource);
+        if (policy.Condition.Holds(e.Scope, out var problem) is { } holds)
+            return holds;
+        e.Note(leg, $"condition of policy '{policy.Policy.Id}' failed: {problem}");
         return forbid;
     }
 
