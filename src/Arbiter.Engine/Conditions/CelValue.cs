@@ -76,11 +76,15 @@ public readonly struct CelValue
         JsonValueKind.Object => Map(new CelMap.Json(element)),
         JsonValueKind.Array => List(CelList.FromJson(element)),
         JsonValueKind.String => String(element.GetString()!),
-        JsonValueKind.Number => element.TryGetInt64(out var l) ? Int(l) : Double(element.GetDouble()),
+        JsonValueKind.Number => element.TryGetInt64(out var l) ? Int(l) : Double(JsonDouble(element)),
         JsonValueKind.True => True,
         JsonValueKind.False => False,
         _ => Null,
     };
+
+    // A number beyond double's range (1e400) is infinite, as CEL's JSON conversion makes it; GetDouble would throw.
+    private static double JsonDouble(JsonElement element) =>
+        element.TryGetDouble(out var d) ? d : double.Parse(element.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture);
 
     /// <summary>A directory fact as CEL sees it (the shapes the fact reader produces: maps, lists, long, double, string, bool).</summary>
     public static CelValue FromObject(object? value) => value switch

@@ -49,8 +49,9 @@ public static partial class TimeFunctions
             var n = 0;
             while (n < s.Length && (char.IsAsciiDigit(s[n]) || s[n] == '.'))
                 n++;
-            if (n == 0 || !decimal.TryParse(s[..n], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
+            if (n == 0 || n > 30 || !decimal.TryParse(s[..n], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
                 return InvalidDuration(text);
+
             s = s[n..];
             var u = 0;
             while (u < s.Length && char.IsAsciiLetter(s[u]) || u < s.Length && s[u] == 'µ')
@@ -68,6 +69,9 @@ public static partial class TimeFunctions
             if (ticksPerUnit < 0)
                 return InvalidDuration(text);
             s = s[u..];
+            // Checked before multiplying, so the decimal arithmetic itself can never overflow.
+            if (amount > long.MaxValue / ticksPerUnit)
+                return Operators.TimeOverflow;
             total += amount * ticksPerUnit;
             if (total > long.MaxValue)
                 return Operators.TimeOverflow;
@@ -105,7 +109,11 @@ public static partial class TimeFunctions
         }
         else if (Zone(zone) is { } tz)
         {
-            local = TimeZoneInfo.ConvertTimeFromUtc(utc, tz);
+            var offset = tz.GetUtcOffset(utc);
+            var shifted = utc.Ticks + offset.Ticks;
+            if (shifted < DateTime.MinValue.Ticks || shifted > DateTime.MaxValue.Ticks)
+                return Operators.TimeOverflow;
+            local = new DateTime(shifted, DateTimeKind.Unspecified);
         }
         else if (Offset(zone) is { } offset)
         {
