@@ -37,6 +37,12 @@ public static class ConditionLimits
     /// </summary>
     public const int MaxSteps = 50_000;
 
+    /// <summary>
+    /// Evaluation steps for all the conditions one decision evaluates together: many expensive conditions on one
+    /// decision cannot add up to a stall either. Four conditions' full budgets; real decisions use a few dozen steps.
+    /// </summary>
+    public const int MaxStepsPerDecision = 4 * MaxSteps;
+
     /// <summary>Characters in a regular expression given to <c>matches</c>.</summary>
     public const int MaxRegexLength = 256;
 

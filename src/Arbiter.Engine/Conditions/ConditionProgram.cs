@@ -55,20 +55,40 @@ public sealed class ConditionProgram
     /// <summary>Evaluates on <paramref name="activation"/> with a fresh step budget. An error is a value, never an exception.</summary>
     public CelValue Evaluate(Activation activation)
     {
-        activation.Steps = ConditionLimits.MaxSteps;
+        var budget = ConditionLimits.MaxSteps;
+        return Evaluate(activation, ref budget);
+    }
+
+    /// <summary>
+    /// Evaluates with at most <paramref name="budget"/> steps (and never more than <see cref="ConditionLimits.MaxSteps"/>),
+    /// and takes the steps spent from it: a budget shared by the conditions of one decision.
+    /// </summary>
+    public CelValue Evaluate(Activation activation, ref int budget)
+    {
+        var steps = Math.Min(budget, ConditionLimits.MaxSteps);
+        activation.Steps = steps;
         activation.Locals = _slots == 0 ? null : new CelValue[_slots];
-        return _eval(activation);
+        var value = _eval(activation);
+        budget -= steps - Math.Max(activation.Steps, 0);
+        return value;
     }
 
     /// <summary>The result as a condition's outcome: true, false, or null and why it is neither.</summary>
-    public bool? Holds(Activation activation, out string? problem)
+    public bool? Holds(Activation activation, ref int budget, out string? problem)
     {
-        var value = Evaluate(activation);
+        var value = Evaluate(activation, ref budget);
         problem = null;
         if (value.Kind == CelKind.Bool)
             return value.AsBool;
         problem = value.IsError ? value.ErrorMessage : $"the condition gave {value.TypeName}, not a bool";
         return null;
+    }
+
+    /// <summary>The outcome with a fresh budget of its own.</summary>
+    public bool? Holds(Activation activation, out string? problem)
+    {
+        var budget = ConditionLimits.MaxSteps;
+        return Holds(activation, ref budget, out problem);
     }
 
     public override string ToString() => Text;

@@ -91,6 +91,8 @@ public sealed partial class PolicySnapshot
         public ResourceView Resource;
         /// <summary>The condition variables, made when the first condition is reached; reset when the subject changes.</summary>
         public Scope? Scope;
+        /// <summary>Evaluation steps left for this decision's conditions, all legs together.</summary>
+        public int ConditionSteps = Conditions.ConditionLimits.MaxStepsPerDecision;
 
         public void Note(int leg, string text) => (Notes ??= []).Add(new LegNote(leg, text));
 
@@ -323,7 +325,7 @@ public sealed partial class PolicySnapshot
             return forbid;
         }
         e.Scope ??= new Scope(e.Snapshot, e.Request, e.Now, e.User, e.Agent, e.Resource);
-        if (policy.Condition.Holds(e.Scope, out var problem) is { } holds)
+        if (policy.Condition.Holds(e.Scope, ref e.ConditionSteps, out var problem) is { } holds)
             return holds;
         e.Note(leg, $"condition of policy '{policy.Policy.Id}' failed: {problem}");
         return forbid;

@@ -23,6 +23,14 @@ internal static class Cel
         .Declare("tags", CelType.StringList, _ => CelValue.List(new CelList.Strings(["a", "b"])))
         .Declare("when", CelType.Timestamp, _ => CelValue.Timestamp(When.Ticks));
 
+    public static ConditionProgram Compile(string text)
+    {
+        Assert.Null(ConditionProgram.TryCompile(text, Environment, out var program));
+        return program!;
+    }
+
+    public static Activation Activation(string json) => new TestActivation(JsonDocument.Parse(json).RootElement);
+
     /// <summary>The compile error, or null.</summary>
     public static string? CompileError(string text) => ConditionProgram.TryCompile(text, Environment, out _);
 

@@ -139,6 +139,28 @@ public sealed class EvaluationTests
     }
 
     [Fact]
+    public void Evaluate_SharedBudget_IsSpentAcrossConditions()
+    {
+        var heavy = Cel.Compile("data.items.all(x, data.items.all(y, x + y >= 0))");
+        var cheap = Cel.Compile("n == 42");
+        var activation = Cel.Activation($$"""{"items": [{{string.Join(",", Enumerable.Range(0, 300))}}]}""");
+        var budget = 60_000;
+
+        var first = heavy.Evaluate(activation, ref budget);
+        var afterFirst = budget;
+        var second = cheap.Evaluate(activation, ref budget);
+        var third = heavy.Evaluate(activation, ref budget);
+        var last = cheap.Evaluate(activation, ref budget);
+
+        Assert.Equal("condition exceeded its evaluation budget", first.ErrorMessage);
+        Assert.Equal(10_000, afterFirst);
+        Assert.True(second.AsBool);
+        Assert.Equal("condition exceeded its evaluation budget", third.ErrorMessage);
+        Assert.Equal("condition exceeded its evaluation budget", last.ErrorMessage);
+        Assert.Equal(0, budget);
+    }
+
+    [Fact]
     public void Evaluate_QuadraticWithinBudget_Finishes()
     {
         var json = $$"""{"items": [{{string.Join(",", Enumerable.Range(0, 100))}}]}""";
