@@ -6,7 +6,8 @@ namespace Arbiter.Engine.Conditions;
 /// <summary>Splits a condition into CEL tokens (langdef.md "Lexical structure"). Bytes literals are not supported.</summary>
 public sealed class Lexer(string text)
 {
-    private static readonly HashSet<string> Reserved =
+    /// <summary>Words CEL reserves: not names of variables or functions, but fields after a dot (<c>context.package</c>).</summary>
+    public static readonly HashSet<string> Reserved =
     [
         "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop", "package",
         "namespace", "return", "var", "void", "while",
@@ -43,7 +44,6 @@ public sealed class Lexer(string text)
                 "false" => new(TokenKind.Literal, start, word, CelValue.False),
                 "null" => new(TokenKind.Literal, start, word, CelValue.Null),
                 "in" => new(TokenKind.Punctuation, start, word),
-                _ when Reserved.Contains(word) => throw new ConditionException($"'{word}' is a reserved word", start),
                 _ => new(TokenKind.Identifier, start, word),
             };
         }

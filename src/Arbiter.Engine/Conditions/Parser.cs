@@ -228,6 +228,8 @@ public sealed class Parser
             case TokenKind.MinInt:
                 throw new ConditionException("integer literal out of range", token.Position);
             case TokenKind.Identifier:
+                if (Lexer.Reserved.Contains(token.Text))
+                    throw new ConditionException($"'{token.Text}' is a reserved word", token.Position);
                 Advance();
                 if (_token.Is("("))
                     return Node(new Expr.Call(token.Position, null, token.Text, ParseArguments(")")));

@@ -30,6 +30,7 @@ public sealed class ParserTests
     [InlineData("[1, [2, 3]][1][0] == 2")]
     [InlineData("// a comment\n name == 'alice' // another")]
     [InlineData("name.size() == 5")]
+    [InlineData("!has(data.package) && !has(data.if)")]
     public void TryCompile_ValidSyntax_EvaluatesTrue(string text)
     {
         Assert.Equal("true", Cel.Outcome(text));
