@@ -90,6 +90,10 @@ internal sealed class Compiler(ConditionEnvironment environment)
                 return new(CelType.Bool, a => read(a) is var x && x.IsError ? x : CelValue.Bool(x.Kind != CelKind.Null));
             return new(f.Type, read);
         }
+        // The two type names CEL spells with a package: google.protobuf.Timestamp, google.protobuf.Duration.
+        if (field is "Timestamp" or "Duration" && select.Operand is Expr.Select { Field: "protobuf", Operand: Expr.Ident { Name: "google" } }
+            && !select.Test && !environment.TryGet("google", out _) && !IsLocal("google"))
+            return Literal(CelValue.Type("google.protobuf." + field));
         var operand = Compile(select.Operand);
         var type = operand.Type;
         CelType result;
@@ -343,7 +347,9 @@ internal sealed class Compiler(ConditionEnvironment environment)
         var left = Compile(call.Args[0]);
         var right = Compile(call.Args[1]);
         var (a, b) = (left.Type, right.Type);
-        if (!(a.Kind == CelKind.Null || b.Kind == CelKind.Null || (a.IsNumber && b.IsNumber) || a.Accepts(b) || b.Accepts(a)))
+        // Lists and maps compare element by element with heterogeneous equality ([1] == [1.0]), whatever their element types.
+        if (!(a.Kind == CelKind.Null || b.Kind == CelKind.Null || (a.IsNumber && b.IsNumber) || a.Accepts(b) || b.Accepts(a)
+              || (a.Kind == b.Kind && a.Kind is CelKind.List or CelKind.Map)))
             throw NoOverload(call, a, b);
         return new(CelType.Bool, Binary(left.Eval, right.Eval, call.Function == "==" ? Operators.Equal : Operators.NotEqual));
     }

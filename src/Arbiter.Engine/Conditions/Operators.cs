@@ -125,7 +125,7 @@ public static class Operators
     {
         CelKind.Int => x.AsInt == long.MinValue ? Overflow : CelValue.Int(-x.AsInt),
         CelKind.Double => CelValue.Double(-x.AsDouble),
-        CelKind.Duration => x.Ticks == long.MinValue ? TimeOverflow : CelValue.Duration(-x.Ticks),
+        CelKind.Duration => CheckedDuration(-x.Ticks),
         _ => NoOverload("-_", x),
     };
 
@@ -212,6 +212,12 @@ public static class Operators
     private static CelValue Duration(long x, long y)
     {
         var sum = unchecked(x + y);
-        return ((x ^ sum) & (y ^ sum)) < 0 ? TimeOverflow : CelValue.Duration(sum);
+        return ((x ^ sum) & (y ^ sum)) < 0 ? TimeOverflow : CheckedDuration(sum);
     }
+
+    /// <summary>CEL's durations span ±10,000 years (±315,576,000,000 s); beyond is an error.</summary>
+    public const long MaxDurationTicks = 315_576_000_000L * TimeSpan.TicksPerSecond;
+
+    public static CelValue CheckedDuration(long ticks) =>
+        ticks is >= -MaxDurationTicks and <= MaxDurationTicks ? CelValue.Duration(ticks) : TimeOverflow;
 }

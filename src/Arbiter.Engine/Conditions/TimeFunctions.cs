@@ -77,7 +77,7 @@ public static partial class TimeFunctions
                 return Operators.TimeOverflow;
         }
         var ticks = (long)decimal.Truncate(total);
-        return CelValue.Duration(negative ? -ticks : ticks);
+        return Operators.CheckedDuration(negative ? -ticks : ticks);
     }
 
     private static CelValue InvalidDuration(string text) =>
@@ -162,7 +162,7 @@ public static partial class TimeFunctions
         if (Zones.TryGetValue(name, out var cached))
             return cached;
         TimeZoneInfo? zone = null;
-        if (name.Length is > 0 and <= 64 && name[0] is not ('+' or '-'))
+        if (name.Length is > 0 and <= 64 && name[0] is not ('+' or '-') && !char.IsAsciiDigit(name[0]))
         {
             try
             {
@@ -181,6 +181,9 @@ public static partial class TimeFunctions
 
     private static TimeSpan? Offset(string text)
     {
+        // CEL also accepts an offset without its sign ("02:00"), as positive.
+        if (text.Length == 5 && char.IsAsciiDigit(text[0]))
+            text = "+" + text;
         if (text.Length != 6 || text[0] is not ('+' or '-') || text[3] != ':'
             || !int.TryParse(text.AsSpan(1, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var h)
             || !int.TryParse(text.AsSpan(4, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var m) || h > 23 || m > 59)

@@ -108,6 +108,10 @@ public sealed class EvaluationTests
     [InlineData("timestamp(data.owner) == when", "error: invalid timestamp 'u1' (expected RFC 3339, like 2026-01-01T00:00:00Z)")]
     [InlineData("when.getHours(data.owner) == 1", "error: unknown time zone 'u1' (expected an IANA name like 'Europe/Paris' or an offset like '+05:30')")]
     [InlineData("timestamp('9999-12-31T23:59:59Z') + duration('1h') > when", "error: timestamp or duration out of range")]
+    [InlineData("duration(string(320000000000) + 's') > duration('1s')", "error: timestamp or duration out of range")]
+    [InlineData("duration('200000000000s') + duration('200000000000s') > duration('1s')", "error: timestamp or duration out of range")]
+    [InlineData("when.getHours('05:30') == 17 && type(when) == google.protobuf.Timestamp && type(duration('1s')) == google.protobuf.Duration", "true")]
+    [InlineData("[1] == [1.0] && ['a'] != [1] && {'a': 1} == {'a': 1u}", "true")]
     public void Evaluate_Condition_GivesWhatCelDefines(string text, string expected)
     {
         var outcome = Cel.Outcome(text, Data);
