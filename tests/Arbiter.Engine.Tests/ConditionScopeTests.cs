@@ -54,7 +54,7 @@ public sealed class ConditionScopeTests
     public void Evaluate_EntitlementCondition_SeesTheToolAfterAnInvokeConditionRan()
     {
         var snapshot = Tenant("HR",
-            """{"id":"inv","effect":"permit","actions":["agent.invoke"],"subjects":{"users":["u1"]},"agents":{"ids":["a1"]},"condition":"subject.department == 'HR'"}""",
+            """{"id":"inv","effect":"permit","actions":["agent.invoke"],"subjects":{"users":["u1"]},"agents":{"ids":["a1"]},"condition":"subject.attributes.department == 'HR'"}""",
             GrantA1,
             """{"id":"ent","effect":"permit","actions":["tools/call"],"subjects":{"users":["u1"]},"condition":"resource.type == 'tool' && resource.level <= 1"}""");
 
@@ -71,7 +71,7 @@ public sealed class ConditionScopeTests
     {
         var snapshot = Tenant(ownerDepartment,
             """{"id":"grant","effect":"permit","actions":["tools/call"],"modes":["agentOnly"],"agents":{"any":true},"condition":"'tag0' in agent.tags"}""",
-            """{"id":"ownerForbid","effect":"forbid","actions":["tools/call"],"modes":["agentOnly"],"subjects":{"users":["u1"]},"condition":"subject.department == 'Sales'"}""");
+            """{"id":"ownerForbid","effect":"forbid","actions":["tools/call"],"modes":["agentOnly"],"subjects":{"users":["u1"]},"condition":"subject.attributes.department == 'Sales'"}""");
 
         var decision = snapshot.Evaluate(new DecisionRequest(new Entity("agent", "a1"), "tools/call", new Entity("tool", "t1")));
 

@@ -56,7 +56,7 @@ public sealed class SnapshotPropertyTests
                     if (policy["effect"]!.GetValue<string>() == "forbid")
                         policy["modes"] = Arr(["principal", "agentOnly"]);
                     if (rng.Next(5) == 0)
-                        policy["condition"] = "subject.department == 'HR'";
+                        policy["condition"] = "subject.attributes.department == 'HR'";
                     break;
             }
             Add("policy", "p" + p, policy);
@@ -193,7 +193,7 @@ public sealed class SnapshotPropertyTests
             new("user", "cx", JsonSerializer.SerializeToElement(new JsonObject { ["id"] = "cx", ["enabled"] = true })),
             new("policy", "inv", JsonSerializer.SerializeToElement(JsonNode.Parse("""{"id":"inv","effect":"permit","actions":["agent.invoke"],"subjects":{"users":["cx"]},"agents":{"ids":["a0"]}}"""))),
             new("policy", "grant", JsonSerializer.SerializeToElement(JsonNode.Parse("""{"id":"grant","effect":"permit","actions":["tools/call"],"agents":{"ids":["a0"]},"resources":{"ids":["t0"]}}"""))),
-            new("policy", "cond", JsonSerializer.SerializeToElement(JsonNode.Parse("""{"id":"cond","effect":"permit","actions":["tools/call"],"subjects":{"users":["cx"]},"condition":"subject.nosuchattribute == 'x'"}"""))),
+            new("policy", "cond", JsonSerializer.SerializeToElement(JsonNode.Parse("""{"id":"cond","effect":"permit","actions":["tools/call"],"subjects":{"users":["cx"]},"condition":"subject.attributes.nosuchattribute == 'x'"}"""))),
             new("agent", "a0", JsonSerializer.SerializeToElement(JsonNode.Parse("""{"id":"a0","enabled":true,"suspended":false}"""))),
         };
         var snapshot = PolicySnapshot.Build("t", TenantState.Empty.Apply(extra), 1, Clock);

@@ -26,7 +26,13 @@ public static partial class PolicyParser
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
     private static partial Regex IdPattern();
 
-    public static PolicyParseResult Parse(JsonElement root)
+    /// <param name="root">The policy document.</param>
+    /// <param name="stored">
+    /// The policy is already stored (a snapshot is loading it): a condition that does not compile under today's rules
+    /// does not drop the policy — that would silently lift a forbid — but is kept, and the policy fails closed with the
+    /// reason when it is reached. Writes and validation pass false and refuse it.
+    /// </param>
+    public static PolicyParseResult Parse(JsonElement root, bool stored = false)
     {
         var problems = new List<Problem>();
         if (root.ValueKind != JsonValueKind.Object)
@@ -97,7 +103,7 @@ public static partial class PolicyParser
         if (condition is not null)
         {
             var error = ConditionCompiler.TryCompile(condition, out _);
-            if (error is not null)
+            if (error is not null && !stored)
                 problems.Add(new("/condition", "condition does not compile as CEL: " + error));
         }
 

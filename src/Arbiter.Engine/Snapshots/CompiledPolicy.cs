@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Runtime.CompilerServices;
+using Arbiter.Engine.Conditions;
 using Arbiter.Engine.Policies;
 
 namespace Arbiter.Engine.Snapshots;
@@ -37,12 +38,16 @@ internal sealed class CompiledPolicy
             _ => MatchKind.ShadowForbid,
         };
         if (policy.Condition is not null)
-            ConditionCompiler.TryCompile(policy.Condition, out Condition);
+            ConditionError = ConditionCompiler.TryCompile(policy.Condition, out Condition);
     }
 
     public Policy Policy { get; }
 
-    public readonly Func<IDictionary<string, object?>, object?>? Condition;
+    /// <summary>The compiled condition; null when the policy has none, or when it has one that does not compile.</summary>
+    public readonly ConditionProgram? Condition;
+
+    /// <summary>Why a stored policy's condition does not compile (it was written under other rules); the policy then fails closed.</summary>
+    public string? ConditionError { get; }
 
     /// <summary>How a match of this policy counts (effect, and whether it is only shadowed).</summary>
     public MatchKind Kind { get; }

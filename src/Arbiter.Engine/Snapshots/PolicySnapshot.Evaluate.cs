@@ -91,6 +91,8 @@ public sealed partial class PolicySnapshot
         public ResourceView Resource;
         /// <summary>The condition variables, made when the first condition is reached; reset when the subject changes.</summary>
         public Scope? Scope;
+        /// <summary>Evaluation steps left for this decision's conditions, all legs together.</summary>
+        public int ConditionSteps = Conditions.ConditionLimits.MaxStepsPerDecision;
 
         public void Note(int leg, string text) => (Notes ??= []).Add(new LegNote(leg, text));
 
@@ -319,21 +321,13 @@ public sealed partial class PolicySnapshot
         var forbid = policy.Policy.Effect == Effect.Forbid;
         if (policy.Condition is null)
         {
-            e.Note(leg, $"policy '{policy.Policy.Id}' has a condition that does not compile; treated as {(forbid ? "matching (forbid)" : "not matching (permit)")}");
+            e.Note(leg, $"policy '{policy.Policy.Id}' has a condition that does not compile ({policy.ConditionError}); treated as {(forbid ? "matching (forbid)" : "not matching (permit)")}");
             return forbid;
         }
-        try
-        {
-            e.Scope ??= new Scope(e.Snapshot, e.Request, e.Now, e.User, e.Agent, e.Resource);
-            var value = policy.Condition(e.Scope.Variables);
-            if (value is bool b)
-                return b;
-            e.Note(leg, $"condition of policy '{policy.Policy.Id}' returned {value?.GetType().Name ?? "null"}, not a bool");
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            e.Note(leg, $"condition of policy '{policy.Policy.Id}' failed: {ex.Message}");
-        }
+        e.Scope ??= new Scope(e.Snapshot, e.Request, e.Now, e.User, e.Agent, e.Resource);
+        if (policy.Condition.Holds(e.Scope, ref e.ConditionSteps, out var problem) is { } holds)
+            return holds;
+        e.Note(leg, $"condition of policy '{policy.Policy.Id}' failed: {problem}");
         return forbid;
     }
 

@@ -61,7 +61,7 @@ public sealed record TenantState
             {
                 case SourceKinds.Policy:
                     if (change.Body is not { } policyBody) { policies.Remove(change.Id); break; }
-                    var parsed = PolicyParser.Parse(policyBody);
+                    var parsed = PolicyParser.Parse(policyBody, stored: true);
                     if (parsed.IsValid && parsed.Policy!.Id == change.Id)
                         policies[change.Id] = parsed.Policy;
                     else
