@@ -15,22 +15,24 @@ public sealed partial class CosmosDocumentStore
 
     private async Task<int> ResolveFeedModeAsync(CancellationToken cancellationToken)
     {
-        if (_feedMode != 0)
+        var mode = Volatile.Read(ref _feedMode);
+        if (mode != 0)
         {
-            return _feedMode;
+            return mode;
         }
 
         await _initLock.WaitAsync(cancellationToken);
         try
         {
-            if (_feedMode == 0)
+            // Read again under the lock: another caller may have probed while this one waited.
+            if (Volatile.Read(ref _feedMode) == 0)
             {
                 var supported = await ProbeChangeFeedAsync(cancellationToken);
-                _feedMode = supported ? 1 : 2;
+                Volatile.Write(ref _feedMode, supported ? 1 : 2);
                 LogFeedMode(_logger, ActiveChangeFeedMode, supported ? "probe saw a write on the change feed" : "probe saw no change feed on this local endpoint; polling on _ts");
             }
 
-            return _feedMode;
+            return Volatile.Read(ref _feedMode);
         }
         finally
         {

@@ -30,7 +30,7 @@ public sealed partial class CosmosDocumentStore : IDocumentStore, IChangeFeed
     // Bounded fan-out of batch reads and writes; the local test server is one Node process.
     private readonly int _parallelism;
     private volatile bool _initialized;
-    private volatile int _feedMode; // 0 = undecided, 1 = SDK change feed, 2 = polling
+    private int _feedMode; // 0 = undecided, 1 = SDK change feed, 2 = polling; read and written through Volatile
 
     public CosmosDocumentStore(CosmosClient client, IOptions<CosmosStoreOptions> options, TimeProvider time, ILogger<CosmosDocumentStore> logger)
     {
@@ -52,7 +52,7 @@ public sealed partial class CosmosDocumentStore : IDocumentStore, IChangeFeed
     }
 
     /// <summary>Which change feed implementation is in use (decided at first use in <see cref="CosmosChangeFeedMode.Auto"/>).</summary>
-    public CosmosChangeFeedMode ActiveChangeFeedMode => _feedMode switch
+    public CosmosChangeFeedMode ActiveChangeFeedMode => Volatile.Read(ref _feedMode) switch
     {
         1 => CosmosChangeFeedMode.ChangeFeed,
         2 => CosmosChangeFeedMode.Polling,
@@ -358,7 +358,7 @@ public sealed partial class CosmosDocumentStore : IDocumentStore, IChangeFeed
         return await ParseItemAsync(response.Content, cancellationToken);
     }
 
-    private async Task<List<StoredDocument>> QueryAsync(Container container, string tenantId, QueryDefinition query, int max, CancellationToken cancellationToken)
+    private static async Task<List<StoredDocument>> QueryAsync(Container container, string tenantId, QueryDefinition query, int max, CancellationToken cancellationToken)
     {
         var results = new List<StoredDocument>();
         using var iterator = container.GetItemQueryStreamIterator(query, requestOptions: new QueryRequestOptions

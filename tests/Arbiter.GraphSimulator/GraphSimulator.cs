@@ -163,7 +163,8 @@ public sealed class GraphSimulator : IAsyncDisposable
             await WriteErrorAsync(context, pathAndQuery, 404, "Request_ResourceNotFound", "Resource does not exist.");
             return;
         }
-        catch (DeltaTokenExpiredException)
+
+        if (status == 410)
         {
             await WriteErrorAsync(context, pathAndQuery, 410, "syncStateNotFound", "The delta token is no longer valid.");
             return;
@@ -231,8 +232,6 @@ public sealed class GraphSimulator : IAsyncDisposable
         await context.Response.Body.WriteAsync(body);
     }
 
-    private sealed class DeltaTokenExpiredException : Exception;
-
     private (int Status, byte[]? Body) Route(HttpRequest request)
     {
         var segments = request.Path.Value!.Trim('/').Split('/');
@@ -244,8 +243,8 @@ public sealed class GraphSimulator : IAsyncDisposable
         var pageSize = Math.Min(MaxPageSize, PreferredPageSize(request) ?? DefaultPageSize);
         return segments[1..] switch
         {
-            ["users", "delta" or "delta()"] => (200, Delta(request, "users", pageSize)),
-            ["groups", "delta" or "delta()"] => (200, Delta(request, "groups", pageSize)),
+            ["users", "delta" or "delta()"] => Delta(request, "users", pageSize),
+            ["groups", "delta" or "delta()"] => Delta(request, "groups", pageSize),
             ["servicePrincipals", "microsoft.graph.agentIdentity"] => (200, ListAgents(request)),
             ["servicePrincipals", var id, "owners"] => (200, Owners(id)),
             _ => (404, null),
@@ -269,7 +268,8 @@ public sealed class GraphSimulator : IAsyncDisposable
         return null;
     }
 
-    private byte[] Delta(HttpRequest request, string resource, int pageSize)
+    /// <summary>One delta page; 410 (no body) for a delta token issued before <see cref="ExpireDeltaTokens"/>.</summary>
+    private (int Status, byte[]? Body) Delta(HttpRequest request, string resource, int pageSize)
     {
         long from;
         long to;
@@ -284,7 +284,7 @@ public sealed class GraphSimulator : IAsyncDisposable
             from = request.Query["$deltatoken"].FirstOrDefault() is { } delta ? long.Parse(delta, CultureInfo.InvariantCulture) : 0;
             if (from > 0 && from < Interlocked.Read(ref _minValidDeltaToken))
             {
-                throw new DeltaTokenExpiredException();
+                return (410, null);
             }
 
             offset = 0;
@@ -298,7 +298,7 @@ public sealed class GraphSimulator : IAsyncDisposable
         var page = entries.Skip(offset).Take(pageSize).ToList();
         var nextOffset = offset + page.Count;
         var root = BaseUrl + "/" + resource + "/delta";
-        return Render(w =>
+        return (200, Render(w =>
         {
             w.WriteString("@odata.context", $"{BaseUrl}/$metadata#{resource}");
             if (nextOffset < entries.Count)
@@ -317,7 +317,7 @@ public sealed class GraphSimulator : IAsyncDisposable
             }
 
             w.WriteEndArray();
-        });
+        }));
     }
 
     private sealed record UserEntry(string Id, bool Removed, string? DisplayName, bool AccountEnabled, string? Department, string? JobTitle, string? UserPrincipalName);
