@@ -29,13 +29,13 @@ public sealed class GraphOptions
     /// <summary><c>$top</c> for listing agent identities (Graph documents 100).</summary>
     public int AgentPageSize { get; set; } = 100;
 
-    /// <summary>Retries of the SDK's RetryHandler for 429/503/504 (it honours <c>Retry-After</c>); 0..10.</summary>
+    /// <summary>Retries of <see cref="GraphThrottlingHandler"/> for 429/503/504 (it honours <c>Retry-After</c>); 0..10.</summary>
     public int MaxRetries { get; set; } = 5;
 
-    /// <summary>Delay the SDK's RetryHandler uses when a 429/503 carries no <c>Retry-After</c>.</summary>
+    /// <summary>First delay of <see cref="GraphThrottlingHandler"/> when a 429/503/504 carries no <c>Retry-After</c>; doubles per retry.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>Attempts of our outer retry for failures the SDK does not retry (dropped connections, timeouts, 5xx after the SDK gave up).</summary>
+    /// <summary>Attempts of the outer retry for failures the HTTP pipeline does not retry (dropped connections, timeouts, 5xx after its retries).</summary>
     public int MaxAttempts { get; set; } = 4;
 
     /// <summary>First backoff of the outer retry; doubles per attempt, with jitter.</summary>
@@ -110,7 +110,7 @@ public sealed class GraphOptionsValidator : IValidateOptions<GraphOptions>
 
         if (options.MaxRetries is < 0 or > 10)
         {
-            errors.Add("Graph:MaxRetries must be between 0 and 10 (the SDK's limit).");
+            errors.Add("Graph:MaxRetries must be between 0 and 10.");
         }
 
         if (options.MaxAttempts is < 1 or > 20)

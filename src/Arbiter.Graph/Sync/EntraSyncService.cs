@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -103,7 +102,7 @@ public sealed partial class EntraSyncService
     private async Task<SyncResult> RunAsync(string tenantId, DateTimeOffset startedAt, IProgress<SyncProgress>? progress, CancellationToken cancellationToken)
     {
         SyncLog.RunStarted(_logger, tenantId);
-        var clock = Stopwatch.StartNew();
+        var started = _time.GetTimestamp();
         var run = new TenantRun(tenantId, progress);
         var cancelled = false;
         await WriteStatusAsync(run, startedAt, null, null, running: true, CancellationToken.None);
@@ -144,9 +143,10 @@ public sealed partial class EntraSyncService
 
         var outcome = cancelled ? SyncOutcome.Cancelled : run.Errors.Count == 0 ? SyncOutcome.Succeeded : SyncOutcome.Failed;
         var completedAt = _time.GetUtcNow();
-        var result = new SyncResult(tenantId, outcome, startedAt, completedAt, clock.Elapsed, new Dictionary<string, SyncCounts>(run.Counts), [.. run.Errors]);
+        var elapsed = _time.GetElapsedTime(started);
+        var result = new SyncResult(tenantId, outcome, startedAt, completedAt, elapsed, new Dictionary<string, SyncCounts>(run.Counts), [.. run.Errors]);
         await WriteStatusAsync(run, startedAt, result, completedAt, running: false, CancellationToken.None);
-        SyncLog.RunCompleted(_logger, tenantId, outcome, (long)clock.Elapsed.TotalMilliseconds, run.Errors.Count);
+        SyncLog.RunCompleted(_logger, tenantId, outcome, (long)elapsed.TotalMilliseconds, run.Errors.Count);
         return result;
     }
 
@@ -196,7 +196,7 @@ public sealed partial class EntraSyncService
     }
 
     /// <summary>
-    /// Our outer retry, for what the SDK's RetryHandler does not cover (it already honoured Retry-After on 429/503/504):
+    /// Our outer retry, for what the throttling handler does not cover (it already honoured Retry-After on 429/503/504):
     /// dropped connections, truncated bodies, timeouts, and 5xx/429 still failing after its retries.
     /// </summary>
     private async Task<T> WithRetryAsync<T>(TenantRun run, string resource, Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
