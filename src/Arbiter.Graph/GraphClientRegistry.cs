@@ -6,7 +6,6 @@ using Microsoft.Graph;
 using Microsoft.Kiota.Abstractions.Authentication;
 using Microsoft.Kiota.Authentication.Azure;
 using Microsoft.Kiota.Http.HttpClientLibrary.Middleware;
-using Microsoft.Kiota.Http.HttpClientLibrary.Middleware.Options;
 
 namespace Arbiter.Graph;
 
@@ -20,6 +19,7 @@ public sealed class GraphClientRegistry : IDisposable
     private static readonly string[] Scopes = ["https://graph.microsoft.com/.default"];
 
     private readonly GraphOptions _options;
+    private readonly TimeProvider _time;
     private readonly IAuthenticationProvider? _authenticationOverride;
     private readonly Lazy<TokenCredential> _sharedCredential;
     private readonly ConcurrentDictionary<string, Lazy<(GraphServiceClient Client, HttpClient Http)>> _clients = new(StringComparer.Ordinal);
@@ -27,9 +27,11 @@ public sealed class GraphClientRegistry : IDisposable
     /// <param name="options">Graph settings.</param>
     /// <param name="credential">The app's shared credential; when null one is created from <paramref name="options"/>.</param>
     /// <param name="authenticationOverride">Replaces token acquisition altogether (tests send a dummy bearer to the simulator).</param>
-    public GraphClientRegistry(IOptions<GraphOptions> options, TokenCredential? credential = null, IAuthenticationProvider? authenticationOverride = null)
+    /// <param name="time">The clock throttling waits run on (<see cref="TimeProvider.System"/> when null).</param>
+    public GraphClientRegistry(IOptions<GraphOptions> options, TokenCredential? credential = null, IAuthenticationProvider? authenticationOverride = null, TimeProvider? time = null)
     {
         _options = options.Value;
+        _time = time ?? TimeProvider.System;
         _authenticationOverride = authenticationOverride;
         _sharedCredential = new Lazy<TokenCredential>(() => credential ?? CreateDefaultCredential(_options));
     }
@@ -45,13 +47,12 @@ public sealed class GraphClientRegistry : IDisposable
     {
         var baseUrl = tenant.BaseUrl!.TrimEnd('/');
         var handlers = GraphClientFactory.CreateDefaultHandlers();
-        // The SDK's RetryHandler honours Retry-After on 429/503/504; we only set how often it tries.
-        var retryOption = new RetryHandlerOption { MaxRetry = _options.MaxRetries, Delay = (int)Math.Ceiling(_options.RetryDelay.TotalSeconds) };
+        // Throttling (429/503/504, Retry-After) is ours, in the SDK RetryHandler's place: its waits are on the wall clock.
         for (var i = 0; i < handlers.Count; i++)
         {
             if (handlers[i] is RetryHandler)
             {
-                handlers[i] = new RetryHandler(retryOption);
+                handlers[i] = new GraphThrottlingHandler(_options.MaxRetries, _options.RetryDelay, _time);
             }
         }
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace Arbiter.Graph;
 
 /// <summary>
@@ -29,13 +27,13 @@ public sealed class GraphOptions
     /// <summary><c>$top</c> for listing agent identities (Graph documents 100).</summary>
     public int AgentPageSize { get; set; } = 100;
 
-    /// <summary>Retries of the SDK's RetryHandler for 429/503/504 (it honours <c>Retry-After</c>); 0..10.</summary>
+    /// <summary>Retries of <see cref="GraphThrottlingHandler"/> for 429/503/504 (it honours <c>Retry-After</c>); 0..10.</summary>
     public int MaxRetries { get; set; } = 5;
 
-    /// <summary>Delay the SDK's RetryHandler uses when a 429/503 carries no <c>Retry-After</c>.</summary>
+    /// <summary>First delay of <see cref="GraphThrottlingHandler"/> when a 429/503/504 carries no <c>Retry-After</c>; doubles per retry.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>Attempts of our outer retry for failures the SDK does not retry (dropped connections, timeouts, 5xx after the SDK gave up).</summary>
+    /// <summary>Attempts of the outer retry for failures the HTTP pipeline does not retry (dropped connections, timeouts, 5xx after its retries).</summary>
     public int MaxAttempts { get; set; } = 4;
 
     /// <summary>First backoff of the outer retry; doubles per attempt, with jitter.</summary>
@@ -67,99 +65,5 @@ public sealed class GraphOptions
             ClientId = string.IsNullOrWhiteSpace(t?.ClientId) ? ClientId : t.ClientId,
             ClientSecret = string.IsNullOrWhiteSpace(t?.ClientSecret) ? ClientSecret : t.ClientSecret,
         };
-    }
-}
-
-/// <summary>Per-tenant overrides of <see cref="GraphOptions"/>.</summary>
-public sealed class GraphTenantOptions
-{
-    public string? BaseUrl { get; set; }
-    public string? TenantId { get; set; }
-    public string? ClientId { get; set; }
-    public string? ClientSecret { get; set; }
-}
-
-/// <summary>Fails the cold start on a bad <c>Graph</c> section, naming the setting.</summary>
-public sealed class GraphOptionsValidator : IValidateOptions<GraphOptions>
-{
-    public ValidateOptionsResult Validate(string? name, GraphOptions options)
-    {
-        var errors = new List<string>();
-        CheckUrl(errors, "Graph:BaseUrl", options.BaseUrl);
-        CheckCredentials(errors, "Graph", options.TenantId, options.ClientId, options.ClientSecret);
-        foreach (var (tenant, t) in options.Tenants)
-        {
-            if (!string.IsNullOrWhiteSpace(t.BaseUrl))
-            {
-                CheckUrl(errors, $"Graph:Tenants:{tenant}:BaseUrl", t.BaseUrl);
-            }
-
-            var effective = options.For(tenant);
-            CheckCredentials(errors, $"Graph:Tenants:{tenant}", effective.TenantId, effective.ClientId, effective.ClientSecret);
-        }
-
-        if (options.PageSize is < 1 or > 999)
-        {
-            errors.Add("Graph:PageSize must be between 1 and 999.");
-        }
-
-        if (options.AgentPageSize is < 1 or > 999)
-        {
-            errors.Add("Graph:AgentPageSize must be between 1 and 999.");
-        }
-
-        if (options.MaxRetries is < 0 or > 10)
-        {
-            errors.Add("Graph:MaxRetries must be between 0 and 10 (the SDK's limit).");
-        }
-
-        if (options.MaxAttempts is < 1 or > 20)
-        {
-            errors.Add("Graph:MaxAttempts must be between 1 and 20.");
-        }
-
-        if (options.RetryDelay < TimeSpan.Zero || options.RetryDelay > TimeSpan.FromSeconds(180))
-        {
-            errors.Add("Graph:RetryDelay must be between 0 and 180 seconds.");
-        }
-
-        if (options.RetryBaseDelay < TimeSpan.Zero || options.RetryBaseDelay > TimeSpan.FromMinutes(5))
-        {
-            errors.Add("Graph:RetryBaseDelay must be between 0 and 5 minutes.");
-        }
-
-        if (options.RequestTimeout <= TimeSpan.Zero)
-        {
-            errors.Add("Graph:RequestTimeout must be positive.");
-        }
-
-        if (options.OwnerLookupConcurrency is < 1 or > 32)
-        {
-            errors.Add("Graph:OwnerLookupConcurrency must be between 1 and 32.");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-
-    private static void CheckUrl(List<string> errors, string key, string? value)
-    {
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
-        {
-            errors.Add($"{key} must be an absolute http(s) URL.");
-            return;
-        }
-
-        if (uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback)
-        {
-            errors.Add($"{key} must use https (plain http is accepted only for loopback test servers).");
-        }
-    }
-
-    private static void CheckCredentials(List<string> errors, string prefix, string? tenantId, string? clientId, string? clientSecret)
-    {
-        if (!string.IsNullOrWhiteSpace(clientSecret) && (string.IsNullOrWhiteSpace(tenantId) || string.IsNullOrWhiteSpace(clientId)))
-        {
-            errors.Add($"{prefix}: ClientSecret requires TenantId and ClientId.");
-        }
     }
 }

@@ -62,6 +62,3 @@ internal sealed record CosmosCursor(
         }
     }
 }
-
-[JsonSerializable(typeof(CosmosCursor))]
-internal sealed partial class CosmosCursorJsonContext : JsonSerializerContext;

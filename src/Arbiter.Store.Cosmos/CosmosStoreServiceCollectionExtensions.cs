@@ -12,7 +12,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class CosmosStoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the Cosmos DB store as <see cref="IDocumentStore"/> and <see cref="IChangeFeed"/> (one singleton), a shared
+    /// Registers the Cosmos DB store as <see cref="IDocumentStore"/> (<see cref="CosmosDocumentStore"/>) and
+    /// <see cref="IChangeFeed"/> (<see cref="CosmosChangeFeed"/>), singletons over one <see cref="CosmosContainers"/>, a shared
     /// <see cref="CosmosClient"/> singleton and a shared <see cref="TokenCredential"/> (<see cref="DefaultAzureCredential"/>
     /// unless one is registered already). Options from <c>Cosmos</c>, validated at start-up.
     /// </summary>
@@ -26,9 +27,11 @@ public static class CosmosStoreServiceCollectionExtensions
         services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
         services.TryAddSingleton(sp => CosmosClientFactory.Create(
             sp.GetRequiredService<IOptions<CosmosStoreOptions>>().Value, () => sp.GetRequiredService<TokenCredential>()));
+        services.TryAddSingleton<CosmosContainers>();
         services.TryAddSingleton<CosmosDocumentStore>();
+        services.TryAddSingleton<CosmosChangeFeed>();
         services.TryAddSingleton<IDocumentStore>(sp => sp.GetRequiredService<CosmosDocumentStore>());
-        services.TryAddSingleton<IChangeFeed>(sp => sp.GetRequiredService<CosmosDocumentStore>());
+        services.TryAddSingleton<IChangeFeed>(sp => sp.GetRequiredService<CosmosChangeFeed>());
         return services;
     }
 }

@@ -27,7 +27,10 @@ public sealed class InlineProgress(Action<SyncProgress> onReport) : IProgress<Sy
     public void Report(SyncProgress value) => onReport(value);
 }
 
-/// <summary>One simulator, one SQLite store in a temp file, and the real sync service wired to both.</summary>
+/// <summary>
+/// One simulator, one SQLite store in a temp file, and the real sync service wired to both, all on one
+/// <see cref="WaitSkippingClock"/>: a Retry-After or backoff the sync waits moves that clock, not the wall clock.
+/// </summary>
 public sealed class SyncHarness : IAsyncDisposable
 {
     public const string Tenant = "contoso";
@@ -35,19 +38,22 @@ public sealed class SyncHarness : IAsyncDisposable
     private readonly List<string> _files = [];
     private readonly List<IDisposable> _disposables = [];
 
-    private SyncHarness(GraphSimulator.GraphSimulator simulator)
+    private SyncHarness(GraphSimulator.GraphSimulator simulator, WaitSkippingClock clock)
     {
         Simulator = simulator;
+        Clock = clock;
     }
 
     public GraphSimulator.GraphSimulator Simulator { get; }
+    public WaitSkippingClock Clock { get; }
     public SimulatedDirectory Directory => Simulator.Directory;
     public SqliteDocumentStore Store { get; private set; } = null!;
     public EntraSyncService Service { get; private set; } = null!;
 
     public static async Task<SyncHarness> StartAsync(Action<GraphOptions>? configure = null)
     {
-        var harness = new SyncHarness(await GraphSimulator.GraphSimulator.StartAsync());
+        var clock = new WaitSkippingClock();
+        var harness = new SyncHarness(await GraphSimulator.GraphSimulator.StartAsync(clock), clock);
         harness.Store = harness.NewStore();
         harness.Service = harness.NewService(harness.Store, configure);
         return harness;
@@ -69,7 +75,7 @@ public sealed class SyncHarness : IAsyncDisposable
     {
         var path = Path.Combine(Path.GetTempPath(), $"arbiter-graph-{Guid.NewGuid():N}.db");
         _files.Add(path);
-        var store = new SqliteDocumentStore(Options.Create(new SqliteStoreOptions { SqlitePath = path }), TimeProvider.System, NullLogger<SqliteDocumentStore>.Instance);
+        var store = new SqliteDocumentStore(Options.Create(new SqliteStoreOptions { SqlitePath = path }), Clock, NullLogger<SqliteDocumentStore>.Instance);
         _disposables.Add(store);
         return store;
     }
@@ -80,9 +86,9 @@ public sealed class SyncHarness : IAsyncDisposable
         configure?.Invoke(options);
         var validation = new GraphOptionsValidator().Validate(null, options);
         Assert.True(validation.Succeeded, validation.FailureMessage);
-        var registry = new GraphClientRegistry(Options.Create(options), authenticationOverride: new DummyBearerProvider());
+        var registry = new GraphClientRegistry(Options.Create(options), authenticationOverride: new DummyBearerProvider(), time: Clock);
         _disposables.Add(registry);
-        return new EntraSyncService(store, registry, Options.Create(options), TimeProvider.System, NullLogger<EntraSyncService>.Instance);
+        return new EntraSyncService(store, registry, Options.Create(options), Clock, NullLogger<EntraSyncService>.Instance);
     }
 
     public Task<SyncResult> SyncAsync(IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default) =>

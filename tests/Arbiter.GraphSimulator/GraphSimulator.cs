@@ -46,15 +46,18 @@ public sealed record SimulatorRequest(string PathAndQuery, int Status, DateTimeO
 public sealed class GraphSimulator : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly TimeProvider _time;
     private readonly object _faultGate = new();
     private readonly List<FaultState> _faults = [];
     private readonly ConcurrentQueue<SimulatorRequest> _requests = new();
     private readonly ConcurrentDictionary<string, List<object>> _rounds = new(StringComparer.Ordinal);
     private long _minValidDeltaToken;
+    private Hold? _hold;
 
-    private GraphSimulator(WebApplication app)
+    private GraphSimulator(WebApplication app, TimeProvider time)
     {
         _app = app;
+        _time = time;
     }
 
     /// <summary>The directory the simulator serves; mutate it between syncs.</summary>
@@ -75,13 +78,15 @@ public sealed class GraphSimulator : IAsyncDisposable
     /// <summary>Rejects requests without a bearer token (the SDK's auth provider must run).</summary>
     public bool RequireBearer { get; set; } = true;
 
-    public static async Task<GraphSimulator> StartAsync(CancellationToken cancellationToken = default)
+    /// <param name="time">The clock of <see cref="SimulatorRequest.At"/>: the test's fake clock, so the gap between two requests is the time the client waited on it.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static async Task<GraphSimulator> StartAsync(TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
-        var simulator = new GraphSimulator(app);
+        var simulator = new GraphSimulator(app, time ?? TimeProvider.System);
         app.Run(simulator.HandleAsync);
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -111,6 +116,15 @@ public sealed class GraphSimulator : IAsyncDisposable
         Interlocked.Exchange(ref _minValidDeltaToken, Directory.Touch());
     }
 
+    /// <summary>
+    /// The next request whose path contains <paramref name="pathContains"/> completes <paramref name="entered"/> and is
+    /// answered only once <paramref name="release"/> completes: the client is then mid-request for as long as the test needs.
+    /// </summary>
+    public void HoldNext(string pathContains, TaskCompletionSource entered, Task release) =>
+        Interlocked.Exchange(ref _hold, new Hold(pathContains, entered, release));
+
+    private sealed record Hold(string PathContains, TaskCompletionSource Entered, Task Release);
+
     /// <summary>Every request answered so far, in order.</summary>
     public IReadOnlyList<SimulatorRequest> Requests => [.. _requests];
 
@@ -134,6 +148,13 @@ public sealed class GraphSimulator : IAsyncDisposable
         {
             await WriteErrorAsync(context, pathAndQuery, 401, "InvalidAuthenticationToken", "Access token is empty.");
             return;
+        }
+
+        if (_hold is { } hold && pathAndQuery.Contains(hold.PathContains, StringComparison.OrdinalIgnoreCase) &&
+            Interlocked.CompareExchange(ref _hold, null, hold) == hold)
+        {
+            hold.Entered.TrySetResult();
+            await hold.Release;
         }
 
         var fault = TakeFault(pathAndQuery);
@@ -163,7 +184,8 @@ public sealed class GraphSimulator : IAsyncDisposable
             await WriteErrorAsync(context, pathAndQuery, 404, "Request_ResourceNotFound", "Resource does not exist.");
             return;
         }
-        catch (DeltaTokenExpiredException)
+
+        if (status == 410)
         {
             await WriteErrorAsync(context, pathAndQuery, 410, "syncStateNotFound", "The delta token is no longer valid.");
             return;
@@ -180,14 +202,14 @@ public sealed class GraphSimulator : IAsyncDisposable
         context.Response.ContentLength = body.Length;
         if (fault?.Kind == FaultKind.DropConnection)
         {
-            _requests.Enqueue(new SimulatorRequest(pathAndQuery, status, DateTimeOffset.UtcNow, Faulted: true));
+            _requests.Enqueue(new SimulatorRequest(pathAndQuery, status, _time.GetUtcNow(), Faulted: true));
             await context.Response.Body.WriteAsync(body.AsMemory(0, body.Length / 2));
             await context.Response.Body.FlushAsync();
             context.Abort();
             return;
         }
 
-        _requests.Enqueue(new SimulatorRequest(pathAndQuery, status, DateTimeOffset.UtcNow, Faulted: false));
+        _requests.Enqueue(new SimulatorRequest(pathAndQuery, status, _time.GetUtcNow(), Faulted: false));
         await context.Response.Body.WriteAsync(body);
     }
 
@@ -218,7 +240,7 @@ public sealed class GraphSimulator : IAsyncDisposable
 
     private async Task WriteErrorAsync(HttpContext context, string pathAndQuery, int status, string code, string message, bool faulted = false)
     {
-        _requests.Enqueue(new SimulatorRequest(pathAndQuery, status, DateTimeOffset.UtcNow, faulted));
+        _requests.Enqueue(new SimulatorRequest(pathAndQuery, status, _time.GetUtcNow(), faulted));
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         var body = Render(w =>
@@ -231,8 +253,6 @@ public sealed class GraphSimulator : IAsyncDisposable
         await context.Response.Body.WriteAsync(body);
     }
 
-    private sealed class DeltaTokenExpiredException : Exception;
-
     private (int Status, byte[]? Body) Route(HttpRequest request)
     {
         var segments = request.Path.Value!.Trim('/').Split('/');
@@ -244,8 +264,8 @@ public sealed class GraphSimulator : IAsyncDisposable
         var pageSize = Math.Min(MaxPageSize, PreferredPageSize(request) ?? DefaultPageSize);
         return segments[1..] switch
         {
-            ["users", "delta" or "delta()"] => (200, Delta(request, "users", pageSize)),
-            ["groups", "delta" or "delta()"] => (200, Delta(request, "groups", pageSize)),
+            ["users", "delta" or "delta()"] => Delta(request, "users", pageSize),
+            ["groups", "delta" or "delta()"] => Delta(request, "groups", pageSize),
             ["servicePrincipals", "microsoft.graph.agentIdentity"] => (200, ListAgents(request)),
             ["servicePrincipals", var id, "owners"] => (200, Owners(id)),
             _ => (404, null),
@@ -269,7 +289,8 @@ public sealed class GraphSimulator : IAsyncDisposable
         return null;
     }
 
-    private byte[] Delta(HttpRequest request, string resource, int pageSize)
+    /// <summary>One delta page; 410 (no body) for a delta token issued before <see cref="ExpireDeltaTokens"/>.</summary>
+    private (int Status, byte[]? Body) Delta(HttpRequest request, string resource, int pageSize)
     {
         long from;
         long to;
@@ -284,7 +305,7 @@ public sealed class GraphSimulator : IAsyncDisposable
             from = request.Query["$deltatoken"].FirstOrDefault() is { } delta ? long.Parse(delta, CultureInfo.InvariantCulture) : 0;
             if (from > 0 && from < Interlocked.Read(ref _minValidDeltaToken))
             {
-                throw new DeltaTokenExpiredException();
+                return (410, null);
             }
 
             offset = 0;
@@ -298,7 +319,7 @@ public sealed class GraphSimulator : IAsyncDisposable
         var page = entries.Skip(offset).Take(pageSize).ToList();
         var nextOffset = offset + page.Count;
         var root = BaseUrl + "/" + resource + "/delta";
-        return Render(w =>
+        return (200, Render(w =>
         {
             w.WriteString("@odata.context", $"{BaseUrl}/$metadata#{resource}");
             if (nextOffset < entries.Count)
@@ -317,7 +338,7 @@ public sealed class GraphSimulator : IAsyncDisposable
             }
 
             w.WriteEndArray();
-        });
+        }));
     }
 
     private sealed record UserEntry(string Id, bool Removed, string? DisplayName, bool AccountEnabled, string? Department, string? JobTitle, string? UserPrincipalName);

@@ -17,6 +17,8 @@ public abstract class CosmosFixture : IAsyncLifetime
 
     public CosmosDocumentStore? Store { get; private set; }
 
+    public CosmosChangeFeed? Feed { get; private set; }
+
     public CosmosClient? Client { get; private set; }
 
     public CosmosStoreOptions? Options { get; private set; }
@@ -43,6 +45,9 @@ public abstract class CosmosFixture : IAsyncLifetime
         Options = _provider.GetRequiredService<IOptions<CosmosStoreOptions>>().Value;
         Client = _provider.GetRequiredService<CosmosClient>();
         Store = _provider.GetRequiredService<CosmosDocumentStore>();
+        Feed = _provider.GetRequiredService<CosmosChangeFeed>();
+        Assert.Same(Store, _provider.GetRequiredService<IDocumentStore>());
+        Assert.Same(Feed, _provider.GetRequiredService<IChangeFeed>());
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         await Store.InitializeAsync(timeout.Token);
     }
@@ -117,7 +122,14 @@ public abstract class CosmosStoreContractTests(CosmosFixture fixture) : Document
 
     protected override IDocumentStore Store => CosmosStore;
 
-    protected override IChangeFeed Feed => CosmosStore;
+    protected override IChangeFeed Feed
+    {
+        get
+        {
+            Skip.If(fixture.Feed is null, fixture.SkipReason);
+            return fixture.Feed!;
+        }
+    }
 
     protected override FakeTimeProvider Time => fixture.Time;
 
@@ -170,7 +182,7 @@ public sealed class CosmosLocalServerStoreTests(CosmosLocalFixture fixture) : Co
     {
         await Feed.GetCurrentCursorAsync(Tenant, Ct);
 
-        Assert.Equal(CosmosChangeFeedMode.Polling, fixture.Store!.ActiveChangeFeedMode);
+        Assert.Equal(CosmosChangeFeedMode.Polling, fixture.Feed!.ActiveMode);
     }
 }
 
@@ -198,5 +210,52 @@ public sealed class CosmosStoreOptionsTests
         var error = Record.Exception(() => provider.GetRequiredService<IOptions<CosmosStoreOptions>>().Value);
 
         Assert.Equal(valid, error is null);
+    }
+
+    [Theory]
+    [InlineData("Cosmos:MaxParallelism", "0")]
+    [InlineData("Cosmos:MaxParallelism", "65")]
+    [InlineData("Cosmos:PollingOverlap", "00:00:00.5")]
+    [InlineData("Cosmos:RequestTimeout", "00:00:00")]
+    public void Validation_SettingOutOfRange_FailsNamingIt(string key, string value)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cosmos:AccountEndpoint"] = "https://myaccount.documents.azure.com:443/",
+            [key] = value,
+        }).Build();
+        using var provider = new ServiceCollection().AddLogging().AddCosmosDocumentStore(configuration).BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<CosmosStoreOptions>>().Value);
+
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddCosmosDocumentStore_DefaultSettings_OneReadModeAndParallelismForEveryEndpoint()
+    {
+        foreach (var endpoint in new[] { "https://myaccount.documents.azure.com:443/", "https://127.0.0.1:8081/" })
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Cosmos:AccountEndpoint"] = endpoint }).Build();
+            using var provider = new ServiceCollection().AddLogging().AddCosmosDocumentStore(configuration).BuildServiceProvider();
+
+            var options = provider.GetRequiredService<IOptions<CosmosStoreOptions>>().Value;
+
+            Assert.Equal((CosmosReadMode.Query, 16), (options.ReadMode, options.MaxParallelism));
+        }
+    }
+
+    [Fact]
+    public void AddCosmosDocumentStore_RegistersStoreAndChangeFeedAsTheirOwnSingletons()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cosmos:AccountEndpoint"] = "https://127.0.0.1:8081/",
+            ["Cosmos:Key"] = "YXJiaXRlci1sb2NhbC10ZXN0LWtleQ==",
+        }).Build();
+        using var provider = new ServiceCollection().AddLogging().AddCosmosDocumentStore(configuration).BuildServiceProvider();
+
+        Assert.Same(provider.GetRequiredService<CosmosDocumentStore>(), provider.GetRequiredService<IDocumentStore>());
+        Assert.Same(provider.GetRequiredService<CosmosChangeFeed>(), provider.GetRequiredService<IChangeFeed>());
     }
 }

@@ -5,18 +5,6 @@ using Arbiter.Store;
 
 namespace Arbiter.Graph.Sync;
 
-internal enum WriteOutcome { Unchanged, Written, Deleted }
-
-/// <summary>A change to one document for <see cref="DocumentWriter.ApplyAsync"/>: a mutation (as for <see cref="DocumentWriter.UpdateAsync"/>) or a delete.</summary>
-internal sealed record DocumentChange(string Id, Func<JsonObject?, JsonObject?>? Mutate)
-{
-    public static DocumentChange Update(string id, Func<JsonObject?, JsonObject?> mutate) => new(id, mutate);
-
-    public static DocumentChange Delete(string id) => new(id, null);
-
-    public bool IsDelete => Mutate is null;
-}
-
 /// <summary>
 /// Read-modify-write of documents with their ETags, retried on a lost race, so fields other writers own
 /// (an agent's <c>suspended</c>, admin tags) survive a sync. Unchanged documents are not rewritten: replays are free

@@ -1,27 +1,23 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Arbiter.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Graph;
 using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Abstractions;
 
 namespace Arbiter.Graph.Sync;
 
 /// <summary>
-/// Keeps a tenant's directory documents (users, groups, agents) in step with Entra ID through Microsoft Graph.
-/// Users and groups follow delta queries whose links are checkpointed per stored page (<c>syncState</c> documents
-/// <c>graph:users</c>/<c>graph:groups</c>), so an interrupted run resumes where it stopped with nothing lost or doubled;
-/// agent identities (no delta API) are listed in full each run. Each run records a <c>syncStatus</c> document <c>graph</c>.
+/// Keeps a tenant's directory documents (users, groups, agents) in step with Entra ID through Microsoft Graph: runs
+/// <see cref="DeltaSync"/> (users, groups) and <see cref="AgentIdentitySync"/> one resource after another, each Graph
+/// call through <see cref="GraphRetry"/>, and records each run in a <c>syncStatus</c> document <c>graph</c>.
 /// Concurrency: runs of one tenant never overlap within this process (a second call returns
 /// <see cref="SyncOutcome.AlreadyRunning"/>); across instances the Functions timer's singleton lock covers the schedule,
 /// and ETag read-modify-writes keep even an overlapping run-now call from corrupting documents.
 /// </summary>
-public sealed partial class EntraSyncService
+public sealed class EntraSyncService
 {
     /// <summary>Ids of the documents this service keeps in the governance kinds.</summary>
     public const string UsersStateId = "graph:users";
@@ -35,6 +31,8 @@ public sealed partial class EntraSyncService
     private readonly GraphOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<EntraSyncService> _logger;
+    private readonly DeltaSync _delta;
+    private readonly AgentIdentitySync _agents;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _tenantLocks = new(StringComparer.Ordinal);
 
     public EntraSyncService(IDocumentStore store, GraphClientRegistry clients, IOptions<GraphOptions> options, TimeProvider time, ILogger<EntraSyncService> logger)
@@ -45,6 +43,9 @@ public sealed partial class EntraSyncService
         _options = options.Value;
         _time = time;
         _logger = logger;
+        var retry = new GraphRetry(_options, time, logger);
+        _delta = new DeltaSync(_writer, retry, _options, time, logger);
+        _agents = new AgentIdentitySync(_writer, retry, _options, logger);
     }
 
     /// <summary>The tenants listed under <c>Graph:Tenants</c>.</summary>
@@ -103,19 +104,19 @@ public sealed partial class EntraSyncService
     private async Task<SyncResult> RunAsync(string tenantId, DateTimeOffset startedAt, IProgress<SyncProgress>? progress, CancellationToken cancellationToken)
     {
         SyncLog.RunStarted(_logger, tenantId);
-        var clock = Stopwatch.StartNew();
+        var started = _time.GetTimestamp();
         var run = new TenantRun(tenantId, progress);
         var cancelled = false;
         await WriteStatusAsync(run, startedAt, null, null, running: true, CancellationToken.None);
 
         var steps = new List<(string Resource, Func<TenantRun, CancellationToken, Task<SyncCounts>> Step)>
         {
-            (SyncResources.Users, SyncUsersAsync),
-            (SyncResources.Groups, SyncGroupsAsync),
+            (SyncResources.Users, _delta.SyncUsersAsync),
+            (SyncResources.Groups, _delta.SyncGroupsAsync),
         };
         if (_options.SyncAgents)
         {
-            steps.Add((SyncResources.Agents, SyncAgentsAsync));
+            steps.Add((SyncResources.Agents, _agents.SyncAgentsAsync));
         }
 
         foreach (var (resource, step) in steps)
@@ -144,9 +145,10 @@ public sealed partial class EntraSyncService
 
         var outcome = cancelled ? SyncOutcome.Cancelled : run.Errors.Count == 0 ? SyncOutcome.Succeeded : SyncOutcome.Failed;
         var completedAt = _time.GetUtcNow();
-        var result = new SyncResult(tenantId, outcome, startedAt, completedAt, clock.Elapsed, new Dictionary<string, SyncCounts>(run.Counts), [.. run.Errors]);
+        var elapsed = _time.GetElapsedTime(started);
+        var result = new SyncResult(tenantId, outcome, startedAt, completedAt, elapsed, new Dictionary<string, SyncCounts>(run.Counts), [.. run.Errors]);
         await WriteStatusAsync(run, startedAt, result, completedAt, running: false, CancellationToken.None);
-        SyncLog.RunCompleted(_logger, tenantId, outcome, (long)clock.Elapsed.TotalMilliseconds, run.Errors.Count);
+        SyncLog.RunCompleted(_logger, tenantId, outcome, (long)elapsed.TotalMilliseconds, run.Errors.Count);
         return result;
     }
 
@@ -195,79 +197,6 @@ public sealed partial class EntraSyncService
         }
     }
 
-    /// <summary>
-    /// Our outer retry, for what the SDK's RetryHandler does not cover (it already honoured Retry-After on 429/503/504):
-    /// dropped connections, truncated bodies, timeouts, and 5xx/429 still failing after its retries.
-    /// </summary>
-    private async Task<T> WithRetryAsync<T>(TenantRun run, string resource, Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await operation(cancellationToken);
-            }
-            catch (Exception ex) when (attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested && IsTransient(ex))
-            {
-                var delay = RetryAfter(ex) ?? Backoff(attempt);
-                SyncLog.TransientFailure(_logger, ex.GetType().Name, resource, run.TenantId, attempt, (long)delay.TotalMilliseconds);
-                await Task.Delay(delay, _time, cancellationToken);
-            }
-        }
-    }
-
-    private TimeSpan Backoff(int attempt)
-    {
-        var baseMs = _options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
-        return TimeSpan.FromMilliseconds(baseMs * (0.8 + (Random.Shared.NextDouble() * 0.4)));
-    }
-
-    private static bool IsTransient(Exception ex) => ex switch
-    {
-        ApiException api when IsResyncRequired(api, out _) => false,
-        ApiException api => api.ResponseStatusCode is 408 or 429 or >= 500,
-        HttpRequestException or IOException or JsonException or TimeoutException => true,
-        // HttpClient.Timeout surfaces as TaskCanceledException while the caller's token is not cancelled.
-        OperationCanceledException => true,
-        _ => ex.InnerException is not null && IsTransient(ex.InnerException),
-    };
-
-    private static TimeSpan? RetryAfter(Exception ex)
-    {
-        if (ex is ApiException api && api.ResponseHeaders.TryGetValue("Retry-After", out var values))
-        {
-            var value = values.FirstOrDefault();
-            if (int.TryParse(value, out var seconds) && seconds >= 0)
-            {
-                return TimeSpan.FromSeconds(Math.Min(seconds, 300));
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>410 Gone, or an error code saying the delta token can no longer be used: start over with a full sync.</summary>
-    private static bool IsResyncRequired(Exception ex, out string reason)
-    {
-        reason = string.Empty;
-        if (ex is ODataError odata && odata.Error?.Code is { } code &&
-            (code.Equals("syncStateNotFound", StringComparison.OrdinalIgnoreCase) ||
-             code.Equals("resyncRequired", StringComparison.OrdinalIgnoreCase) ||
-             code.Equals("syncStateInvalid", StringComparison.OrdinalIgnoreCase)))
-        {
-            reason = code;
-            return true;
-        }
-
-        if (ex is ApiException { ResponseStatusCode: (int)HttpStatusCode.Gone })
-        {
-            reason = "410 Gone";
-            return true;
-        }
-
-        return false;
-    }
-
     /// <summary>A message safe to store and show: the Graph error code and message, never headers or tokens.</summary>
     private static string Describe(Exception ex) => ex switch
     {
@@ -277,50 +206,4 @@ public sealed partial class EntraSyncService
         HttpRequestException http => $"Graph unreachable: {http.HttpRequestError}",
         _ => $"{ex.GetType().Name}: {ex.Message}",
     };
-
-    /// <summary>State of one tenant run.</summary>
-    private sealed class TenantRun(string tenantId, IProgress<SyncProgress>? progress)
-    {
-        public string TenantId { get; } = tenantId;
-        public GraphServiceClient Client { get; set; } = null!;
-        public Dictionary<string, SyncCounts> Counts { get; } = new(StringComparer.Ordinal);
-        public List<SyncError> Errors { get; } = [];
-
-        public void Report(string resource, string phase, int pages, int items) =>
-            progress?.Report(new SyncProgress(TenantId, resource, phase, pages, items));
-    }
-
-    /// <summary>Counters of one resource, safe to bump from parallel writers.</summary>
-    private sealed class Tally
-    {
-        private int _upserted;
-        private int _unchanged;
-        private int _deleted;
-        private int _disabled;
-
-        public int Pages { get; set; }
-        public int Items { get; set; }
-
-        public void Add(WriteOutcome outcome)
-        {
-            switch (outcome)
-            {
-                case WriteOutcome.Written: Interlocked.Increment(ref _upserted); break;
-                case WriteOutcome.Deleted: Interlocked.Increment(ref _deleted); break;
-                default: Interlocked.Increment(ref _unchanged); break;
-            }
-        }
-
-        public void AddAll(IEnumerable<WriteOutcome> outcomes)
-        {
-            foreach (var outcome in outcomes)
-            {
-                Add(outcome);
-            }
-        }
-
-        public void AddDisabled() => Interlocked.Increment(ref _disabled);
-
-        public SyncCounts ToCounts(string mode) => new(Pages, _upserted, _unchanged, _deleted, _disabled, mode);
-    }
 }

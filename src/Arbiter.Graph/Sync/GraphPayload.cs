@@ -3,9 +3,6 @@ using Microsoft.Kiota.Abstractions.Serialization;
 
 namespace Arbiter.Graph.Sync;
 
-/// <summary>One entry of <c>members@delta</c>: an addition, or a removal when <c>@removed</c> is present.</summary>
-internal readonly record struct MemberDelta(string Id, bool IsGroup, bool Removed);
-
 /// <summary>
 /// Reads the delta annotations the typed SDK leaves in <c>AdditionalData</c> (<c>@removed</c>, <c>members@delta</c>).
 /// Kiota stores them as untyped nodes; a <see cref="JsonElement"/> is accepted too.

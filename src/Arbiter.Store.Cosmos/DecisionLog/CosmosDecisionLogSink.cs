@@ -33,35 +33,31 @@ public sealed partial class CosmosDecisionLogSink : IDecisionLogSink
 {
     public const string PartitionKeyPath = "/pk";
     private const int MaxHoursPerWindow = 24;
-    private const int WriteParallelism = 16;
-    private const int QueryParallelism = 16;
 
     private readonly Container _container;
-    private readonly CosmosDocumentStore _store;
+    private readonly CosmosCalls _calls;
     private readonly DecisionLogOptions _options;
     private readonly ILogger<CosmosDecisionLogSink> _logger;
-    // The local test server is one Node process: one write at a time, a few (cheap, single-partition) queries.
-    private readonly int _writeParallelism;
-    private readonly int _queryParallelism;
+    // Upserts and partition queries in flight (Cosmos:MaxParallelism, one setting for every endpoint).
+    private readonly int _parallelism;
 
-    public CosmosDecisionLogSink(CosmosClient client, CosmosDocumentStore store, IOptions<CosmosStoreOptions> cosmos, IOptions<DecisionLogOptions> options, ILogger<CosmosDecisionLogSink> logger)
+    public CosmosDecisionLogSink(CosmosContainers containers, IOptions<CosmosStoreOptions> cosmos, IOptions<DecisionLogOptions> options, ILogger<CosmosDecisionLogSink> logger)
     {
-        _container = client.GetContainer(cosmos.Value.Database, cosmos.Value.DecisionsContainer);
-        _store = store;
+        _container = containers.Decisions;
+        _calls = new CosmosCalls(containers, logger);
         _options = options.Value;
         _logger = logger;
-        _writeParallelism = cosmos.Value.IsLoopback ? 1 : WriteParallelism;
-        _queryParallelism = cosmos.Value.IsLoopback ? 4 : QueryParallelism;
+        _parallelism = cosmos.Value.MaxParallelism;
     }
 
     public async Task WriteBatchAsync(IReadOnlyList<DecisionRecord> records, CancellationToken cancellationToken)
     {
         // The store creates the database and containers (decisions included) when Cosmos:CreateIfNotExists is on.
-        await _store.InitializeAsync(cancellationToken);
+        await _calls.EnsureReadyAsync(cancellationToken);
         var ttl = _options.RetentionDays * 86400;
         var failures = 0;
         HttpStatusCode? lastStatus = null;
-        await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = _writeParallelism, CancellationToken = cancellationToken }, async (record, ct) =>
+        await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken }, async (record, ct) =>
         {
             var pk = DecisionLogPartitions.Key(record.TenantId, record.Time, record.Id, _options.Buckets);
             try
@@ -91,7 +87,7 @@ public sealed partial class CosmosDecisionLogSink : IDecisionLogSink
     public async Task<DecisionLogPage> QueryAsync(string tenantId, DecisionLogQuery query, DecisionLogCursor? after, int pageSize, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenantId);
-        await _store.InitializeAsync(cancellationToken);
+        await _calls.EnsureReadyAsync(cancellationToken);
         var upper = after is null ? SortKey(query.To.UtcTicks) : SortKey(after.TimeTicks, after.Id);
         var lowerSk = SortKey(query.From.UtcTicks);
         var newest = after is null ? query.To : after.Time.AddTicks(1);
@@ -143,7 +139,7 @@ public sealed partial class CosmosDecisionLogSink : IDecisionLogSink
     {
         var keys = DecisionLogPartitions.KeysFor(tenantId, hours, _options.Buckets).ToArray();
         var found = new List<(string Sk, DecisionRecord Record)>[keys.Length];
-        await Parallel.ForAsync(0, keys.Length, new ParallelOptions { MaxDegreeOfParallelism = _queryParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+        await Parallel.ForAsync(0, keys.Length, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
             found[i] = await QueryPartitionAsync(tenantId, query, keys[i], lower, upper, take, ct));
 
         var merged = found.SelectMany(f => f).ToList();
@@ -228,7 +224,7 @@ public sealed partial class CosmosDecisionLogSink : IDecisionLogSink
         using (var writer = new Utf8JsonWriter(stream))
         {
             writer.WriteStartObject();
-            writer.WriteString("id", CosmosDocumentStore.ItemId("decision", record.Id)["decision:".Length..]);
+            writer.WriteString("id", CosmosItems.ItemId("decision", record.Id)["decision:".Length..]);
             writer.WriteString("pk", pk);
             writer.WriteString("tenantId", record.TenantId);
             writer.WriteString("sk", SortKey(record.Time.UtcTicks, record.Id));

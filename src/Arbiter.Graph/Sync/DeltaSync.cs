@@ -1,14 +1,21 @@
 using System.Text.Json.Nodes;
 using Arbiter.Store;
+using Microsoft.Extensions.Logging;
 using Microsoft.Graph.Models;
 using Microsoft.Kiota.Abstractions;
 
 namespace Arbiter.Graph.Sync;
 
-public sealed partial class EntraSyncService
+/// <summary>
+/// Users and groups through Graph delta queries. Each stream's position (its <c>syncState</c> document,
+/// <see cref="EntraSyncService.UsersStateId"/> / <see cref="EntraSyncService.GroupsStateId"/>) is checkpointed per stored
+/// page, so an interrupted run resumes where it stopped with nothing lost or doubled; an expired delta token starts a
+/// full round that also removes what Entra no longer has.
+/// </summary>
+internal sealed class DeltaSync(DocumentWriter writer, GraphRetry retry, GraphOptions options, TimeProvider time, ILogger logger)
 {
-    private const string FullMode = "full";
-    private const string DeltaMode = "delta";
+    public const string FullMode = "full";
+    public const string DeltaMode = "delta";
     private static readonly string[] UserSelect = ["id", "displayName", "accountEnabled", "department", "jobTitle", "userPrincipalName"];
     private static readonly string[] GroupSelect = ["id", "displayName", "members"];
 
@@ -21,8 +28,9 @@ public sealed partial class EntraSyncService
     /// </summary>
     private sealed record Checkpoint(string? DeltaLink, string? NextLink, string Mode, string? Generation);
 
-    private Task<SyncCounts> SyncUsersAsync(TenantRun run, CancellationToken cancellationToken) =>
-        SyncDeltaAsync(run, SyncResources.Users, UsersStateId, DocumentKinds.User,
+    /// <summary>Follows the users delta stream of the run's tenant from its checkpoint to a new deltaLink.</summary>
+    public Task<SyncCounts> SyncUsersAsync(TenantRun run, CancellationToken cancellationToken) =>
+        SyncDeltaAsync(run, SyncResources.Users, EntraSyncService.UsersStateId, DocumentKinds.User,
             async (url, ct) =>
             {
                 var builder = url is null ? run.Client.Users.Delta : run.Client.Users.Delta.WithUrl(url);
@@ -33,15 +41,16 @@ public sealed partial class EntraSyncService
                         rc.QueryParameters.Select = UserSelect;
                     }
 
-                    rc.Headers.Add("Prefer", $"odata.maxpagesize={_options.PageSize}");
+                    rc.Headers.Add("Prefer", $"odata.maxpagesize={options.PageSize}");
                 }, ct);
                 return new DeltaPage<User>(page?.Value ?? [], page?.OdataNextLink, page?.OdataDeltaLink);
             },
             ApplyUsersAsync,
             cancellationToken);
 
-    private Task<SyncCounts> SyncGroupsAsync(TenantRun run, CancellationToken cancellationToken) =>
-        SyncDeltaAsync(run, SyncResources.Groups, GroupsStateId, DocumentKinds.Group,
+    /// <summary>Follows the groups delta stream (with <c>members@delta</c>) from its checkpoint to a new deltaLink.</summary>
+    public Task<SyncCounts> SyncGroupsAsync(TenantRun run, CancellationToken cancellationToken) =>
+        SyncDeltaAsync(run, SyncResources.Groups, EntraSyncService.GroupsStateId, DocumentKinds.Group,
             async (url, ct) =>
             {
                 var builder = url is null ? run.Client.Groups.Delta : run.Client.Groups.Delta.WithUrl(url);
@@ -52,7 +61,7 @@ public sealed partial class EntraSyncService
                         rc.QueryParameters.Select = GroupSelect;
                     }
 
-                    rc.Headers.Add("Prefer", $"odata.maxpagesize={_options.PageSize}");
+                    rc.Headers.Add("Prefer", $"odata.maxpagesize={options.PageSize}");
                 }, ct);
                 return new DeltaPage<Group>(page?.Value ?? [], page?.OdataNextLink, page?.OdataDeltaLink);
             },
@@ -69,7 +78,7 @@ public sealed partial class EntraSyncService
         string stateId,
         string kind,
         Func<string?, CancellationToken, Task<DeltaPage<T>>> fetch,
-        Func<TenantRun, List<T>, string?, Tally, CancellationToken, Task> apply,
+        Func<TenantRun, List<T>, string?, SyncTally, CancellationToken, Task> apply,
         CancellationToken cancellationToken)
     {
         var checkpoint = await ReadCheckpointAsync(run.TenantId, stateId, cancellationToken);
@@ -77,7 +86,7 @@ public sealed partial class EntraSyncService
         string mode;
         if (checkpoint?.NextLink is not null)
         {
-            SyncLog.Resuming(_logger, resource, run.TenantId);
+            SyncLog.Resuming(logger, resource, run.TenantId);
             url = checkpoint.NextLink;
             checkpoint = checkpoint with { Generation = checkpoint.Mode == FullMode ? checkpoint.Generation ?? NewGeneration() : null };
             mode = "resumed-" + checkpoint.Mode;
@@ -95,9 +104,9 @@ public sealed partial class EntraSyncService
             mode = FullMode;
         }
 
-        SyncLog.ResourceStarted(_logger, resource, run.TenantId, mode);
+        SyncLog.ResourceStarted(logger, resource, run.TenantId, mode);
         run.Report(resource, "started", 0, 0);
-        var tally = new Tally();
+        var tally = new SyncTally();
         var resynced = false;
         while (true)
         {
@@ -105,13 +114,13 @@ public sealed partial class EntraSyncService
             try
             {
                 var requestUrl = url;
-                page = await WithRetryAsync(run, resource, ct => fetch(requestUrl, ct), cancellationToken);
+                page = await retry.RunAsync(run, resource, ct => fetch(requestUrl, ct), cancellationToken);
             }
-            catch (ApiException ex) when (!resynced && url is not null && IsResyncRequired(ex, out var reason))
+            catch (ApiException ex) when (!resynced && url is not null && GraphRetry.IsResyncRequired(ex, out var reason))
             {
                 // The delta token expired (or Graph lost its state): start over with a full round that also
                 // removes what no longer exists. Nothing is written until the first full page is stored.
-                SyncLog.ResyncRequired(_logger, resource, run.TenantId, reason);
+                SyncLog.ResyncRequired(logger, resource, run.TenantId, reason);
                 resynced = true;
                 mode = "resync";
                 url = null;
@@ -128,7 +137,7 @@ public sealed partial class EntraSyncService
             {
                 checkpoint = checkpoint with { NextLink = page.NextLink };
                 await WriteCheckpointAsync(run.TenantId, stateId, resource, checkpoint, cancellationToken);
-                SyncLog.PageStored(_logger, tally.Pages, resource, run.TenantId, page.Items.Count);
+                SyncLog.PageStored(logger, tally.Pages, resource, run.TenantId, page.Items.Count);
                 run.Report(resource, "page", tally.Pages, tally.Items);
                 url = page.NextLink;
                 continue;
@@ -147,13 +156,13 @@ public sealed partial class EntraSyncService
             }
 
             await WriteCheckpointAsync(run.TenantId, stateId, resource, new Checkpoint(page.DeltaLink, null, DeltaMode, null), cancellationToken);
-            SyncLog.PageStored(_logger, tally.Pages, resource, run.TenantId, page.Items.Count);
+            SyncLog.PageStored(logger, tally.Pages, resource, run.TenantId, page.Items.Count);
             run.Report(resource, "page", tally.Pages, tally.Items);
             break;
         }
 
         var counts = tally.ToCounts(mode);
-        SyncLog.ResourceCompleted(_logger, resource, run.TenantId, counts.Pages, counts.Upserted, counts.Unchanged, counts.Deleted, counts.Disabled);
+        SyncLog.ResourceCompleted(logger, resource, run.TenantId, counts.Pages, counts.Upserted, counts.Unchanged, counts.Deleted, counts.Disabled);
         return counts;
     }
 
@@ -161,7 +170,7 @@ public sealed partial class EntraSyncService
 
     private async Task<Checkpoint?> ReadCheckpointAsync(string tenantId, string stateId, CancellationToken cancellationToken)
     {
-        var body = await _writer.ReadAsync(tenantId, DocumentKinds.SyncState, stateId, cancellationToken);
+        var body = await writer.ReadAsync(tenantId, DocumentKinds.SyncState, stateId, cancellationToken);
         if (body is null)
         {
             return null;
@@ -175,36 +184,36 @@ public sealed partial class EntraSyncService
     }
 
     private Task WriteCheckpointAsync(string tenantId, string stateId, string resource, Checkpoint checkpoint, CancellationToken cancellationToken) =>
-        _writer.PutAsync(tenantId, DocumentKinds.SyncState, stateId, new JsonObject
+        writer.PutAsync(tenantId, DocumentKinds.SyncState, stateId, new JsonObject
         {
             ["id"] = stateId,
-            ["source"] = Source,
+            ["source"] = EntraSyncService.Source,
             ["resource"] = resource,
             ["deltaLink"] = checkpoint.DeltaLink,
             ["nextLink"] = checkpoint.NextLink,
             ["mode"] = checkpoint.Mode,
             ["generation"] = checkpoint.Generation,
-            ["updatedAt"] = _time.GetUtcNow(),
+            ["updatedAt"] = time.GetUtcNow(),
         }, cancellationToken);
 
     /// <summary>Tombstones the Entra-sourced documents of <paramref name="kind"/> a full round did not see.</summary>
-    private async Task SweepAsync(TenantRun run, string resource, string kind, string generation, Tally tally, CancellationToken cancellationToken)
+    private async Task SweepAsync(TenantRun run, string resource, string kind, string generation, SyncTally tally, CancellationToken cancellationToken)
     {
         var stale = new List<string>();
-        await foreach (var doc in _writer.ListAsync(run.TenantId, kind, cancellationToken))
+        await foreach (var doc in writer.ListAsync(run.TenantId, kind, cancellationToken))
         {
-            if (doc.Body.TryGetProperty("source", out var source) && source.ValueEquals(Source) &&
+            if (doc.Body.TryGetProperty("source", out var source) && source.ValueEquals(EntraSyncService.Source) &&
                 !(doc.Body.TryGetProperty("syncGeneration", out var seen) && seen.ValueEquals(generation)))
             {
                 stale.Add(doc.Id);
             }
         }
 
-        tally.AddAll(await _writer.ApplyAsync(run.TenantId, kind, [.. stale.Select(DocumentChange.Delete)], cancellationToken));
-        SyncLog.Swept(_logger, resource, run.TenantId, stale.Count);
+        tally.AddAll(await writer.ApplyAsync(run.TenantId, kind, [.. stale.Select(DocumentChange.Delete)], cancellationToken));
+        SyncLog.Swept(logger, resource, run.TenantId, stale.Count);
     }
 
-    private async Task ApplyUsersAsync(TenantRun run, List<User> users, string? generation, Tally tally, CancellationToken cancellationToken)
+    private async Task ApplyUsersAsync(TenantRun run, List<User> users, string? generation, SyncTally tally, CancellationToken cancellationToken)
     {
         // The last entry for an id wins; the page is written as one batch.
         var latest = new Dictionary<string, User>(StringComparer.Ordinal);
@@ -221,7 +230,7 @@ public sealed partial class EntraSyncService
                 ? DocumentChange.Delete(user.Id!)
                 : DocumentChange.Update(user.Id!, body => ApplyUser(body, user, generation)))
             .ToList();
-        tally.AddAll(await _writer.ApplyAsync(run.TenantId, DocumentKinds.User, changes, cancellationToken));
+        tally.AddAll(await writer.ApplyAsync(run.TenantId, DocumentKinds.User, changes, cancellationToken));
     }
 
     /// <summary>
@@ -251,7 +260,7 @@ public sealed partial class EntraSyncService
         SetOrRemove(attributes, "department", user.Department);
         SetOrRemove(attributes, "jobTitle", user.JobTitle);
         SetOrRemove(attributes, "userPrincipalName", user.UserPrincipalName);
-        body["source"] = Source;
+        body["source"] = EntraSyncService.Source;
         if (generation is not null)
         {
             body["syncGeneration"] = generation;
@@ -281,7 +290,7 @@ public sealed partial class EntraSyncService
         public List<MemberDelta> Members { get; } = [];
     }
 
-    private async Task ApplyGroupsAsync(TenantRun run, List<Group> groups, string? generation, Tally tally, CancellationToken cancellationToken)
+    private async Task ApplyGroupsAsync(TenantRun run, List<Group> groups, string? generation, SyncTally tally, CancellationToken cancellationToken)
     {
         var changes = new Dictionary<string, GroupChange>(StringComparer.Ordinal);
         foreach (var group in groups)
@@ -314,7 +323,7 @@ public sealed partial class EntraSyncService
                 ? DocumentChange.Delete(change.Id)
                 : DocumentChange.Update(change.Id, body => ApplyGroup(body, change, generation)))
             .ToList();
-        tally.AddAll(await _writer.ApplyAsync(run.TenantId, DocumentKinds.Group, writes, cancellationToken));
+        tally.AddAll(await writer.ApplyAsync(run.TenantId, DocumentKinds.Group, writes, cancellationToken));
     }
 
     /// <summary>
@@ -325,8 +334,8 @@ public sealed partial class EntraSyncService
     private static JsonObject ApplyGroup(JsonObject? body, GroupChange change, string? generation)
     {
         var restart = body is null || (generation is not null && (string?)body["syncGeneration"] != generation);
-        var users = restart ? new SortedSet<string>(StringComparer.Ordinal) : ReadSet(body!["memberUsers"]);
-        var groups = restart ? new SortedSet<string>(StringComparer.Ordinal) : ReadSet(body!["memberGroups"]);
+        var users = restart ? new SortedSet<string>(StringComparer.Ordinal) : JsonSets.Read(body!["memberUsers"]);
+        var groups = restart ? new SortedSet<string>(StringComparer.Ordinal) : JsonSets.Read(body!["memberGroups"]);
         foreach (var member in change.Members)
         {
             var set = member.IsGroup ? groups : users;
@@ -347,42 +356,14 @@ public sealed partial class EntraSyncService
             body["displayName"] = change.DisplayName;
         }
 
-        body["memberUsers"] = ToArray(users);
-        body["memberGroups"] = ToArray(groups);
-        body["source"] = Source;
+        body["memberUsers"] = JsonSets.ToArray(users);
+        body["memberGroups"] = JsonSets.ToArray(groups);
+        body["source"] = EntraSyncService.Source;
         if (generation is not null)
         {
             body["syncGeneration"] = generation;
         }
 
         return body;
-    }
-
-    private static SortedSet<string> ReadSet(JsonNode? node)
-    {
-        var set = new SortedSet<string>(StringComparer.Ordinal);
-        if (node is JsonArray array)
-        {
-            foreach (var item in array)
-            {
-                if ((string?)item is { } value)
-                {
-                    set.Add(value);
-                }
-            }
-        }
-
-        return set;
-    }
-
-    private static JsonArray ToArray(IEnumerable<string> values)
-    {
-        var array = new JsonArray();
-        foreach (var value in values)
-        {
-            array.Add(value);
-        }
-
-        return array;
     }
 }

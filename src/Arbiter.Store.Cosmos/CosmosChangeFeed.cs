@@ -1,62 +1,118 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Arbiter.Store.Cosmos;
 
-// IChangeFeed in two implementations behind one cursor format (CosmosCursor):
-//  - "feed": the SDK change feed, pull model, latest-version mode, one feed range per tenant partition, one continuation
-//    per container (policies, directory, governance). Used against Azure and the official emulator.
-//  - "poll": the fallback for endpoints without a change feed (the local test server): single-partition queries on the
-//    server timestamp _ts, re-reading an overlap window each time and skipping the ETags already delivered in it.
-public sealed partial class CosmosDocumentStore
+/// <summary>
+/// <see cref="IChangeFeed"/> over the three document containers, in two implementations behind one cursor format
+/// (<see cref="CosmosCursor"/>), chosen by <see cref="CosmosStoreOptions.ChangeFeedMode"/>:
+/// <list type="bullet">
+/// <item><see cref="CosmosChangeFeedMode.ChangeFeed"/>: the SDK change feed, pull model, latest-version mode, one feed
+/// range per tenant partition, one continuation per container. Used against Azure and the official emulator.</item>
+/// <item><see cref="CosmosChangeFeedMode.Polling"/>: the fallback for endpoints without a change feed (the local test
+/// server): single-partition queries on the server timestamp <c>_ts</c>, re-reading an overlap window each time and
+/// skipping the ETags already delivered in it.</item>
+/// </list>
+/// A batch holds each document once, in its latest version.
+/// </summary>
+public sealed class CosmosChangeFeed : IChangeFeed
 {
     private const string ProbeTenant = "__arbiter-changefeed-probe__";
 
-    private async Task<int> ResolveFeedModeAsync(CancellationToken cancellationToken)
+    private readonly CosmosContainers _containers;
+    private readonly CosmosStoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<CosmosChangeFeed> _logger;
+    private readonly CosmosCalls _calls;
+    private readonly SemaphoreSlim _probeLock = new(1, 1);
+    private volatile CosmosChangeFeedMode _mode;
+
+    public CosmosChangeFeed(CosmosContainers containers, IOptions<CosmosStoreOptions> options, TimeProvider time, ILogger<CosmosChangeFeed> logger)
     {
-        if (_feedMode != 0)
+        _containers = containers;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _calls = new CosmosCalls(containers, logger);
+        // Auto means "probe at first use" only for a loopback endpoint (test servers may have no change feed); an
+        // account always has one.
+        _mode = _options.ChangeFeedMode == CosmosChangeFeedMode.Auto && !_options.IsLoopback ? CosmosChangeFeedMode.ChangeFeed : _options.ChangeFeedMode;
+    }
+
+    /// <summary>Which implementation is in use: <see cref="CosmosChangeFeedMode.Auto"/> until the probe has decided.</summary>
+    public CosmosChangeFeedMode ActiveMode => _mode;
+
+    public Task<string> GetCurrentCursorAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        return _calls.RunAsync(async () => await ModeAsync(cancellationToken) == CosmosChangeFeedMode.ChangeFeed
+            ? CosmosCursor.Encode(await FeedNowAsync(tenantId, cancellationToken))
+            : CosmosCursor.Encode(await PollNowAsync(tenantId, cancellationToken)), cancellationToken);
+    }
+
+    public Task<ChangeBatch> ReadAsync(string tenantId, string cursor, int maxItems = 1000, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxItems, 1);
+        var decoded = CosmosCursor.Decode(cursor);
+        return _calls.RunAsync(async () =>
         {
-            return _feedMode;
+            var (changes, next) = decoded.Mode == CosmosCursor.FeedMode
+                ? await FeedReadAsync(decoded, maxItems, cancellationToken)
+                : await PollReadAsync(tenantId, decoded, maxItems, cancellationToken);
+            return new ChangeBatch(DedupeKeepLast(changes), CosmosCursor.Encode(next));
+        }, cancellationToken);
+    }
+
+    private async Task<CosmosChangeFeedMode> ModeAsync(CancellationToken cancellationToken)
+    {
+        if (_mode != CosmosChangeFeedMode.Auto)
+        {
+            return _mode;
         }
 
-        await _initLock.WaitAsync(cancellationToken);
+        await _probeLock.WaitAsync(cancellationToken);
         try
         {
-            if (_feedMode == 0)
+            // Read again under the lock: another caller may have probed while this one waited.
+            if (_mode == CosmosChangeFeedMode.Auto)
             {
                 var supported = await ProbeChangeFeedAsync(cancellationToken);
-                _feedMode = supported ? 1 : 2;
-                LogFeedMode(_logger, ActiveChangeFeedMode, supported ? "probe saw a write on the change feed" : "probe saw no change feed on this local endpoint; polling on _ts");
+                _mode = supported ? CosmosChangeFeedMode.ChangeFeed : CosmosChangeFeedMode.Polling;
+                CosmosLog.FeedMode(_logger, _mode, supported ? "probe saw a write on the change feed" : "probe saw no change feed on this local endpoint; polling on _ts");
             }
 
-            return _feedMode;
+            return _mode;
         }
         finally
         {
-            _initLock.Release();
+            _probeLock.Release();
         }
     }
 
     /// <summary>Loopback endpoints only: write one item in a probe partition and see whether the change feed reports it.</summary>
     private async Task<bool> ProbeChangeFeedAsync(CancellationToken cancellationToken)
     {
+        var governance = _containers.Governance;
         var partition = new PartitionKey(ProbeTenant);
-        var token = await StartFromNowAsync(_governance, partition, cancellationToken);
+        var token = await StartFromNowAsync(governance, partition, cancellationToken);
         if (token is null)
         {
             return false;
         }
 
-        using (var written = await _governance.UpsertItemStreamAsync(
-            Serialize(ProbeTenant, "changeFeedProbe", "probe", JsonSerializer.SerializeToElement(0), deleted: false), partition, cancellationToken: cancellationToken))
+        using (var written = await governance.UpsertItemStreamAsync(
+            CosmosItems.Serialize(ProbeTenant, "changeFeedProbe", "probe", JsonSerializer.SerializeToElement(0), deleted: false, _time.GetUtcNow()), partition, cancellationToken: cancellationToken))
         {
-            EnsureSuccess(written, "change feed probe");
+            CosmosCalls.EnsureSuccess(written, "change feed probe");
         }
 
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            using var iterator = _governance.GetChangeFeedStreamIterator(ChangeFeedStartFrom.ContinuationToken(token), ChangeFeedMode.LatestVersion);
+            using var iterator = governance.GetChangeFeedStreamIterator(ChangeFeedStartFrom.ContinuationToken(token), ChangeFeedMode.LatestVersion);
             using var response = await iterator.ReadNextAsync(cancellationToken);
             if (response.IsSuccessStatusCode && response.StatusCode != HttpStatusCode.NotModified)
             {
@@ -80,7 +136,7 @@ public sealed partial class CosmosDocumentStore
     private async Task<CosmosCursor> FeedNowAsync(string tenantId, CancellationToken cancellationToken)
     {
         var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var container in _feedContainers)
+        foreach (var container in _containers.Documents)
         {
             tokens[container.Id] = await StartFromNowAsync(container, new PartitionKey(tenantId), cancellationToken)
                 ?? throw new StoreUnavailableException($"Cosmos DB change feed of container {container.Id} could not be started.");
@@ -93,7 +149,7 @@ public sealed partial class CosmosDocumentStore
     {
         var tokens = new Dictionary<string, string>(cursor.Tokens!, StringComparer.Ordinal);
         var changes = new List<StoredDocument>();
-        foreach (var container in _feedContainers)
+        foreach (var container in _containers.Documents)
         {
             if (!tokens.TryGetValue(container.Id, out var token))
             {
@@ -112,8 +168,8 @@ public sealed partial class CosmosDocumentStore
                     break;
                 }
 
-                EnsureSuccess(response, "change feed read");
-                var page = await ParseDocumentsAsync(response.Content, cancellationToken);
+                CosmosCalls.EnsureSuccess(response, "change feed read");
+                var page = await CosmosItems.ParseDocumentsAsync(response.Content, cancellationToken);
                 changes.AddRange(page);
                 token = response.ContinuationToken;
                 if (page.Count == 0)
@@ -131,7 +187,7 @@ public sealed partial class CosmosDocumentStore
     private async Task<CosmosCursor> PollNowAsync(string tenantId, CancellationToken cancellationToken)
     {
         long latest = 0;
-        foreach (var container in _feedContainers)
+        foreach (var container in _containers.Documents)
         {
             var query = new QueryDefinition("SELECT TOP 1 c._ts FROM c WHERE c.tenantId = @tenant ORDER BY c._ts DESC").WithParameter("@tenant", tenantId);
             foreach (var row in await QueryRawAsync(container, tenantId, query, cancellationToken))
@@ -150,14 +206,14 @@ public sealed partial class CosmosDocumentStore
         var overlap = (long)Math.Ceiling(_options.PollingOverlap.TotalSeconds);
         var from = cursor.Since - overlap;
         var rows = new List<(long Ts, StoredDocument Document)>();
-        foreach (var container in _feedContainers)
+        foreach (var container in _containers.Documents)
         {
             var query = new QueryDefinition("SELECT * FROM c WHERE c.tenantId = @tenant AND c._ts >= @from ORDER BY c._ts")
                 .WithParameter("@tenant", tenantId)
                 .WithParameter("@from", from);
             foreach (var row in await QueryRawAsync(container, tenantId, query, cancellationToken))
             {
-                rows.Add((row.GetProperty("_ts").GetInt64(), ToStored(row)));
+                rows.Add((row.GetProperty("_ts").GetInt64(), CosmosItems.ToStored(row)));
             }
         }
 
@@ -186,11 +242,22 @@ public sealed partial class CosmosDocumentStore
         while (iterator.HasMoreResults)
         {
             using var page = await iterator.ReadNextAsync(cancellationToken);
-            EnsureSuccess(page, "query");
+            CosmosCalls.EnsureSuccess(page, "query");
             using var document = await JsonDocument.ParseAsync(page.Content, cancellationToken: cancellationToken);
             results.AddRange(document.RootElement.GetProperty("Documents").EnumerateArray().Select(e => e.Clone()));
         }
 
         return results;
+    }
+
+    private static List<StoredDocument> DedupeKeepLast(List<StoredDocument> changes)
+    {
+        var last = new Dictionary<(string Kind, string Id), int>();
+        for (var i = 0; i < changes.Count; i++)
+        {
+            last[(changes[i].Kind, changes[i].Id)] = i;
+        }
+
+        return [.. changes.Where((d, i) => last[(d.Kind, d.Id)] == i)];
     }
 }

@@ -1,6 +1,6 @@
 // Entra sync at scale: a full sync of 100,000 users, 10,000 groups (ten with 10,000+ members) and 1,000 agent
 // identities from the Graph simulator into a SQLite store, then a delta of 100 changes. Prints time and memory.
-// Usage: dotnet run -c Release --project tests/Arbiter.Graph.Scale [-- users groups agents file|memory]
+// Usage: dotnet run -c Release --project bench/Arbiter.Graph.Scale [-- users groups agents file|memory]
 using System.Diagnostics;
 using Arbiter.Graph;
 using Arbiter.Graph.Sync;

@@ -1,11 +1,16 @@
 using System.Text.Json.Nodes;
 using Arbiter.Store;
+using Microsoft.Extensions.Logging;
 using Microsoft.Graph.Models;
 using Microsoft.Kiota.Abstractions;
 
 namespace Arbiter.Graph.Sync;
 
-public sealed partial class EntraSyncService
+/// <summary>
+/// Agent identities (Entra Agent ID). They have no delta API: each run lists them all and writes what changed; only a
+/// complete listing may conclude that an agent is gone, and then it is disabled and flagged, never deleted.
+/// </summary>
+internal sealed class AgentIdentitySync(DocumentWriter writer, GraphRetry retry, GraphOptions options, ILogger logger)
 {
     private const string UserType = "#microsoft.graph.user";
     private const string GroupType = "#microsoft.graph.group";
@@ -15,32 +20,32 @@ public sealed partial class EntraSyncService
     /// owners read per agent because Graph expands only one directory relationship per request), writes what changed,
     /// then disables the Entra agents it did not see. A crash simply means the next run lists again.
     /// </summary>
-    private async Task<SyncCounts> SyncAgentsAsync(TenantRun run, CancellationToken cancellationToken)
+    public async Task<SyncCounts> SyncAgentsAsync(TenantRun run, CancellationToken cancellationToken)
     {
-        SyncLog.ResourceStarted(_logger, SyncResources.Agents, run.TenantId, FullMode);
+        SyncLog.ResourceStarted(logger, SyncResources.Agents, run.TenantId, DeltaSync.FullMode);
         run.Report(SyncResources.Agents, "started", 0, 0);
-        var tally = new Tally();
+        var tally = new SyncTally();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var baseUrl = run.Client.RequestAdapter.BaseUrl!.TrimEnd('/');
         string? url = $"{baseUrl}/servicePrincipals/microsoft.graph.agentIdentity" +
             "?$select=id,displayName,accountEnabled,tags,agentIdentityBlueprintId&$expand=sponsors($select=id)" +
-            $"&$top={_options.AgentPageSize}";
+            $"&$top={options.AgentPageSize}";
         while (url is not null)
         {
             var requestUrl = url;
-            var page = await WithRetryAsync(run, SyncResources.Agents,
+            var page = await retry.RunAsync(run, SyncResources.Agents,
                 ct => run.Client.ServicePrincipals.WithUrl(requestUrl).GetAsync(cancellationToken: ct), cancellationToken);
             var listed = page?.Value ?? [];
             var agents = listed.Where(agent => !string.IsNullOrEmpty(agent.Id)).ToList();
             // Owners are read in parallel (one Graph call per agent); the page's documents are then written as one batch.
             var owners = new List<DirectoryObject>[agents.Count];
-            await Parallel.ForEachAsync(Enumerable.Range(0, agents.Count), new ParallelOptions { MaxDegreeOfParallelism = _options.OwnerLookupConcurrency, CancellationToken = cancellationToken }, async (i, ct) =>
+            await Parallel.ForEachAsync(Enumerable.Range(0, agents.Count), new ParallelOptions { MaxDegreeOfParallelism = options.OwnerLookupConcurrency, CancellationToken = cancellationToken }, async (i, ct) =>
             {
                 owners[i] = await ReadOwnersAsync(run, agents[i].Id!, ct);
             });
 
             var changes = agents.Select((agent, i) => DocumentChange.Update(agent.Id!, body => ApplyAgent(body, agent, owners[i]))).ToList();
-            tally.AddAll(await _writer.ApplyAsync(run.TenantId, DocumentKinds.Agent, changes, cancellationToken));
+            tally.AddAll(await writer.ApplyAsync(run.TenantId, DocumentKinds.Agent, changes, cancellationToken));
             foreach (var agent in agents)
             {
                 seen.Add(agent.Id!);
@@ -48,7 +53,7 @@ public sealed partial class EntraSyncService
 
             tally.Pages++;
             tally.Items += listed.Count;
-            SyncLog.PageStored(_logger, tally.Pages, SyncResources.Agents, run.TenantId, listed.Count);
+            SyncLog.PageStored(logger, tally.Pages, SyncResources.Agents, run.TenantId, listed.Count);
             run.Report(SyncResources.Agents, "page", tally.Pages, tally.Items);
             url = page?.OdataNextLink;
         }
@@ -56,15 +61,15 @@ public sealed partial class EntraSyncService
         // Only a complete listing may conclude that an agent is gone.
         run.Report(SyncResources.Agents, "sweep", tally.Pages, tally.Items);
         var gone = new List<string>();
-        await foreach (var doc in _writer.ListAsync(run.TenantId, DocumentKinds.Agent, cancellationToken))
+        await foreach (var doc in writer.ListAsync(run.TenantId, DocumentKinds.Agent, cancellationToken))
         {
-            if (!seen.Contains(doc.Id) && doc.Body.TryGetProperty("source", out var source) && source.ValueEquals(Source))
+            if (!seen.Contains(doc.Id) && doc.Body.TryGetProperty("source", out var source) && source.ValueEquals(EntraSyncService.Source))
             {
                 gone.Add(doc.Id);
             }
         }
 
-        foreach (var outcome in await _writer.ApplyAsync(run.TenantId, DocumentKinds.Agent, [.. gone.Select(id => DocumentChange.Update(id, MarkRemoved))], cancellationToken))
+        foreach (var outcome in await writer.ApplyAsync(run.TenantId, DocumentKinds.Agent, [.. gone.Select(id => DocumentChange.Update(id, MarkRemoved))], cancellationToken))
         {
             if (outcome == WriteOutcome.Written)
             {
@@ -76,8 +81,8 @@ public sealed partial class EntraSyncService
             }
         }
 
-        var counts = tally.ToCounts(FullMode);
-        SyncLog.ResourceCompleted(_logger, SyncResources.Agents, run.TenantId, counts.Pages, counts.Upserted, counts.Unchanged, counts.Deleted, counts.Disabled);
+        var counts = tally.ToCounts(DeltaSync.FullMode);
+        SyncLog.ResourceCompleted(logger, SyncResources.Agents, run.TenantId, counts.Pages, counts.Upserted, counts.Unchanged, counts.Deleted, counts.Disabled);
         return counts;
     }
 
@@ -87,7 +92,7 @@ public sealed partial class EntraSyncService
         DirectoryObjectCollectionResponse? page;
         try
         {
-            page = await WithRetryAsync(run, SyncResources.Agents,
+            page = await retry.RunAsync(run, SyncResources.Agents,
                 ct => run.Client.ServicePrincipals[agentId].Owners.GetAsync(rc => rc.QueryParameters.Select = ["id"], ct), cancellationToken);
         }
         catch (ApiException ex) when (ex.ResponseStatusCode == 404)
@@ -104,7 +109,7 @@ public sealed partial class EntraSyncService
                 break;
             }
 
-            page = await WithRetryAsync(run, SyncResources.Agents,
+            page = await retry.RunAsync(run, SyncResources.Agents,
                 ct => run.Client.ServicePrincipals[agentId].Owners.WithUrl(next).GetAsync(cancellationToken: ct), cancellationToken);
         }
 
@@ -122,8 +127,8 @@ public sealed partial class EntraSyncService
     private static JsonObject ApplyAgent(JsonObject? body, ServicePrincipal agent, List<DirectoryObject> owners)
     {
         body ??= new JsonObject { ["id"] = agent.Id, ["suspended"] = false };
-        var previousEntraTags = ReadSet(body["entraTags"]);
-        var tags = ReadSet(body["tags"]);
+        var previousEntraTags = JsonSets.Read(body["entraTags"]);
+        var tags = JsonSets.Read(body["tags"]);
         tags.ExceptWith(previousEntraTags);
         var entraTags = new SortedSet<string>(agent.Tags?.Where(t => !string.IsNullOrEmpty(t)).Select(t => t!) ?? [], StringComparer.Ordinal);
         tags.UnionWith(entraTags);
@@ -141,11 +146,11 @@ public sealed partial class EntraSyncService
         body["enabled"] = agent.AccountEnabled ?? true;
         body["suspended"] ??= false;
         body["owner"] = owners.FirstOrDefault(o => o.OdataType == UserType)?.Id;
-        body["sponsors"] = ToArray(new SortedSet<string>(sponsors.Where(s => s.OdataType != GroupType && s.Id is not null).Select(s => s.Id!), StringComparer.Ordinal));
-        body["tags"] = ToArray(tags);
-        body["entraTags"] = ToArray(entraTags);
+        body["sponsors"] = JsonSets.ToArray(new SortedSet<string>(sponsors.Where(s => s.OdataType != GroupType && s.Id is not null).Select(s => s.Id!), StringComparer.Ordinal));
+        body["tags"] = JsonSets.ToArray(tags);
+        body["entraTags"] = JsonSets.ToArray(entraTags);
         body["blueprintId"] = blueprintId;
-        body["source"] = Source;
+        body["source"] = EntraSyncService.Source;
         if (body["attributes"] is not JsonObject attributes)
         {
             attributes = new JsonObject();
@@ -153,15 +158,15 @@ public sealed partial class EntraSyncService
         }
 
         attributes.Remove("entraRemoved");
-        attributes["owners"] = ToArray(owners.Where(o => o.Id is not null).Select(o => o.Id!));
-        attributes["sponsorGroups"] = ToArray(new SortedSet<string>(sponsors.Where(s => s.OdataType == GroupType && s.Id is not null).Select(s => s.Id!), StringComparer.Ordinal));
+        attributes["owners"] = JsonSets.ToArray(owners.Where(o => o.Id is not null).Select(o => o.Id!));
+        attributes["sponsorGroups"] = JsonSets.ToArray(new SortedSet<string>(sponsors.Where(s => s.OdataType == GroupType && s.Id is not null).Select(s => s.Id!), StringComparer.Ordinal));
         return body;
     }
 
     /// <summary>An agent that vanished from Entra is disabled and flagged, not deleted: decisions deny it, reviewers still see it.</summary>
     private static JsonObject? MarkRemoved(JsonObject? body)
     {
-        if (body is null || (string?)body["source"] != Source)
+        if (body is null || (string?)body["source"] != EntraSyncService.Source)
         {
             return null;
         }
