@@ -12,8 +12,8 @@ public sealed class AdminFunctions(PolicyHandlers policies, DirectoryHandlers di
     private const string P = AdminDocuments.Prefix;
 
     [Function("PolicyValidate")]
-    public async Task<IResult> Validate([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = P + "/policies/validate")] HttpRequest request, CancellationToken ct) =>
-        policies.Validate(await request.JsonAsync(ct));
+    public static async Task<IResult> Validate([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = P + "/policies/validate")] HttpRequest request, CancellationToken ct) =>
+        PolicyHandlers.Validate(await request.JsonAsync(ct));
 
     [Function("PolicyList")]
     public Task<IResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = P + "/policies")] HttpRequest request, CancellationToken ct) =>

@@ -28,7 +28,7 @@ public static class Endpoints
         access.MapPost("/" + DecisionHandlers.SearchActionRoute, (Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.SearchActionAsync(caller, input, ct));
 
         var manage = app.MapGroup("/" + AdminDocuments.Prefix).WithMetadata(new RequiresRoleAttribute(CallerRole.Admin));
-        manage.MapPost("/policies/validate", (JsonInput input, PolicyHandlers h) => h.Validate(input));
+        manage.MapPost("/policies/validate", (JsonInput input) => PolicyHandlers.Validate(input));
         manage.MapGet("/policies", (HttpContext c, Caller caller, PolicyHandlers h, CancellationToken ct) => h.ListAsync(c, caller, ct));
         manage.MapPost("/policies", (HttpContext c, Caller caller, JsonInput input, PolicyHandlers h, CancellationToken ct) => h.CreateAsync(c, caller, input, ct));
         manage.MapGet("/policies/{id}", (HttpContext c, Caller caller, string id, PolicyHandlers h, CancellationToken ct) => h.GetAsync(c, caller, id, ct));

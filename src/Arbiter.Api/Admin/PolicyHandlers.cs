@@ -15,7 +15,7 @@ namespace Arbiter.Api.Admin;
 /// </summary>
 public sealed class PolicyHandlers(AdminDocuments documents, PolicyVersions versions)
 {
-    public IResult Validate(JsonInput input)
+    public static IResult Validate(JsonInput input)
     {
         var result = PolicyParser.Parse(input.Root);
         return TypedResults.Json(new ValidationDto(result.IsValid, [.. result.Problems.Select(ProblemDto.From)]), ApiJsonContext.Wire.ValidationDto);

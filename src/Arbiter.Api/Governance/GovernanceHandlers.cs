@@ -120,7 +120,7 @@ public sealed class GovernanceHandlers(
         return baseline is null ? Problems.NotFound($"agent '{id}' does not exist") : TypedResults.Json(baseline, GovernanceJsonContext.Default.BaselineRecord);
     }
 
-    private async Task<IResult> ActAsync(HttpContext context, Caller caller, string id,
+    private static async Task<IResult> ActAsync(HttpContext context, Caller caller, string id,
         Func<string, string, string, string?, CancellationToken, Task<ReviewActionResult>> action, CancellationToken cancellationToken)
     {
         string? comment = null;
