@@ -44,9 +44,11 @@ public sealed class RouteTableTests
             ["Auth:Mode"] = "Development",
             ["Auth:DevelopmentTenant"] = "demo",
             ["Store:SqlitePath"] = db,
+            ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
         });
         builder.AddArbiterApi();
         builder.AddArbiterSync();
+        builder.AddArbiterGovernanceApi();
         var app = builder.Build();
         app.MapArbiterEndpoints();
         app.MapGovernanceEndpoints();

@@ -21,135 +21,12 @@ public sealed partial class PolicySnapshot
     private readonly FrozenDictionary<string, AgentEntry> _agents;
     private readonly ResolvedResources _resources;
     private readonly TimeProvider _time;
-    private readonly Lookups _lookups;
+    private readonly SnapshotLookups _lookups;
 
-    /// <summary>Frozen copies of the entity tables: the immutable dictionaries are cheap to change, these are cheap to read.</summary>
-    private sealed record Lookups(
-        TenantState Source,
-        FrozenDictionary<string, UserFact> Users,
-        FrozenDictionary<string, AgentFact> Agents,
-        FrozenDictionary<string, ToolFact> Tools,
-        FrozenDictionary<string, McpServerFact> Servers,
-        FrozenDictionary<string, DataResourceFact> Data)
-    {
-        public static Lookups For(TenantState state, Lookups? previous) => new(
-            state,
-            Reuse(previous?.Source.Users, state.Users, previous?.Users),
-            Reuse(previous?.Source.Agents, state.Agents, previous?.Agents),
-            Reuse(previous?.Source.Tools, state.Tools, previous?.Tools),
-            Reuse(previous?.Source.Servers, state.Servers, previous?.Servers),
-            Reuse(previous?.Source.DataResources, state.DataResources, previous?.Data));
-
-        private static FrozenDictionary<string, T> Reuse<T>(object? before, IReadOnlyDictionary<string, T> now, FrozenDictionary<string, T>? frozen) =>
-            frozen is not null && ReferenceEquals(before, now) ? frozen : now.ToFrozenDictionary(StringComparer.Ordinal);
-    }
-
-    /// <summary>
-    /// A user (or a group member the directory does not list as a user, e.g. an agent's owner) as evaluation needs
-    /// them: the fact, if any, and the policy-named groups they are in — transitively — as ordinals into
-    /// <see cref="ActionIndex.ByGroup"/>, so scanning a user's group policies costs array reads, not string lookups.
-    /// Stored by value in the lookup, with up to <see cref="InlineGroups"/> ordinals inside it: finding a user is the
-    /// one random memory access over a large table each decision makes, so what it needs sits in the same place.
-    /// </summary>
-    internal readonly struct Principal
-    {
-        private const int InlineGroups = 8;
-        private readonly GroupSlots _inline;
-        private readonly int[]? _overflow;
-
-        public Principal(UserFact? fact, IReadOnlyList<int> policyGroups)
-        {
-            Fact = fact;
-            Enabled = fact is { Enabled: true };
-            GroupCount = policyGroups.Count;
-            for (var i = 0; i < Math.Min(InlineGroups, policyGroups.Count); i++)
-                _inline[i] = policyGroups[i];
-            if (policyGroups.Count > InlineGroups)
-                _overflow = [.. policyGroups.Skip(InlineGroups)];
-        }
-
-        public UserFact? Fact { get; }
-
-        /// <summary>Copied from the fact: the one field every decision reads, without a second object to visit.</summary>
-        public bool Enabled { get; }
-
-        public int GroupCount { get; }
-
-        public int Group(int i) => i < InlineGroups ? _inline[i] : _overflow![i - InlineGroups];
-
-        public static readonly Principal Unknown = new(null, []);
-
-        [System.Runtime.CompilerServices.InlineArray(InlineGroups)]
-        private struct GroupSlots
-        {
-            private int _element;
-        }
-    }
-
-    /// <summary>
-    /// An agent as evaluation needs it: the fact, its grants per action (by <see cref="ActionIndex.Ordinal"/>), and
-    /// which agent-restricted user policies it satisfies (a bit per <see cref="Candidate.AgentFilter"/>).
-    /// </summary>
-    internal sealed class AgentEntry(AgentFact fact, Candidate[]?[] grants, ulong[] filters)
-    {
-        public AgentFact Fact { get; } = fact;
-        public Candidate[]?[] Grants { get; } = grants;
-
-        public bool Passes(int filter) => (filters[filter >> 6] & (1UL << (filter & 63))) != 0;
-
-        public static AgentEntry Build(AgentFact agent, PolicyIndex index)
-        {
-            var grants = new Candidate[]?[index.Actions.Count];
-            foreach (var action in index.Actions.Values)
-            {
-                if (action.AgentGrants.Length > 0 && ActionIndex.GrantsFor(action.AgentGrants, agent) is { Length: > 0 } matched)
-                    grants[action.Ordinal] = matched;
-            }
-            var filters = new ulong[(index.AgentFilters.Length + 63) >> 6];
-            for (var i = 0; i < index.AgentFilters.Length; i++)
-            {
-                if (index.AgentFilters[i].Policy.Agents!.Matches(agent.Id, agent.Tags, agent.BlueprintId))
-                    filters[i >> 6] |= 1UL << (i & 63);
-            }
-            return new AgentEntry(agent, grants, filters);
-        }
-    }
-
-    /// <summary>
-    /// The compiled policies of every action; the ordinal of each group some policy names; and the user policies that
-    /// restrict agents, in filter order (<see cref="AgentEntry.Passes"/>).
-    /// </summary>
-    internal sealed record PolicyIndex(
-        FrozenDictionary<string, ActionIndex> Actions, FrozenDictionary<string, int> GroupOrdinals, CompiledPolicy[] AgentFilters, ResourceOrdinals Resources)
-    {
-        /// <summary>Some enforced policy has a condition (which may read the request's JSON).</summary>
-        public bool HasConditions { get; init; }
-    }
-
-    /// <summary>A resource resolved ahead of time: its view with ordinals, or why requests for it are denied.</summary>
-    internal readonly record struct Resolved(ResourceView View, string? Problem);
-
-    /// <summary>Tools and data resources resolved once per snapshot, so a decision finds its resource with one lookup.</summary>
-    internal sealed record ResolvedResources(TenantState Source, PolicyIndex Index, FrozenDictionary<string, Resolved> Tools, FrozenDictionary<string, Resolved> Data)
-    {
-        public static ResolvedResources For(TenantState state, PolicyIndex index, ResolvedResources? previous)
-        {
-            if (previous is not null && ReferenceEquals(previous.Index, index) && ReferenceEquals(previous.Source.Tools, state.Tools)
-                && ReferenceEquals(previous.Source.Servers, state.Servers) && ReferenceEquals(previous.Source.DataResources, state.DataResources))
-                return previous with { Source = state };
-            var tools = state.Tools.Values.ToFrozenDictionary(t => t.Id, t => new Resolved(
-                index.Resources.Indexed(new ResourceView(ResourceTypes.Tool, t.Id, t.Server, t.Sensitivity, t.Tags, t.Attributes) { TypeBit = ResourceTypeBits.Tool }),
-                state.Servers.ContainsKey(t.Server) ? null : $"tool '{t.Id}' belongs to unknown MCP server '{t.Server}'"), StringComparer.Ordinal);
-            var data = state.DataResources.Values.ToFrozenDictionary(d => d.Id, d => new Resolved(
-                index.Resources.Indexed(new ResourceView(d.Type, d.Id, null, d.Classification, d.Tags, d.Attributes) { TypeBit = ResourceTypeBits.Of(d.Type) }),
-                null), StringComparer.Ordinal);
-            return new ResolvedResources(state, index, tools, data);
-        }
-    }
 
     private PolicySnapshot(string tenantId, TenantState state, long version, TimeProvider time, FrozenDictionary<string, string[]> userGroups,
         PolicyIndex index, FrozenDictionary<string, Principal> principals, FrozenDictionary<string, AgentEntry> agents, ResolvedResources resources,
-        Lookups lookups, TimeSpan buildTime)
+        SnapshotLookups lookups, TimeSpan buildTime)
     {
         _resources = resources;
         _lookups = lookups;
@@ -192,7 +69,7 @@ public sealed partial class PolicySnapshot
         var agents = samePolicies && ReferenceEquals(previous!.State.Agents, state.Agents)
             ? previous._agents
             : AgentEntries(state.Agents, index, samePolicies ? previous!._agents : null);
-        var lookups = Lookups.For(state, previous?._lookups);
+        var lookups = SnapshotLookups.For(state, previous?._lookups);
         var principals = previous is not null && ReferenceEquals(previous._userGroups, userGroups) && ReferenceEquals(previous._lookups.Users, lookups.Users)
             && ReferenceEquals(previous._index.GroupOrdinals, index.GroupOrdinals)
             ? previous._principals
@@ -342,75 +219,4 @@ public sealed partial class PolicySnapshot
         };
     }
 
-    /// <summary>The policies of one action, indexed by who they name.</summary>
-    internal sealed class ActionIndex
-    {
-        /// <summary>The action's position in <see cref="AgentEntry.Grants"/>.</summary>
-        public required int Ordinal { get; init; }
-        public required FrozenDictionary<string, Candidate[]> ByUser { get; init; }
-
-        /// <summary>
-        /// The policies naming each group, by the group's ordinal (<see cref="PolicyIndex.GroupOrdinals"/>): one
-        /// contiguous array of every group's candidates, and where each group's run starts and how long it is.
-        /// </summary>
-        public required Candidate[] GroupCandidates { get; init; }
-        public required (int Start, int Count)[] ByGroup { get; init; }
-        public required Candidate[] AnyAuthenticated { get; init; }
-
-        /// <summary>Every grant to agents (policies without subjects) of this action, matched per agent into <see cref="AgentEntry.Grants"/>.</summary>
-        public required Candidate[] AgentGrants { get; init; }
-
-        public static Candidate[] GrantsFor(Candidate[] grants, AgentFact agent) =>
-            [.. grants.Where(c => c.Policy.Policy.Agents!.Matches(agent.Id, agent.Tags, agent.BlueprintId))];
-
-        internal sealed class Builder(int ordinal)
-        {
-            private readonly Dictionary<string, List<Candidate>> _byUser = new(StringComparer.Ordinal);
-            private readonly Dictionary<string, List<Candidate>> _byGroup = new(StringComparer.Ordinal);
-            private readonly List<Candidate> _any = [];
-            private readonly List<Candidate> _agentGrants = [];
-
-            public void Add(Candidate candidate)
-            {
-                if (candidate.Policy.Policy.Subjects is not { } subjects)
-                {
-                    _agentGrants.Add(candidate);
-                    return;
-                }
-                if (subjects.AnyAuthenticated)
-                    _any.Add(candidate);
-                foreach (var user in subjects.Users)
-                    Append(_byUser, user, candidate);
-                foreach (var group in subjects.Groups)
-                    Append(_byGroup, group, candidate);
-            }
-
-            public ActionIndex Build(Dictionary<string, int> groupOrdinals)
-            {
-                var byGroup = new (int Start, int Count)[groupOrdinals.Count];
-                var pool = new List<Candidate>();
-                foreach (var (group, candidates) in _byGroup)
-                {
-                    byGroup[groupOrdinals[group]] = (pool.Count, candidates.Count);
-                    pool.AddRange(candidates);
-                }
-                return new ActionIndex
-                {
-                    Ordinal = ordinal,
-                    ByUser = _byUser.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal),
-                    GroupCandidates = [.. pool],
-                    ByGroup = byGroup,
-                    AnyAuthenticated = [.. _any],
-                    AgentGrants = [.. _agentGrants],
-                };
-            }
-
-            private static void Append(Dictionary<string, List<Candidate>> map, string key, Candidate candidate)
-            {
-                if (!map.TryGetValue(key, out var list))
-                    map[key] = list = [];
-                list.Add(candidate);
-            }
-        }
-    }
 }

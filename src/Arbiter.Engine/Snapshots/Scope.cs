@@ -95,6 +95,3 @@ internal sealed class Scope(PolicySnapshot snapshot, DecisionRequest request, Da
     private static CelValue Attributes(IReadOnlyDictionary<string, object?>? attributes) =>
         attributes is null || attributes.Count == 0 ? EmptyMap : CelValue.Map(new CelMap.Objects(attributes));
 }
-
-[JsonSerializable(typeof(Dictionary<string, SortedSet<string>>))]
-internal sealed partial class EngineJsonContext : JsonSerializerContext;

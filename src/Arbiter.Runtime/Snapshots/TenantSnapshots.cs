@@ -244,6 +244,7 @@ public sealed partial class TenantSnapshots(
         var snapshot = PolicySnapshot.Build(tenantId, TenantState.Empty.Apply(documents), 1, time);
         entry.Cursor = cursor;
         entry.Snapshot = snapshot;
+        entry.LastSuccess = time.GetUtcNow(); // servable from now on: the store was just read in full
         LogLoaded(logger, tenantId, documents.Count, snapshot.BuildTime.TotalMilliseconds);
     }
 

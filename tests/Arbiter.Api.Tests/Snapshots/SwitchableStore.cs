@@ -35,10 +35,10 @@ public sealed class SwitchableStore(IDocumentStore inner, IChangeFeed feed) : ID
         Guard(() => inner.ListAsync(tenantId, kind, continuation, limit, includeDeleted, cancellationToken));
 
     public Task<StoredDocument> PutAsync(string tenantId, string kind, string id, JsonElement body, string? ifMatch, CancellationToken cancellationToken = default) =>
-        Guard(() => inner.PutAsync(tenantId, kind, id, body, ifMatch, cancellationToken), write: true);
+        Guard(() => inner.PutAsync(tenantId, kind, id, body, ifMatch, cancellationToken), write: true, kind);
 
     public Task<StoredDocument> DeleteAsync(string tenantId, string kind, string id, string ifMatch, CancellationToken cancellationToken = default) =>
-        Guard(() => inner.DeleteAsync(tenantId, kind, id, ifMatch, cancellationToken), write: true);
+        Guard(() => inner.DeleteAsync(tenantId, kind, id, ifMatch, cancellationToken), write: true, kind);
 
     public Task<IReadOnlyDictionary<string, StoredDocument>> GetManyAsync(string tenantId, string kind, IReadOnlyCollection<string> ids, bool includeDeleted = false, CancellationToken cancellationToken = default) =>
         Guard(() => inner.GetManyAsync(tenantId, kind, ids, includeDeleted, cancellationToken));
@@ -57,11 +57,15 @@ public sealed class SwitchableStore(IDocumentStore inner, IChangeFeed feed) : ID
 
     public bool FaultWrites { get; set; }
 
-    private Task<T> Guard<T>(Func<Task<T>> call, bool write = false)
+    /// <summary>With <see cref="Fault"/>: only writes of this document kind fail (null: every write).</summary>
+    public string? FaultKind { get; set; }
+
+    private Task<T> Guard<T>(Func<Task<T>> call, bool write = false, string? kind = null)
     {
         Interlocked.Increment(ref _calls);
         if (_down)
             return Task.FromException<T>(new StoreUnavailableException(DownMessage));
-        return Fault is { } fault && write == FaultWrites ? Task.FromException<T>(fault()) : call();
+        var applies = Fault is not null && write == FaultWrites && (FaultKind is null || FaultKind == kind);
+        return applies ? Task.FromException<T>(Fault!()) : call();
     }
 }

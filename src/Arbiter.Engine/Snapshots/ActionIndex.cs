@@ -1,0 +1,79 @@
+using System.Collections.Frozen;
+using System.Diagnostics;
+using Arbiter.Engine.Decisions;
+using Arbiter.Engine.Directory;
+using Arbiter.Engine.Policies;
+
+namespace Arbiter.Engine.Snapshots;
+
+/// <summary>The policies of one action, indexed by who they name.</summary>
+internal sealed class ActionIndex
+{
+    /// <summary>The action's position in <see cref="AgentEntry.Grants"/>.</summary>
+    public required int Ordinal { get; init; }
+    public required FrozenDictionary<string, Candidate[]> ByUser { get; init; }
+
+    /// <summary>
+    /// The policies naming each group, by the group's ordinal (<see cref="PolicyIndex.GroupOrdinals"/>): one
+    /// contiguous array of every group's candidates, and where each group's run starts and how long it is.
+    /// </summary>
+    public required Candidate[] GroupCandidates { get; init; }
+    public required (int Start, int Count)[] ByGroup { get; init; }
+    public required Candidate[] AnyAuthenticated { get; init; }
+
+    /// <summary>Every grant to agents (policies without subjects) of this action, matched per agent into <see cref="AgentEntry.Grants"/>.</summary>
+    public required Candidate[] AgentGrants { get; init; }
+
+    public static Candidate[] GrantsFor(Candidate[] grants, AgentFact agent) =>
+        [.. grants.Where(c => c.Policy.Policy.Agents!.Matches(agent.Id, agent.Tags, agent.BlueprintId))];
+
+    internal sealed class Builder(int ordinal)
+    {
+        private readonly Dictionary<string, List<Candidate>> _byUser = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<Candidate>> _byGroup = new(StringComparer.Ordinal);
+        private readonly List<Candidate> _any = [];
+        private readonly List<Candidate> _agentGrants = [];
+
+        public void Add(Candidate candidate)
+        {
+            if (candidate.Policy.Policy.Subjects is not { } subjects)
+            {
+                _agentGrants.Add(candidate);
+                return;
+            }
+            if (subjects.AnyAuthenticated)
+                _any.Add(candidate);
+            foreach (var user in subjects.Users)
+                Append(_byUser, user, candidate);
+            foreach (var group in subjects.Groups)
+                Append(_byGroup, group, candidate);
+        }
+
+        public ActionIndex Build(Dictionary<string, int> groupOrdinals)
+        {
+            var byGroup = new (int Start, int Count)[groupOrdinals.Count];
+            var pool = new List<Candidate>();
+            foreach (var (group, candidates) in _byGroup)
+            {
+                byGroup[groupOrdinals[group]] = (pool.Count, candidates.Count);
+                pool.AddRange(candidates);
+            }
+            return new ActionIndex
+            {
+                Ordinal = ordinal,
+                ByUser = _byUser.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal),
+                GroupCandidates = [.. pool],
+                ByGroup = byGroup,
+                AnyAuthenticated = [.. _any],
+                AgentGrants = [.. _agentGrants],
+            };
+        }
+
+        private static void Append(Dictionary<string, List<Candidate>> map, string key, Candidate candidate)
+        {
+            if (!map.TryGetValue(key, out var list))
+                map[key] = list = [];
+            list.Add(candidate);
+        }
+    }
+}
