@@ -21,7 +21,7 @@ public sealed class FakePdp : IAsyncDisposable
 
     private FakePdp(WebApplication app) => _app = app;
 
-    /// <summary>Each request as the PDP saw it: path, headers, body.</summary>
+    /// <summary>Each request as the PDP saw it: path, headers, body (also in <c>HttpContext.Items["body"]</c> for the answer).</summary>
     public ConcurrentQueue<Seen> Requests { get; } = new();
 
     /// <summary>Completed when a request has arrived (for tests that must act while it is in flight).</summary>
@@ -42,6 +42,7 @@ public sealed class FakePdp : IAsyncDisposable
         {
             using var reader = new StreamReader(context.Request.Body);
             var body = await reader.ReadToEndAsync(context.RequestAborted);
+            context.Items["body"] = body;
             pdp.Requests.Enqueue(new Seen(context.Request.Path, new HeaderDictionary(context.Request.Headers.ToDictionary()), body));
             pdp.Received.TrySetResult();
             await answer(context);
