@@ -117,6 +117,9 @@ public sealed class DevIssuer : IAsyncDisposable
         };
     }
 
+    /// <summary>Completes when the host is asked to stop (Ctrl+C, SIGTERM).</summary>
+    public Task WaitForShutdownAsync() => _app!.WaitForShutdownAsync();
+
     public async ValueTask DisposeAsync()
     {
         if (_app is not null)
