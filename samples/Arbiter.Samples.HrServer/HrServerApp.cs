@@ -16,7 +16,8 @@ public static class HrServerApp
     /// The app from <paramref name="args"/> and <paramref name="settings"/> (in that order of precedence, settings last).
     /// <paramref name="enforce"/> false leaves Arbiter out — only for the benchmark's baseline, never configurable.
     /// </summary>
-    public static WebApplication Create(string[] args, IDictionary<string, string?>? settings = null, bool enforce = true)
+    /// <paramref name="configureServices"/> runs last, so a test can replace a registration (e.g. the decision cache's clock).
+    public static WebApplication Create(string[] args, IDictionary<string, string?>? settings = null, bool enforce = true, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         // Its own file name (not appsettings.json), so hosts that reference this project keep theirs; first, so the
@@ -47,6 +48,7 @@ public static class HrServerApp
         if (enforce)
             mcp.WithArbiterAuthorization(builder.Configuration.GetSection("Arbiter"));
 
+        configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
