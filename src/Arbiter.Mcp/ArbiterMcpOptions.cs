@@ -2,16 +2,6 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Arbiter.Mcp;
 
-/// <summary>How a tool's answer is refused.</summary>
-public enum McpDenialStyle
-{
-    /// <summary>A JSON-RPC error (code <see cref="ArbiterMcpOptions.DenialErrorCode"/>) whose data carries the reason and decision id.</summary>
-    JsonRpcError,
-
-    /// <summary>A <c>CallToolResult</c> with <c>isError: true</c>, so the model sees the reason as the tool's answer.</summary>
-    ToolError,
-}
-
 /// <summary>
 /// Arbiter enforcement on an MCP server (section <c>Arbiter:Mcp</c>). Every list is filtered and every call, read and
 /// prompt is decided before its handler runs; obligations are honoured or the call is denied.
@@ -78,25 +68,4 @@ public sealed class ArbiterMcpOptions : IValidatableObject
         foreach (var problem in Caller.Validate())
             yield return problem;
     }
-}
-
-/// <summary>The checkpoints a tool passes besides <c>tools/call</c>.</summary>
-public sealed class ToolCheckpoints
-{
-    /// <summary>Data the tool reads: each a <c>data.read</c> decision; <c>rowFilter</c> obligations go to the handler.</summary>
-    public List<CheckpointResource> Reads { get; } = [];
-
-    /// <summary>Records the tool's answer exposes: each a <c>response.expose</c> decision; <c>redact</c> obligations apply to the answer.</summary>
-    public List<CheckpointResource> Exposes { get; } = [];
-
-    /// <summary>Field name → classification, so a <c>redact</c> obligation by classification knows which fields to remove.</summary>
-    public Dictionary<string, string> FieldClassifications { get; } = new(StringComparer.Ordinal);
-}
-
-/// <summary>An Arbiter resource a checkpoint is about, e.g. <c>{type: dataset, id: employees}</c>.</summary>
-public sealed class CheckpointResource
-{
-    public string Type { get; set; } = "";
-
-    public string Id { get; set; } = "";
 }

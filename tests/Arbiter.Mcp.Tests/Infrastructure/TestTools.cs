@@ -37,23 +37,3 @@ public sealed class TestTools
 
     public sealed record Manager(string Name, int Salary);
 }
-
-[McpServerResourceType]
-public sealed class TestResources
-{
-    [McpServerResource(UriTemplate = "docs://handbook", Name = "handbook"), Description("The handbook.")]
-    public static string Handbook() => "the handbook";
-
-    [McpServerResource(UriTemplate = "docs://secrets", Name = "secrets"), Description("Secrets.")]
-    public static string Secrets() => "the secrets";
-}
-
-[McpServerPromptType]
-public sealed class TestPrompts
-{
-    [McpServerPrompt(Name = "greet"), Description("A greeting.")]
-    public static string Greet() => "Hello";
-
-    [McpServerPrompt(Name = "escalate"), Description("An escalation.")]
-    public static string Escalate() => "Escalate";
-}
