@@ -27,6 +27,8 @@ public static class ArbiterClientServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DecisionCache>();
+        // One credential for the app (its token cache with it); an app's own registration, before or after, wins.
+        services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
 
         var builder = services.AddHttpClient<ArbiterClient>((provider, http) =>
         {
@@ -43,8 +45,7 @@ public static class ArbiterClientServiceCollectionExtensions
             var options = provider.GetRequiredService<IOptions<ArbiterClientOptions>>().Value;
             if (string.IsNullOrWhiteSpace(options.Scope))
                 return new PassThroughHandler();
-            var credential = provider.GetService<TokenCredential>() ?? new DefaultAzureCredential();
-            return new ArbiterCredentialHandler(credential, options.Scope, provider.GetRequiredService<TimeProvider>());
+            return new ArbiterCredentialHandler(provider.GetRequiredService<TokenCredential>(), options.Scope, provider.GetRequiredService<TimeProvider>());
         });
         builder.AddResilienceHandler("arbiter", (pipeline, context) =>
         {
