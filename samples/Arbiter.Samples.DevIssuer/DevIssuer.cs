@@ -69,6 +69,10 @@ public sealed class DevIssuer : IAsyncDisposable
     public string MintAgentOnly(string agent, string audience = DefaultAudience) =>
         Mint(audience, new Dictionary<string, object> { ["oid"] = agent, ["sub"] = agent, ["azp"] = agent, ["idtyp"] = "app", ["roles"] = new[] { "mcp.tools" } });
 
+    /// <summary>An app-only token for a calling service (e.g. an MCP server calling Arbiter) holding app <paramref name="roles"/>.</summary>
+    public string MintService(string clientId, string audience, IReadOnlyList<string> roles) =>
+        Mint(audience, new Dictionary<string, object> { ["oid"] = clientId, ["sub"] = clientId, ["azp"] = clientId, ["idtyp"] = "app", ["roles"] = roles.ToArray() });
+
     /// <summary>A token with exactly <paramref name="claims"/> (plus iss, aud, tid and lifetime), e.g. one naming no agent.</summary>
     public string Mint(string audience, IDictionary<string, object> claims)
     {

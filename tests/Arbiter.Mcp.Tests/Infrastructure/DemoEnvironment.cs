@@ -48,17 +48,26 @@ public sealed class DemoEnvironment : IAsyncDisposable
     /// <summary>The clock of the HR server's decision cache (only with <c>cacheLifetime</c>).</summary>
     public FakeTimeProvider CacheClock { get; } = new();
 
-    public static async Task<DemoEnvironment> StartAsync(TimeSpan? cacheLifetime = null)
+    /// <summary>Arbiter's audience when it requires tokens (Entra ID mode, issuer: the development issuer).</summary>
+    public const string ArbiterAudience = "api://arbiter-demo";
+
+    /// <summary>
+    /// The demo's servers. With <paramref name="serverRoles"/>, Arbiter runs in Entra ID mode trusting the development
+    /// issuer (loopback), and the HR server's Arbiter.Client authenticates with a <see cref="DevIssuerCredential"/>
+    /// holding those app roles; the admin client uses an <c>Arbiter.Admin</c> token.
+    /// </summary>
+    public static async Task<DemoEnvironment> StartAsync(TimeSpan? cacheLifetime = null, string[]? serverRoles = null)
     {
         var environment = new DemoEnvironment();
-        await environment.InitializeAsync(cacheLifetime);
+        await environment.InitializeAsync(cacheLifetime, serverRoles);
         return environment;
     }
 
-    private async Task InitializeAsync(TimeSpan? cacheLifetime)
+    private async Task InitializeAsync(TimeSpan? cacheLifetime, string[]? serverRoles)
     {
         Directory.CreateDirectory(_directory);
-        _arbiter = new ArbiterFactory(new Dictionary<string, string?>
+        Issuer = await DevIssuer.StartAsync(new Uri("http://127.0.0.1:0"));
+        var arbiterSettings = new Dictionary<string, string?>
         {
             ["Arbiter:PublicBaseUrl"] = "http://127.0.0.1",
             ["Store:Kind"] = "Sqlite",
@@ -69,13 +78,22 @@ public sealed class DemoEnvironment : IAsyncDisposable
             ["Auth:Mode"] = "Development",
             ["Auth:DevelopmentTenant"] = "demo",
             ["urls"] = "http://127.0.0.1:0",
-        });
+        };
+        if (serverRoles is not null)
+        {
+            arbiterSettings.Remove("Auth:DevelopmentTenant");
+            arbiterSettings["Auth:Mode"] = "EntraId";
+            arbiterSettings["Auth:Authority"] = Issuer.Issuer.ToString();
+            arbiterSettings["Auth:Audience"] = ArbiterAudience;
+            arbiterSettings["Auth:TenantClaim"] = "tid";
+        }
+        _arbiter = new ArbiterFactory(arbiterSettings);
         _arbiter.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         _arbiter.StartServer();
         ArbiterAddress = new Uri(_arbiter.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
         Arbiter = _arbiter.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = ArbiterAddress, AllowAutoRedirect = false });
-
-        Issuer = await DevIssuer.StartAsync(new Uri("http://127.0.0.1:0"));
+        if (serverRoles is not null)
+            Arbiter.DefaultRequestHeaders.Authorization = new("Bearer", Issuer.MintService("demo-operator", ArbiterAudience, ["Arbiter.Admin"]));
 
         var settings = new Dictionary<string, string?>
         {
@@ -86,10 +104,14 @@ public sealed class DemoEnvironment : IAsyncDisposable
         };
         if (cacheLifetime is { } lifetime)
             settings["Arbiter:Client:CacheLifetime"] = lifetime.ToString();
+        if (serverRoles is not null)
+            settings["Arbiter:Client:Scope"] = ArbiterAudience + "/.default";
         _hr = HrServerApp.Create([], settings, configureServices: services =>
         {
             // Only the decision cache runs on the fake clock; tokens and timeouts keep real time.
             services.AddSingleton(provider => new DecisionCache(provider.GetRequiredService<IOptions<ArbiterClientOptions>>(), CacheClock));
+            if (serverRoles is not null)
+                services.AddSingleton<Azure.Core.TokenCredential>(new DevIssuerCredential(Issuer, "hr-mcp-server", serverRoles));
         });
         await _hr.StartAsync();
         var address = _hr.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
