@@ -50,7 +50,7 @@ internal sealed class ArbiterProcess : IAsyncDisposable
                 throw new InvalidOperationException($"Arbiter.Server exited with {process.ExitCode}");
             try
             {
-                using var response = await http.GetAsync("health");
+                using var response = await http.GetAsync(new Uri("health", UriKind.Relative));
                 if (response.IsSuccessStatusCode)
                     return server;
             }

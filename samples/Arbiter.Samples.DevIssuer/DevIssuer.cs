@@ -65,9 +65,11 @@ public sealed class DevIssuer : IAsyncDisposable
     public string MintDelegated(string user, string agent, string audience = DefaultAudience) =>
         Mint(audience, new Dictionary<string, object> { ["oid"] = user, ["sub"] = user, ["azp"] = agent, ["scp"] = "mcp.tools", ["idtyp"] = "user" });
 
+    private static readonly string[] AgentRoles = ["mcp.tools"];
+
     /// <summary>An app-only token: <paramref name="agent"/> acting alone (<c>idtyp: app</c>).</summary>
     public string MintAgentOnly(string agent, string audience = DefaultAudience) =>
-        Mint(audience, new Dictionary<string, object> { ["oid"] = agent, ["sub"] = agent, ["azp"] = agent, ["idtyp"] = "app", ["roles"] = new[] { "mcp.tools" } });
+        Mint(audience, new Dictionary<string, object> { ["oid"] = agent, ["sub"] = agent, ["azp"] = agent, ["idtyp"] = "app", ["roles"] = AgentRoles });
 
     /// <summary>An app-only token for a calling service (e.g. an MCP server calling Arbiter) holding app <paramref name="roles"/>.</summary>
     public string MintService(string clientId, string audience, IReadOnlyList<string> roles) =>

@@ -101,7 +101,7 @@ public sealed partial class ArbiterClient(HttpClient http, DecisionCache cache, 
     {
         try
         {
-            using var response = await http.GetAsync(MetadataPath, cancellationToken);
+            using var response = await http.GetAsync(new Uri(MetadataPath, UriKind.Relative), cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 LogCallFailed(logger, MetadataPath, $"HTTP {(int)response.StatusCode}");
@@ -125,19 +125,19 @@ public sealed partial class ArbiterClient(HttpClient http, DecisionCache cache, 
         using (body)
         {
             if (body is null)
-                return SearchResult<T>.Failed(failure, reason!);
+                return new SearchResult<T>([], null, failure, reason!);
             try
             {
                 var response = body.RootElement.Deserialize(responseInfo);
                 var (results, page) = response is null ? (null, null) : select(response);
                 if (results is null || results.Any(r => r is null))
-                    return SearchResult<T>.Failed(DecisionFailure.InvalidResponse, "Arbiter's search answer has no 'results' array");
+                    return new SearchResult<T>([], null, DecisionFailure.InvalidResponse, "Arbiter's search answer has no 'results' array");
                 return new SearchResult<T>(results, string.IsNullOrEmpty(page?.NextToken) ? null : page.NextToken);
             }
             catch (JsonException e)
             {
                 LogCallFailed(logger, path, e.GetType().Name);
-                return SearchResult<T>.Failed(DecisionFailure.InvalidResponse, "Arbiter's search answer could not be read");
+                return new SearchResult<T>([], null, DecisionFailure.InvalidResponse, "Arbiter's search answer could not be read");
             }
         }
     }

@@ -7,6 +7,4 @@ namespace Arbiter.Client;
 public sealed record SearchResult<T>(IReadOnlyList<T> Results, string? NextToken, DecisionFailure Failure = DecisionFailure.None, string? Reason = null)
 {
     public bool Succeeded => Failure == DecisionFailure.None;
-
-    public static SearchResult<T> Failed(DecisionFailure failure, string reason) => new([], null, failure, reason);
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Arbiter.Api.Decisions;
+using Arbiter.Runtime.Decisions;
 using Arbiter.Client;
 using Arbiter.Samples.DevIssuer;
 using Arbiter.Samples.HrServer;
@@ -193,10 +193,9 @@ public sealed class DemoEnvironment : IAsyncDisposable
             builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
             builder.ConfigureTestServices(services =>
             {
-                services.AddSingleton<DecisionLogRecorder>();
                 services.AddSingleton<RecordingDecisionRecorder>();
-                services.RemoveAll<IDecisionRecorder>();
-                services.AddSingleton<IDecisionRecorder>(provider => provider.GetRequiredService<RecordingDecisionRecorder>());
+                services.RemoveAll<DecisionLogRecorder>();
+                services.AddSingleton<DecisionLogRecorder>(provider => provider.GetRequiredService<RecordingDecisionRecorder>());
             });
         }
     }
