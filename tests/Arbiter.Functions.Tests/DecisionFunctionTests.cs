@@ -183,7 +183,8 @@ public sealed class DecisionFunctionTests : IAsyncLifetime
         await _host.StopAsync(); // flushes the decision log
 
         var query = _host.Services.GetRequiredService<Arbiter.DecisionLog.IDecisionLogQuery>();
-        var page = await query.QueryAsync("demo", new Arbiter.DecisionLog.DecisionLogQuery { From = DateTimeOffset.UtcNow.AddHours(-1), To = DateTimeOffset.UtcNow.AddMinutes(1), AgentId = "hr-assistant" }, null, 100, CancellationToken.None);
+        var now = _host.Services.GetRequiredService<TimeProvider>().GetUtcNow(); // the clock the records were stamped with
+        var page = await query.QueryAsync("demo", new Arbiter.DecisionLog.DecisionLogQuery { From = now.AddHours(-1), To = now.AddMinutes(1), AgentId = "hr-assistant" }, null, 100, CancellationToken.None);
         Assert.Equal(["alice", "bob", "carol"], page.Items.Select(r => r.SubjectId).Order());
         Assert.Equal(1, page.Items.Count(r => !r.Allowed && r.SubjectId == "bob"));
         Assert.All(page.Items, r => Assert.Equal("fn-test", r.RequestId));
