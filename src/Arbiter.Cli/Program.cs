@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Arbiter.Cli;
 using Arbiter.Engine.Json;
 using Arbiter.Governance;
 using Arbiter.Runtime;
@@ -112,6 +113,7 @@ var root = new RootCommand("Arbiter operator CLI")
     new Command("tenant", "Tenant import and export") { import, export },
     new Command("sync", "Entra ID sync") { syncRun },
     new Command("governance", "Drift findings and review tasks") { findings, tasks, driftRun },
+    new Command("policy", "Check policies and try conditions offline (no store, no host)") { PolicyCheck.Create(), PolicyEval.Create() },
 };
 return await root.Parse(args).InvokeAsync();
 
