@@ -15,6 +15,7 @@ using Microsoft.Extensions.Logging;
 
 // arbiter: operator commands against the store the services use (same settings: appsettings.json, environment
 // variables such as Store__Kind / Store__SqlitePath / Cosmos__AccountEndpoint, or --sqlite for a local file).
+// The policy commands (check, eval) read files only and build no host, so they start in a fraction of a second.
 var sqlite = new Option<string?>("--sqlite") { Description = "Use the embedded store at this SQLite file (overrides Store:* settings)" };
 var tenant = new Option<string>("--tenant") { Description = "Tenant id", Required = true };
 var file = new Option<FileInfo>("--file") { Description = "Tenant file (arbiter-tenant/1 JSON)", Required = true };
