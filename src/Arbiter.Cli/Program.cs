@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Arbiter.Cli;
 using Arbiter.Engine.Json;
 using Arbiter.Governance;
 using Arbiter.Runtime;
@@ -14,6 +15,7 @@ using Microsoft.Extensions.Logging;
 
 // arbiter: operator commands against the store the services use (same settings: appsettings.json, environment
 // variables such as Store__Kind / Store__SqlitePath / Cosmos__AccountEndpoint, or --sqlite for a local file).
+// The policy commands (check, eval) read files only and build no host, so they start in a fraction of a second.
 var sqlite = new Option<string?>("--sqlite") { Description = "Use the embedded store at this SQLite file (overrides Store:* settings)" };
 var tenant = new Option<string>("--tenant") { Description = "Tenant id", Required = true };
 var file = new Option<FileInfo>("--file") { Description = "Tenant file (arbiter-tenant/1 JSON)", Required = true };
@@ -112,6 +114,7 @@ var root = new RootCommand("Arbiter operator CLI")
     new Command("tenant", "Tenant import and export") { import, export },
     new Command("sync", "Entra ID sync") { syncRun },
     new Command("governance", "Drift findings and review tasks") { findings, tasks, driftRun },
+    new Command("policy", "Check policies and try conditions offline (no store, no host)") { PolicyCheck.Create(), PolicyEval.Create() },
 };
 return await root.Parse(args).InvokeAsync();
 

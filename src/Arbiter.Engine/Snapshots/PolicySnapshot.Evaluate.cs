@@ -172,10 +172,10 @@ public sealed partial class PolicySnapshot
         return null;
     }
 
-    private static ResourceView AgentAsResource(AgentFact agent) =>
+    internal static ResourceView AgentAsResource(AgentFact agent) =>
         new(ResourceTypes.Agent, agent.Id, null, Sensitivity.Public, agent.Tags, agent.Attributes) { TypeBit = ResourceTypeBits.Agent };
 
-    private string? ResolveResource(Entity entity, out ResourceView view)
+    internal string? ResolveResource(Entity entity, out ResourceView view)
     {
         Resolved resolved;
         view = default;
