@@ -19,7 +19,7 @@ namespace Arbiter.DecisionLog.Bench;
 /// </summary>
 public static class NoLossRun
 {
-    public sealed record Settings(int Count, string WorkDirectory, TimeSpan BatchDelay, double FailureRate, int Capacity = 50_000, int BatchSize = 1_000, int Seed = 7);
+    public sealed record Settings(int Count, string WorkDirectory, TimeSpan BatchDelay, double FailureRate, int Capacity = 50_000, int BatchSize = 1_000, int Seed = 7, int Concurrency = 1);
 
     public sealed record Result(
         int Logged, long Rows, long DistinctIds, DecisionLogStats Stats, int FailedWrites, TimeSpan Elapsed, TimeSpan ProduceTime,
@@ -58,20 +58,29 @@ public static class NoLossRun
         await flusher.StartAsync(cancellationToken);
         var permits = 0;
         var logged = 0;
-        for (var i = 0; i < settings.Count; i++)
+        var next = -1;
+        // Concurrency producers, like requests in flight on a server: each evaluates, logs, and takes the next request.
+        async Task ProduceAsync()
         {
-            var request = requests[i % requests.Length];
-            var started = Stopwatch.GetTimestamp();
-            var decision = snapshot.Evaluate(request);
-            var latency = Stopwatch.GetElapsedTime(started);
-            if (decision.Allowed)
+            await Task.Yield();
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < settings.Count)
             {
-                permits++;
-            }
+                var request = requests[i % requests.Length];
+                var started = Stopwatch.GetTimestamp();
+                var decision = snapshot.Evaluate(request);
+                var latency = Stopwatch.GetElapsedTime(started);
+                if (decision.Allowed)
+                {
+                    Interlocked.Increment(ref permits);
+                }
 
-            logger.TryLog(DecisionRecord.From("demo", "req-" + i, request, decision, latency, DateTimeOffset.UtcNow));
-            logged++;
+                logger.TryLog(DecisionRecord.From("demo", "req-" + i, request, decision, latency, DateTimeOffset.UtcNow));
+                Interlocked.Increment(ref logged);
+            }
         }
+
+        await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(_ => ProduceAsync()));
 
         var produce = total.Elapsed;
         await flusher.StopAsync(cancellationToken);
