@@ -50,7 +50,7 @@ public static class ApiServiceCollectionExtensions
         }
         services.AddMetrics();
         services.TryAddSingleton<ArbiterTelemetry>();
-        services.TryAddSingleton<IDecisionRecorder, DecisionLogRecorder>();
+        services.TryAddSingleton<DecisionLogRecorder>();
         services.TryAddSingleton<DecisionLogHandlers>();
 
         services.TryAddSingleton<BaseConfigurationManager>(sp =>

@@ -173,7 +173,7 @@ public sealed partial class DecisionLogger : IDisposable
         : new ValueTask(group);
 
     /// <summary>Memory mode: hands a record to the log without waiting on the store (counted as accepted).</summary>
-    public bool TryLog(DecisionRecord record)
+    internal bool TryLog(DecisionRecord record)
     {
         if (!_options.Enabled)
         {

@@ -21,7 +21,7 @@ public sealed class DecisionHandlers(
     CallerAuthenticator authenticator,
     JsonBody body,
     TenantSnapshots snapshots,
-    IDecisionRecorder recorder,
+    DecisionLogRecorder recorder,
     IOptions<ArbiterOptions> options,
     IOptions<AuthOptions> authOptions,
     TimeProvider time)
@@ -43,8 +43,9 @@ public sealed class DecisionHandlers(
         if (problem is not null)
             return Problems.BadRequest(problem.Message, problem.Path);
         var lease = await snapshots.GetAsync(call.Caller!.TenantId, cancellationToken);
-        var decision = Decide(lease, request!, call.Caller.TenantId, call.RequestId);
-        return TypedResults.Json(EvaluationResponse.From(decision), ApiJsonContext.Wire.EvaluationResponse);
+        var decided = Decide(lease, request!);
+        await recorder.RecordAsync(call.Caller.TenantId, call.RequestId, decided.Request, decided.Decision, decided.Latency, cancellationToken);
+        return TypedResults.Json(EvaluationResponse.From(decided.Decision), ApiJsonContext.Wire.EvaluationResponse);
     }
 
     public async Task<IResult> EvaluateBatchAsync(HttpContext context, CancellationToken cancellationToken)
@@ -72,7 +73,9 @@ public sealed class DecisionHandlers(
             var single = RequestReader.Read(root, default, out var problem);
             if (problem is not null)
                 return Problems.BadRequest(problem.Message, problem.Path);
-            return TypedResults.Json(EvaluationResponse.From(Decide(lease, single!, call.Caller.TenantId, call.RequestId)), ApiJsonContext.Wire.EvaluationResponse);
+            var decided = Decide(lease, single!);
+            await recorder.RecordAsync(call.Caller.TenantId, call.RequestId, decided.Request, decided.Decision, decided.Latency, cancellationToken);
+            return TypedResults.Json(EvaluationResponse.From(decided.Decision), ApiJsonContext.Wire.EvaluationResponse);
         }
         if (items.ValueKind != JsonValueKind.Array)
             return Problems.BadRequest("'evaluations' must be an array", "/evaluations");
@@ -80,6 +83,7 @@ public sealed class DecisionHandlers(
             return Problems.BadRequest($"at most {options.Value.MaxBatchSize} evaluations per request; this one has {items.GetArrayLength()}", "/evaluations");
 
         var results = new List<EvaluationResponse>(items.GetArrayLength());
+        var recorded = new List<RecordedDecision>(items.GetArrayLength());
         var index = 0;
         foreach (var item in items.EnumerateArray())
         {
@@ -93,15 +97,18 @@ public sealed class DecisionHandlers(
             }
             else
             {
-                var decision = Decide(lease, request!, call.Caller.TenantId, call.RequestId);
-                response = EvaluationResponse.From(decision);
-                allowed = decision.Allowed;
+                var decided = Decide(lease, request!);
+                recorded.Add(decided);
+                response = EvaluationResponse.From(decided.Decision);
+                allowed = decided.Decision.Allowed;
             }
             results.Add(response);
             index++;
             if ((semantic == "deny_on_first_deny" && !allowed) || (semantic == "permit_on_first_permit" && allowed))
                 break;
         }
+        // One group commit for the whole batch: the answers leave once every record is durable.
+        await recorder.RecordAllAsync(call.Caller.TenantId, call.RequestId, recorded, cancellationToken);
         return TypedResults.Json(new EvaluationsResponse(results), ApiJsonContext.Wire.EvaluationsResponse);
     }
 
@@ -263,7 +270,8 @@ public sealed class DecisionHandlers(
         return name.GetString();
     }
 
-    private Decision Decide(SnapshotLease lease, DecisionRequest request, string tenantId, string requestId)
+    /// <summary>Evaluates; the caller records the decision (awaiting its durability) before the answer is written.</summary>
+    private RecordedDecision Decide(SnapshotLease lease, DecisionRequest request)
     {
         using var activity = Telemetry.ArbiterTelemetry.Source.StartActivity("arbiter.decide");
         var started = Stopwatch.GetTimestamp();
@@ -276,8 +284,7 @@ public sealed class DecisionHandlers(
             activity.SetTag("arbiter.decision_id", decision.DecisionId);
             activity.SetTag("arbiter.snapshot_version", decision.SnapshotVersion);
         }
-        recorder.Record(tenantId, requestId, request, decision, latency);
-        return decision;
+        return new RecordedDecision(request, decision, latency);
     }
 
     private Decision FailClosed(string failure, DecisionRequest request) =>
