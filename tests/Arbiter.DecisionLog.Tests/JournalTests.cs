@@ -51,6 +51,18 @@ public sealed class JournalTests : IDisposable
         return [.. records.Select(r => r.Id)];
     }
 
+    /// <summary>One group after the other (each awaited), so that small segments fill and rotate.</summary>
+    private static async Task<List<string>> LogInGroupsAsync(DecisionLogger logger, int groups, int perGroup)
+    {
+        var ids = new List<string>();
+        for (var group = 0; group < groups; group++)
+        {
+            ids.AddRange(await LogManyAsync(logger, perGroup));
+        }
+
+        return ids;
+    }
+
     private static string Line(DecisionRecord record) =>
         JsonSerializer.Serialize(record, DecisionLogJsonContext.Default.DecisionRecord) + "\n";
 
@@ -122,7 +134,7 @@ public sealed class JournalTests : IDisposable
     {
         var sink = new MemorySink();
         var crashed = Logger(Options(segmentBytes: 4096));
-        var ids = await LogManyAsync(crashed, 300);
+        var ids = await LogInGroupsAsync(crashed, 30, 10);
         Assert.True(Segments().Length > 1, "small segments: the journal rotated");
         crashed.Crash();
 
@@ -235,11 +247,7 @@ public sealed class JournalTests : IDisposable
         using var flusher = Flusher(logger, sink);
         await flusher.StartAsync(CancellationToken.None);
 
-        var ids = new List<string>();
-        for (var group = 0; group < 10; group++)
-        {
-            ids.AddRange(await LogManyAsync(logger, 10));
-        }
+        var ids = await LogInGroupsAsync(logger, 10, 10);
 
         // The attempt after MaxAttempts (3) failures starts only once the flusher has reported the sink failing.
         await sink.WhenAttempts(4);
