@@ -26,6 +26,7 @@ internal sealed class DecisionJournal : IDisposable
     public const string Prefix = "journal-";
     public const string Suffix = ".jsonl";
     private const int ReadChunkBytes = 1 << 20;
+    private const int MaxLineBytes = 64 << 20;
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_lines;
@@ -182,7 +183,33 @@ internal sealed class DecisionJournal : IDisposable
             return new JournalRead(offset, 0, 0, false);
         }
 
-        var length = (int)Math.Min(limit - offset, ReadChunkBytes);
+        // A line longer than a chunk (a record is bounded by the request body, but JSON escapes can grow it): read more.
+        for (var chunk = ReadChunkBytes; ; chunk *= 2)
+        {
+            var length = (int)Math.Min(limit - offset, chunk);
+            var read = ReadChunk(segment, offset, length, max, into);
+            if (read is { } taken)
+            {
+                return taken;
+            }
+
+            if (offset + length >= limit || chunk >= MaxLineBytes)
+            {
+                if (offset + length >= limit && segment.Recovered)
+                {
+                    // A final line without its newline: the process died inside that append, so it was never acknowledged.
+                    return new JournalRead(limit, 0, 0, true);
+                }
+
+                // No line end at all (only whole lines are ever committed) or a line past any record's size: not ours.
+                return new JournalRead(offset + length, 1, 1, false);
+            }
+        }
+    }
+
+    /// <summary>The lines wholly inside [offset, offset + length), at most <paramref name="max"/>; null when there is none.</summary>
+    private static JournalRead? ReadChunk(JournalSegment segment, long offset, int length, int max, List<DecisionRecord> into)
+    {
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
@@ -223,19 +250,7 @@ internal sealed class DecisionJournal : IDisposable
                 }
             }
 
-            if (lines > 0)
-            {
-                return new JournalRead(offset + consumed, lines, corrupt, false);
-            }
-
-            if (offset + read >= limit && segment.Recovered)
-            {
-                // A final line without its newline: the process died inside that append, so it was never acknowledged.
-                return new JournalRead(limit, 0, 0, true);
-            }
-
-            // No line end within a whole chunk (or in a committed range, which only ever holds whole lines): not ours.
-            return new JournalRead(offset + read, 1, 1, false);
+            return lines > 0 ? new JournalRead(offset + consumed, lines, corrupt, false) : null;
         }
         finally
         {

@@ -296,6 +296,25 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
+    public async Task Drain_RecordLongerThanAReadChunk_Stored()
+    {
+        var sink = new MemorySink();
+        using var logger = Logger(Options());
+        using var flusher = Flusher(logger, sink);
+        var big = Records.Make(id: "big") with { ReasonAdmin = new string('x', 3 << 20) };
+
+        await logger.LogAsync(Records.Make());
+        await logger.LogAsync(big);
+        await logger.LogAsync(Records.Make());
+        await flusher.StartAsync(CancellationToken.None);
+        await flusher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(3, sink.Count);
+        Assert.True(sink.Contains("big"));
+        Assert.Equal(0, logger.GetStats().LostTotal);
+    }
+
+    [Fact]
     public async Task LogAsync_MemoryMode_CompletesAtOnceNoJournal()
     {
         var options = Options();
