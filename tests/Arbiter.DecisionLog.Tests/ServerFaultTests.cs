@@ -9,12 +9,13 @@ using Xunit.Abstractions;
 namespace Arbiter.DecisionLog.Tests;
 
 /// <summary>
-/// The fault test of the journal: the real self-hosted server (Arbiter.Server.dll, a child process, SQLite store and
-/// journal in a temp folder) is killed with SIGKILL in the middle of a burst of concurrent decisions — single and batch
-/// evaluations — then started again on the same folder. Every decision whose answer reached the client must end up in
-/// the decision log: 0 missing.
+/// Fault tests of the journal on the real self-hosted server (Arbiter.Server.dll, a child process, SQLite store and
+/// journal in a temp folder). kill -9: the server is killed with SIGKILL in the middle of a burst of concurrent
+/// decisions — single and batch evaluations — then started again on the same folder; every decision whose answer
+/// reached the client must end up in the decision log: 0 missing. A journal that cannot be written: decisions are still
+/// answered and stored, and /health says degraded.
 /// </summary>
-public sealed class KillServerTests(ITestOutputHelper output) : IDisposable
+public sealed class ServerFaultTests(ITestOutputHelper output) : IDisposable
 {
     private const int Producers = 64;
     private const int BatchSize = 10;
@@ -54,6 +55,31 @@ public sealed class KillServerTests(ITestOutputHelper output) : IDisposable
             output.WriteLine($"after restart: {acknowledged.Count:N0} acknowledged, {stored:N0} stored (answered or not), {missing.Count} acknowledged missing");
             Assert.Empty(missing);
         }
+    }
+
+    [Fact]
+    public async Task JournalNotWritable_DecisionAnswered_HealthDegradedAndRecordStored()
+    {
+        Directory.CreateDirectory(_directory);
+        // The journal directory lies under a file: it can never be created (what a full or read-only disk looks like).
+        var blocker = Path.Combine(_directory, "blocker");
+        await File.WriteAllTextAsync(blocker, "x");
+        await using var server = await Server.StartAsync(_directory, output, journal: Path.Combine(blocker, "journal"));
+
+        using var reply = await server.Client.PostAsync("/access/v1/evaluation", Body(0, 0, batch: false));
+        Assert.True(reply.IsSuccessStatusCode, $"the decision is answered: {(int)reply.StatusCode}");
+        using var json = JsonDocument.Parse(await reply.Content.ReadAsStringAsync());
+        var id = Assert.Single(DecisionIds(json.RootElement));
+
+        using var health = await server.Client.GetAsync("/health");
+        var body = await health.Content.ReadAsStringAsync();
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        using var report = JsonDocument.Parse(body);
+        Assert.Equal("degraded", report.RootElement.GetProperty("status").GetString());
+        Assert.StartsWith("journal-failed", report.RootElement.GetProperty("decisionLog").GetString(), StringComparison.Ordinal);
+
+        // Not durable, but not dropped: it reaches the store through memory.
+        Assert.Empty(await MissingAsync([id], server));
     }
 
     /// <summary>Fires decisions from <see cref="Producers"/> workers until <paramref name="target"/> are acknowledged, then kills the server.</summary>
@@ -196,7 +222,7 @@ public sealed class KillServerTests(ITestOutputHelper output) : IDisposable
 
         public HttpClient Client { get; }
 
-        public static async Task<Server> StartAsync(string directory, ITestOutputHelper output)
+        public static async Task<Server> StartAsync(string directory, ITestOutputHelper output, string? journal = null)
         {
             var port = FreePort();
             var start = new ProcessStartInfo("dotnet")
@@ -214,7 +240,7 @@ public sealed class KillServerTests(ITestOutputHelper output) : IDisposable
                          "--Store:Kind", "Sqlite", "--Store:SqlitePath", Path.Combine(directory, "server.db"),
                          "--Seed:File", Path.Combine(NoLossRun.RepositoryRoot(), "infra", "seed", "demo-tenant.json"), "--Seed:Tenant", "demo",
                          "--Snapshot:Tenants", "demo",
-                         "--DecisionLog:SpillDirectory", Path.Combine(directory, "journal"),
+                         "--DecisionLog:SpillDirectory", journal ?? Path.Combine(directory, "journal"),
                          "--DecisionLog:FlushInterval", "00:00:00.100",
                          "--DecisionLog:Durability", Environment.GetEnvironmentVariable("ARBITER_KILL_TEST_DURABILITY") ?? "Journal",
                          "--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Information",
