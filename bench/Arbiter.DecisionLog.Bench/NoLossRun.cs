@@ -19,7 +19,8 @@ namespace Arbiter.DecisionLog.Bench;
 /// </summary>
 public static class NoLossRun
 {
-    public sealed record Settings(int Count, string WorkDirectory, TimeSpan BatchDelay, double FailureRate, int Capacity = 50_000, int BatchSize = 1_000, int Seed = 7);
+    public sealed record Settings(int Count, string WorkDirectory, TimeSpan BatchDelay, double FailureRate, int Capacity = 50_000, int BatchSize = 1_000, int Seed = 7, int Concurrency = 1,
+        DecisionLogDurability Durability = DecisionLogDurability.Journal);
 
     public sealed record Result(
         int Logged, long Rows, long DistinctIds, DecisionLogStats Stats, int FailedWrites, TimeSpan Elapsed, TimeSpan ProduceTime,
@@ -47,6 +48,7 @@ public static class NoLossRun
             RetryMaxDelay = TimeSpan.FromMilliseconds(50),
             SpillDrainInterval = TimeSpan.FromMilliseconds(100),
             ShutdownTimeout = TimeSpan.FromMinutes(10),
+            Durability = settings.Durability,
         });
         var store = Options.Create(new SqliteStoreOptions { SqlitePath = Path.Combine(settings.WorkDirectory, "arbiter.db") });
         using var sqlite = new SqliteDecisionLogSink(store, options, TimeProvider.System, loggers.CreateLogger<SqliteDecisionLogSink>());
@@ -58,25 +60,36 @@ public static class NoLossRun
         await flusher.StartAsync(cancellationToken);
         var permits = 0;
         var logged = 0;
-        for (var i = 0; i < settings.Count; i++)
+        var next = -1;
+        // Concurrency producers, like requests in flight on a server: each evaluates, logs, and takes the next request.
+        async Task ProduceAsync()
         {
-            var request = requests[i % requests.Length];
-            var started = Stopwatch.GetTimestamp();
-            var decision = snapshot.Evaluate(request);
-            var latency = Stopwatch.GetElapsedTime(started);
-            if (decision.Allowed)
+            await Task.Yield();
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < settings.Count)
             {
-                permits++;
-            }
+                var request = requests[i % requests.Length];
+                var started = Stopwatch.GetTimestamp();
+                var decision = snapshot.Evaluate(request);
+                var latency = Stopwatch.GetElapsedTime(started);
+                if (decision.Allowed)
+                {
+                    Interlocked.Increment(ref permits);
+                }
 
-            logger.TryLog(DecisionRecord.From("demo", "req-" + i, request, decision, latency, DateTimeOffset.UtcNow));
-            logged++;
+                // Journal: completes once the record is fsync'd (what a request waits for before its answer leaves).
+                await logger.LogAsync(DecisionRecord.From("demo", "req-" + i, request, decision, latency, DateTimeOffset.UtcNow), cancellationToken);
+                Interlocked.Increment(ref logged);
+            }
         }
+
+        await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(_ => ProduceAsync()));
 
         var produce = total.Elapsed;
         await flusher.StopAsync(cancellationToken);
         total.Stop();
         var (rows, distinct) = await sqlite.CountAsync(cancellationToken);
+        // Spill and journal: nothing may be left once everything is stored.
         var spillEmpty = !Directory.Exists(options.Value.SpillDirectory) || Directory.GetFiles(options.Value.SpillDirectory).Length == 0;
         using var process = Process.GetCurrentProcess();
         return new Result(logged, rows, distinct, logger.GetStats(), chaos.Failures, total.Elapsed, produce, process.PeakWorkingSet64, spillEmpty, permits);

@@ -2,9 +2,16 @@ using System.Globalization;
 using Arbiter.DecisionLog.Bench;
 
 // decision-log [count] [batch-delay-ms] [failure-rate]: the no-loss figure (see NoLossRun).
+// throughput [count] [concurrency] [rounds]: decisions/s acknowledged and stored over a healthy SQLite sink (see ThroughputRun).
+if (args.Length > 0 && args[0] == "throughput")
+{
+    return await ThroughputRun.RunAsync(args[1..]);
+}
+
 if (args.Length == 0 || args[0] != "decision-log")
 {
     Console.Error.WriteLine("usage: Arbiter.DecisionLog.Bench decision-log [count=1000000] [batch-delay-ms=5] [failure-rate=0.05]");
+    Console.Error.WriteLine("       Arbiter.DecisionLog.Bench throughput [count=200000] [concurrency=64] [rounds=5]");
     return 2;
 }
 

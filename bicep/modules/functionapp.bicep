@@ -204,6 +204,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Sync__Enabled: settings.syncEnabled ? 'true' : 'false'
     Governance__ReviewQueue: settings.reviewQueue
     DecisionLog__RetentionDays: string(settings.decisionRetentionDays)
+    DecisionLog__Durability: 'Journal' // an answer leaves once its record is fsync'd to the local journal (Memory: faster, a crash loses the queue)
     OpenTelemetry__OtlpEndpoint: settings.otlpEndpoint
   }
 }

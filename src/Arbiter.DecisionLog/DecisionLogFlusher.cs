@@ -4,7 +4,21 @@ using Microsoft.Extensions.Logging;
 namespace Arbiter.DecisionLog;
 
 /// <summary>
-/// Moves records from the logger's queue into the sink, off the decision path:
+/// Moves records into the sink, off the decision path. With the journal (<c>Durability</c> = <c>Journal</c>):
+/// <list type="bullet">
+/// <item>Reads committed journal lines in order, in batches of <c>BatchSize</c> (a partial batch once <c>FlushInterval</c>
+/// has passed since records became available), and deletes each segment once it is sealed and all of it is stored.</item>
+/// <item>At start, segments a previous process left (it crashed, or stopped before they were stored) are sent first.
+/// A torn final line is dropped (that append never completed, so it was never acknowledged); any other unreadable line is
+/// counted lost (<c>journal-corrupt</c>). Delivery is at least once: a crash between a store write and the segment's
+/// deletion sends those records again, and the sink's upsert by (tenant, decision id) stores each once.</item>
+/// <item>A failed write is retried with backoff, without limit (the records are safe on disk); after <c>MaxAttempts</c>
+/// in a row the log reports degraded until a write succeeds.</item>
+/// <item>Records answered while the journal could not be written come through the memory queue, as below.</item>
+/// <item>On stop: the open segment is sealed and what the journal holds is stored within <c>ShutdownTimeout</c>; the rest
+/// waits on disk for the next start.</item>
+/// </list>
+/// In memory mode (<c>Durability</c> = <c>Memory</c>), from the logger's queue:
 /// <list type="bullet">
 /// <item>Batches of <c>BatchSize</c>, or fewer once <c>FlushInterval</c> has passed since the batch's first record.</item>
 /// <item>A failed write is retried with exponential backoff and jitter, up to <c>MaxAttempts</c>; then the batch is
@@ -51,7 +65,7 @@ public sealed partial class DecisionLogFlusher : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _loop ??= Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+        _loop ??= Task.Run(() => _log.Journal is null ? RunAsync(_stopping.Token) : RunJournalAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
 
@@ -145,6 +159,14 @@ public sealed partial class DecisionLogFlusher : IHostedService, IDisposable
         var token = _abort.Token;
         try
         {
+            if (_log.Journal is { } journal)
+            {
+                // Sealed, so the last segment can go once drained; later appends open a new one for the next start.
+                journal.Rotate();
+                await DrainJournalAsync(journal, batch, token);
+                batch.Clear();
+            }
+
             while (true)
             {
                 while (batch.Count < _options.BatchSize && _log.Reader.TryRead(out var record))
@@ -182,6 +204,217 @@ public sealed partial class DecisionLogFlusher : IHostedService, IDisposable
         _log.Spill.Sync();
         var stats = _log.GetStats();
         LogStopped(_logger, stats.Written, stats.Spilled, stats.LostTotal);
+    }
+
+    private async Task RunJournalAsync(CancellationToken stoppingToken)
+    {
+        var journal = _log.Journal!;
+        var batch = new List<DecisionRecord>(_options.BatchSize);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await WaitForBatchAsync(journal, stoppingToken);
+                if (!await DrainJournalAsync(journal, batch, stoppingToken))
+                {
+                    continue; // the sink failed past its retries or we are stopping: the records stay in the journal
+                }
+
+                // Answered while the journal could not be written: from memory.
+                while (batch.Count < _options.BatchSize && _log.Reader.TryRead(out var record))
+                {
+                    batch.Add(record);
+                }
+
+                if (batch.Count > 0)
+                {
+                    await WriteAsync(batch, fromSpill: false, _abort.Token);
+                    batch.Clear();
+                }
+
+                _log.Spill.Sync();
+                if (_lastDrain is null || _time.GetElapsedTime(_lastDrain.Value) >= _options.SpillDrainInterval)
+                {
+                    _lastDrain = _time.GetTimestamp();
+                    await DrainSpillAsync(DrainBudget, _abort.Token);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogFlusherFailed(_logger, ex);
+        }
+
+        batch.Clear();
+        await FinalFlushAsync(batch);
+    }
+
+    /// <summary>
+    /// Waits until a batch is available (journal or memory), or <c>FlushInterval</c> has passed since the first record
+    /// became available, or a spill drain is due. Wakes on commits, never polls.
+    /// </summary>
+    private async Task WaitForBatchAsync(DecisionJournal journal, CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (Available(journal) == 0)
+            {
+                await _log.WaitForWorkAsync(_options.SpillDrainInterval, stoppingToken);
+            }
+
+            var first = _time.GetTimestamp();
+            while (Available(journal) is > 0 and var n && n < _options.BatchSize)
+            {
+                var left = _options.FlushInterval - _time.GetElapsedTime(first);
+                if (left <= TimeSpan.Zero)
+                {
+                    return;
+                }
+
+                await _log.WaitForWorkAsync(left, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the final flush takes what there is.
+        }
+    }
+
+    private long Available(DecisionJournal journal)
+    {
+        long available = _log.Reader.Count;
+        foreach (var segment in journal.Segments())
+        {
+            available += segment.Unread(_options.BatchSize);
+            if (available >= _options.BatchSize)
+            {
+                break;
+            }
+        }
+
+        return available;
+    }
+
+    /// <summary>
+    /// Stores everything committed to the journal, segment by segment, in batches, and deletes the segments done with.
+    /// False when a batch could not be stored (it stays in the journal for the next round).
+    /// </summary>
+    private async Task<bool> DrainJournalAsync(DecisionJournal journal, List<DecisionRecord> batch, CancellationToken retryToken)
+    {
+        foreach (var segment in journal.Segments())
+        {
+            while (true)
+            {
+                var sealedNow = segment.Sealed; // before Committed: once sealed, Committed is final
+                if (segment.ReadOffset >= segment.Committed)
+                {
+                    if (!sealedNow)
+                    {
+                        return true; // the segment being appended to: nothing more yet
+                    }
+
+                    if (!journal.Remove(segment))
+                    {
+                        LogSegmentNotDeleted(_logger, segment.Path);
+                    }
+                    else if (segment.Recovered)
+                    {
+                        LogRecovered(_logger, segment.Path);
+                    }
+
+                    break;
+                }
+
+                batch.Clear();
+                var read = DecisionJournal.Read(segment, _options.BatchSize, batch);
+                if (batch.Count > 0 && !await WriteJournalBatchAsync(batch, segment.Recovered, retryToken))
+                {
+                    batch.Clear();
+                    return false;
+                }
+
+                // Counted once the batch is stored, so a retried read counts nothing twice.
+                if (read.Corrupt > 0)
+                {
+                    _log.CountLost(DecisionLogger.LossReasons.JournalCorrupt, read.Corrupt);
+                    LogJournalCorrupt(_logger, read.Corrupt, segment.Path, read.End);
+                }
+
+                if (read.TornTail)
+                {
+                    _log.CountTornTail();
+                    LogTornTail(_logger, segment.Path, segment.ReadOffset);
+                }
+
+                segment.ReadOffset = read.End;
+                segment.ReadRecords += read.Lines;
+                batch.Clear();
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Writes a journal batch, retrying with backoff until it is stored or <paramref name="retryToken"/> ends the wait
+    /// (then false: the batch stays in the journal). Reports the sink failing after <c>MaxAttempts</c> in a row.
+    /// </summary>
+    private async Task<bool> WriteJournalBatchAsync(List<DecisionRecord> batch, bool recovered, CancellationToken retryToken)
+    {
+        var delay = _options.RetryBaseDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _sink.WriteBatchAsync(batch, _abort.Token);
+                _log.CountWritten(batch.Count, fromSpill: false);
+                if (recovered)
+                {
+                    _log.CountRecovered(batch.Count);
+                }
+
+                _log.SetSinkFailing(false);
+                return true;
+            }
+            catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (DecisionLogRejectedException ex)
+            {
+                LogRejected(_logger, batch.Count, ex);
+                _log.CountLost(DecisionLogger.LossReasons.Rejected, batch.Count);
+                return true;
+            }
+            catch (Exception ex)
+            {
+                _log.CountRetry();
+                if (attempt == _options.MaxAttempts)
+                {
+                    _log.SetSinkFailing(true);
+                    LogGaveUp(_logger, batch.Count, attempt, "kept in the journal, retrying; health degraded", ex);
+                }
+                else
+                {
+                    LogRetry(_logger, batch.Count, attempt, ex.GetType().Name);
+                }
+
+                var jitter = Random.Shared.NextDouble() * 0.5 + 0.75;
+                try
+                {
+                    await Task.Delay(TimeSpan.FromTicks((long)(delay.Ticks * jitter)), _time, retryToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
+            }
+        }
     }
 
     /// <summary>
@@ -321,6 +554,18 @@ public sealed partial class DecisionLogFlusher : IHostedService, IDisposable
 
     [LoggerMessage(EventId = 6017, Level = LogLevel.Error, Message = "Decision log flusher failed; flushing what is queued and stopping")]
     private static partial void LogFlusherFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 6018, Level = LogLevel.Error, Message = "Decision log: {Count} unreadable line(s) in journal segment {Path} before byte {Offset}; counted lost (journal-corrupt)")]
+    private static partial void LogJournalCorrupt(ILogger logger, int count, string path, long offset);
+
+    [LoggerMessage(EventId = 6019, Level = LogLevel.Information, Message = "Decision log: journal segment {Path} left by an earlier run is in the store")]
+    private static partial void LogRecovered(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 6020, Level = LogLevel.Information, Message = "Decision log: journal segment {Path} ends in a torn line at byte {Offset} (an append cut by a crash, never acknowledged); dropped")]
+    private static partial void LogTornTail(ILogger logger, string path, long offset);
+
+    [LoggerMessage(EventId = 6021, Level = LogLevel.Warning, Message = "Decision log: drained journal segment {Path} could not be deleted; its records are sent again at the next start (stored once)")]
+    private static partial void LogSegmentNotDeleted(ILogger logger, string path);
 
     [LoggerMessage(EventId = 6016, Level = LogLevel.Information, Message = "Decision log stopped: {Written} written, {Spilled} spilled, {Lost} lost")]
     private static partial void LogStopped(ILogger logger, long written, long spilled, long lost);

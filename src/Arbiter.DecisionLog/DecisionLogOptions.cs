@@ -10,6 +10,19 @@ public sealed class DecisionLogOptions
     /// <summary><c>DecisionLog:Enabled</c>: off only for hosts that must not record decisions (then <see cref="DecisionLogger.TryLog"/> returns false).</summary>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>
+    /// <c>DecisionLog:Durability</c>: <c>Journal</c> (default: a decision's answer leaves once its record is fsync'd to the
+    /// local journal, so a crash loses no answered decision) or <c>Memory</c> (opt-in: faster, and a crash loses what was
+    /// still in memory — see <see cref="DecisionLogDurability.Memory"/>).
+    /// </summary>
+    public DecisionLogDurability Durability { get; set; } = DecisionLogDurability.Journal;
+
+    /// <summary>
+    /// <c>DecisionLog:JournalSegmentBytes</c>: a journal segment is closed at this size, and deleted once the sink has all
+    /// of it; so, with a healthy sink, the journal holds about this much.
+    /// </summary>
+    public long JournalSegmentBytes { get; set; } = 8 * 1024 * 1024;
+
     /// <summary><c>DecisionLog:Capacity</c>: records held in memory between the decision path and the store. Past it, records spill to disk.</summary>
     public int Capacity { get; set; } = 100_000;
 
@@ -20,7 +33,8 @@ public sealed class DecisionLogOptions
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// <c>DecisionLog:SpillDirectory</c>: where records go when memory is full or the store keeps failing (JSON lines).
+    /// <c>DecisionLog:SpillDirectory</c>: the local directory of the journal and of the spill (JSON lines): where records
+    /// wait until the store has them.
     /// Spilled records are drained into whatever store the process writes to, so a spill directory must belong to one
     /// store. Left empty, the sink derives it from its store (<see cref="SpillDirectoryFor"/>): two deployments on one
     /// machine (a benchmark server and the demo, two tenants' hosts) never drain each other's records.
@@ -91,6 +105,16 @@ internal sealed class DecisionLogOptionsValidator : IValidateOptions<DecisionLog
         else if (File.Exists(o.SpillDirectory))
         {
             failures.Add($"DecisionLog:SpillDirectory '{o.SpillDirectory}' is a file; give a folder.");
+        }
+
+        if (!Enum.IsDefined(o.Durability))
+        {
+            failures.Add("DecisionLog:Durability must be Journal or Memory.");
+        }
+
+        if (o.JournalSegmentBytes is < 4096 or > 1L << 30)
+        {
+            failures.Add("DecisionLog:JournalSegmentBytes must be between 4,096 and 1,073,741,824.");
         }
 
         if (o.RetentionDays is < 1 or > 3650)

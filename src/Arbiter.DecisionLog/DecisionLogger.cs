@@ -7,15 +7,17 @@ using Microsoft.Extensions.Options;
 namespace Arbiter.DecisionLog;
 
 /// <summary>
-/// What the decision path calls. <see cref="TryLog"/> never waits on the store:
-/// <list type="number">
-/// <item>The record goes into a bounded in-memory queue (<c>DecisionLog:Capacity</c>) that the flusher writes to the store in batches.</item>
-/// <item>When the queue is full, the record is appended to the local spill file instead (no store call; a write() to the
-/// local disk, fsync'd as a group within one flush interval). The flusher moves spilled records into the store later.</item>
-/// <item>Only when that append fails too (disk full, no permission) is the record lost; it is counted under reason
-/// <c>spill-failed</c> and <see cref="TryLog"/> returns false.</item>
+/// What the decision path calls: <see cref="LogAsync"/> / <see cref="LogAllAsync"/>. With <c>DecisionLog:Durability</c>
+/// <list type="bullet">
+/// <item><c>Journal</c> (default): the record is appended to the local journal and the call completes once it is fsync'd
+/// (group commit: one fsync for every record appended meanwhile). The flusher sends the journal to the sink and deletes
+/// what the sink has. When the journal cannot be written, the call still completes (the decision is answered), the
+/// record is counted <c>unjournaled</c>, health is degraded, and the record goes the memory way below — so only a crash
+/// before it is stored loses it.</item>
+/// <item><c>Memory</c>: the call completes at once. The record goes into a bounded in-memory queue (<c>Capacity</c>); when
+/// that is full, to the local spill file; only when that append fails too is it lost (counted <c>spill-failed</c>).</item>
 /// </list>
-/// Nothing is dropped silently: every record is counted as written, spilled (and later drained) or lost with a reason.
+/// Nothing is dropped silently: every record is counted as written, waiting (journal, queue, spill) or lost with a reason.
 /// </summary>
 public sealed partial class DecisionLogger : IDisposable
 {
@@ -28,6 +30,9 @@ public sealed partial class DecisionLogger : IDisposable
 
         /// <summary>A spilled line could not be read back (torn by a crash mid-append).</summary>
         public const string SpillCorrupt = "spill-corrupt";
+
+        /// <summary>A journal line could not be read back (not a torn final line, which was never acknowledged).</summary>
+        public const string JournalCorrupt = "journal-corrupt";
 
         /// <summary>The sink refused the record permanently (<see cref="DecisionLogRejectedException"/>).</summary>
         public const string Rejected = "rejected";
@@ -42,16 +47,30 @@ public sealed partial class DecisionLogger : IDisposable
     private readonly Counter<long> _spilledCounter;
     private readonly Counter<long> _drainedCounter;
     private readonly Counter<long> _lostCounter;
+    private readonly Counter<long> _unjournaledCounter;
+    private readonly Counter<long> _journalFailuresCounter;
     private readonly ConcurrentDictionary<string, long> _lost = new(StringComparer.Ordinal);
+    // Released on every journal commit and fallback enqueue: the flusher waits on it instead of polling.
+    private readonly SemaphoreSlim _work = new(0);
     private long _accepted;
     private long _written;
     private long _retried;
     private long _spilled;
     private long _drained;
     private long _batches;
+    private long _unjournaled;
+    private long _recovered;
+    private long _tornTails;
     private int _maxQueueDepth;
+    private volatile bool _sinkFailing;
+    private int _journalFailing; // 1 from a failed group commit until one succeeds: logs the change once, not per group
 
     public DecisionLogger(IOptions<DecisionLogOptions> options, ILogger<DecisionLogger> logger)
+        : this(options, logger, JournalFiles.Default)
+    {
+    }
+
+    internal DecisionLogger(IOptions<DecisionLogOptions> options, ILogger<DecisionLogger> logger, JournalFiles files)
     {
         _options = options.Value;
         _logger = logger;
@@ -62,16 +81,38 @@ public sealed partial class DecisionLogger : IDisposable
             SingleWriter = false,
         });
         Spill = new DecisionSpill(_options.SpillDirectory);
+        if (_options.Enabled && _options.Durability == DecisionLogDurability.Journal)
+        {
+            Journal = new DecisionJournal(_options.SpillDirectory, _options.JournalSegmentBytes, files, Wake, OnJournalFailed);
+            if (Journal.Failure is { } failure)
+            {
+                LogJournalUnreadable(_logger, Journal.Directory, failure);
+            }
+        }
+
         _meter = new Meter(MeterName);
         _writtenCounter = _meter.CreateCounter<long>("arbiter.decision_log.written", "{record}", "Records stored by the sink.");
         _retriedCounter = _meter.CreateCounter<long>("arbiter.decision_log.retried", "{batch}", "Store writes retried after a failure.");
         _spilledCounter = _meter.CreateCounter<long>("arbiter.decision_log.spilled", "{record}", "Records written to the local spill file.");
         _drainedCounter = _meter.CreateCounter<long>("arbiter.decision_log.drained", "{record}", "Spilled records moved into the store.");
         _lostCounter = _meter.CreateCounter<long>("arbiter.decision_log.lost", "{record}", "Records lost, by reason.");
+        _unjournaledCounter = _meter.CreateCounter<long>("arbiter.decision_log.unjournaled", "{record}", "Decisions answered while the journal could not be written (not durable).");
+        _journalFailuresCounter = _meter.CreateCounter<long>("arbiter.decision_log.journal_failures", "{group}", "Journal group commits that failed.");
         _meter.CreateObservableGauge("arbiter.decision_log.queue_depth", () => _queue.Reader.Count, "{record}", "Records waiting in memory.");
+        _meter.CreateObservableCounter("arbiter.decision_log.journal_commits", () => Journal?.Commits ?? 0, "{group}", "Journal group commits (fsyncs).");
+        _meter.CreateObservableGauge("arbiter.decision_log.degraded", () => Health.Healthy ? 0 : 1, "{state}", "1 while the decision log cannot keep its promise (see /health).");
     }
 
     public bool Enabled => _options.Enabled;
+
+    /// <summary>
+    /// Healthy while the log keeps its promise. Degraded while the journal cannot be written (until a later group commits)
+    /// or while the sink has failed <c>MaxAttempts</c> times in a row (until a write succeeds).
+    /// </summary>
+    public DecisionLogHealth Health =>
+        Journal?.Failure is not null ? new DecisionLogHealth(false, DecisionLogHealth.JournalFailed)
+        : _sinkFailing ? new DecisionLogHealth(false, DecisionLogHealth.SinkFailing)
+        : DecisionLogHealth.Ok;
 
     internal DecisionLogOptions Options => _options;
 
@@ -79,11 +120,60 @@ public sealed partial class DecisionLogger : IDisposable
 
     internal DecisionSpill Spill { get; }
 
+    /// <summary>The journal (null with <c>Durability</c> = <c>Memory</c> or when disabled).</summary>
+    internal DecisionJournal? Journal { get; }
+
     /// <summary>
-    /// Hands a record to the log without waiting on the store. True when it is queued or spilled to disk; false when
-    /// logging is disabled or the record was lost (counted with a reason).
+    /// Logs one record. With the journal, completes once the record is durable (or, when the journal cannot be written,
+    /// once that is known and counted); in memory mode, at once. Never throws for a logging failure. Cancelling stops the
+    /// wait only: the record is logged regardless.
     /// </summary>
-    public bool TryLog(DecisionRecord record)
+    public ValueTask LogAsync(DecisionRecord record, CancellationToken cancellationToken = default)
+    {
+        if (!_options.Enabled)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        Interlocked.Increment(ref _accepted);
+        if (Journal is null)
+        {
+            TryEnqueue(record);
+            return ValueTask.CompletedTask;
+        }
+
+        return Wait(Journal.Append([record]), cancellationToken);
+    }
+
+    /// <summary>Logs records as one group commit (a batch evaluation): one fsync for all of them, never one per record.</summary>
+    public ValueTask LogAllAsync(IReadOnlyList<DecisionRecord> records, CancellationToken cancellationToken = default)
+    {
+        if (!_options.Enabled || records.Count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        Interlocked.Add(ref _accepted, records.Count);
+        if (Journal is null)
+        {
+            foreach (var record in records)
+            {
+                TryEnqueue(record);
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        return Wait(Journal.Append(records), cancellationToken);
+    }
+
+    private static ValueTask Wait(Task<bool> group, CancellationToken cancellationToken) =>
+        group.IsCompleted ? ValueTask.CompletedTask
+        : cancellationToken.CanBeCanceled ? new ValueTask(group.WaitAsync(cancellationToken))
+        : new ValueTask(group);
+
+    /// <summary>Memory mode: hands a record to the log without waiting on the store (counted as accepted).</summary>
+    internal bool TryLog(DecisionRecord record)
     {
         if (!_options.Enabled)
         {
@@ -91,6 +181,12 @@ public sealed partial class DecisionLogger : IDisposable
         }
 
         Interlocked.Increment(ref _accepted);
+        return TryEnqueue(record);
+    }
+
+    /// <summary>Queues a record for the flusher; spills it when the queue is full. False when it was lost (counted).</summary>
+    private bool TryEnqueue(DecisionRecord record)
+    {
         if (_queue.Writer.TryWrite(record))
         {
             var depth = _queue.Reader.Count;
@@ -100,12 +196,47 @@ public sealed partial class DecisionLogger : IDisposable
                 max = Volatile.Read(ref _maxQueueDepth);
             }
 
+            Wake();
             return true;
         }
 
         // Full, or closed because the host is stopping: to disk. After stop nobody syncs the group, so sync now.
         return TrySpill(record, sync: _stopped);
     }
+
+    /// <summary>A journal group failed: its decisions are answered anyway, so they take the memory way, counted.</summary>
+    private void OnJournalFailed(IReadOnlyList<DecisionRecord> records, Exception error)
+    {
+        Interlocked.Add(ref _unjournaled, records.Count);
+        _unjournaledCounter.Add(records.Count);
+        _journalFailuresCounter.Add(1);
+        if (Interlocked.Exchange(ref _journalFailing, 1) == 0)
+        {
+            LogJournalFailed(_logger, records.Count, Journal?.Directory ?? _options.SpillDirectory, error);
+        }
+
+        foreach (var record in records)
+        {
+            TryEnqueue(record);
+        }
+    }
+
+    /// <summary>A group committed: wakes the flusher (and notes a journal that is writable again).</summary>
+    private void Wake()
+    {
+        if (Volatile.Read(ref _journalFailing) == 1 && Journal?.Failure is null && Interlocked.Exchange(ref _journalFailing, 0) == 1)
+        {
+            LogJournalRecovered(_logger, Journal!.Directory);
+        }
+
+        if (_work.CurrentCount == 0)
+        {
+            _work.Release();
+        }
+    }
+
+    /// <summary>Waits until a group committed or a record was queued, at most <paramref name="timeout"/>.</summary>
+    internal Task WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken) => _work.WaitAsync(timeout, cancellationToken);
 
     /// <summary>The counters since start.</summary>
     public DecisionLogStats GetStats() => new(
@@ -117,10 +248,27 @@ public sealed partial class DecisionLogger : IDisposable
         new Dictionary<string, long>(_lost, StringComparer.Ordinal),
         _queue.Reader.Count,
         Volatile.Read(ref _maxQueueDepth),
-        Interlocked.Read(ref _batches));
+        Interlocked.Read(ref _batches))
+    {
+        JournalCommits = Journal?.Commits ?? 0,
+        JournalFailures = Journal?.FailedGroups ?? 0,
+        Unjournaled = Interlocked.Read(ref _unjournaled),
+        Recovered = Interlocked.Read(ref _recovered),
+        TornTails = Interlocked.Read(ref _tornTails),
+    };
 
     public void Dispose()
     {
+        Journal?.Dispose();
+        Spill.Dispose();
+        _meter.Dispose();
+        _work.Dispose();
+    }
+
+    /// <summary>Tests only: drops the logger as kill -9 would (see <see cref="DecisionJournal.Crash"/>).</summary>
+    internal void Crash()
+    {
+        Journal?.Crash();
         Spill.Dispose();
         _meter.Dispose();
     }
@@ -181,6 +329,13 @@ public sealed partial class DecisionLogger : IDisposable
         }
     }
 
+    internal void CountRecovered(int count) => Interlocked.Add(ref _recovered, count);
+
+    internal void CountTornTail() => Interlocked.Increment(ref _tornTails);
+
+    /// <summary>The sink failed <c>MaxAttempts</c> times in a row (true) or took a write again (false).</summary>
+    internal void SetSinkFailing(bool failing) => _sinkFailing = failing;
+
     internal void CountRetry()
     {
         Interlocked.Increment(ref _retried);
@@ -193,13 +348,22 @@ public sealed partial class DecisionLogger : IDisposable
         _lostCounter.Add(count, new KeyValuePair<string, object?>("reason", reason));
     }
 
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Decision log: the journal in {Directory} cannot be written; {Count} decision(s) answered without a durable record (counted unjournaled), health degraded")]
+    private static partial void LogJournalFailed(ILogger logger, int count, string directory, Exception exception);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Information, Message = "Decision log: the journal in {Directory} is written again")]
+    private static partial void LogJournalRecovered(ILogger logger, string directory);
+
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Error, Message = "Decision log: the journal directory {Directory} could not be read at start; records a previous run left there are not recovered")]
+    private static partial void LogJournalUnreadable(ILogger logger, string directory, Exception exception);
+
     [LoggerMessage(EventId = 6001, Level = LogLevel.Error, Message = "Decision log: {Count} record(s) lost, the spill directory {Directory} could not be written")]
     private static partial void LogSpillFailed(ILogger logger, int count, string directory, Exception exception);
 }
 
 /// <summary>
-/// A snapshot of the decision log counters. <see cref="Accepted"/> = records handed to <see cref="DecisionLogger.TryLog"/>;
-/// each one ends up written (directly or after a spill: <see cref="Drained"/>), waiting (queue, spill file) or in <see cref="Lost"/>.
+/// A snapshot of the decision log counters. <see cref="Accepted"/> = records handed to <see cref="DecisionLogger.LogAsync"/>;
+/// each one ends up written (directly or after a spill: <see cref="Drained"/>), waiting (journal, queue, spill file) or in <see cref="Lost"/>.
 /// <see cref="Written"/> counts store writes, so a spilled batch drained after a partial write may count a record twice;
 /// the store itself holds it once (upsert by id).
 /// </summary>
@@ -215,4 +379,19 @@ public sealed record DecisionLogStats(
     long Batches)
 {
     public long LostTotal => Lost.Values.Sum();
+
+    /// <summary>Journal group commits (one fsync each).</summary>
+    public long JournalCommits { get; init; }
+
+    /// <summary>Journal group commits that failed.</summary>
+    public long JournalFailures { get; init; }
+
+    /// <summary>Decisions answered while the journal could not be written: sent through memory, lost only by a crash before they were stored.</summary>
+    public long Unjournaled { get; init; }
+
+    /// <summary>Records a previous process left in the journal, now stored.</summary>
+    public long Recovered { get; init; }
+
+    /// <summary>Torn final lines of a previous process's journal: appends that never completed, so never acknowledged (not losses).</summary>
+    public long TornTails { get; init; }
 }

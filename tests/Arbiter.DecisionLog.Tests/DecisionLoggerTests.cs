@@ -15,8 +15,10 @@ public sealed class DecisionLoggerTests : IDisposable
         }
     }
 
+    // The memory mode (queue, spill): the journal has its own tests (JournalTests).
     private DecisionLogOptions Options(int capacity = 1000, int batchSize = 100, int maxAttempts = 5) => new()
     {
+        Durability = DecisionLogDurability.Memory,
         Capacity = capacity,
         BatchSize = batchSize,
         FlushInterval = TimeSpan.FromSeconds(30),

@@ -1,0 +1,485 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Arbiter.DecisionLog;
+
+/// <summary>
+/// The local write-ahead journal of the decision log (<c>DecisionLog:Durability</c> = <c>Journal</c>): append-only
+/// segment files of JSON lines (<c>journal-*.jsonl</c>) in the spill directory.
+/// <list type="bullet">
+/// <item>Group commit: appenders put their serialized lines in a pending buffer and wait on its group; one committer
+/// thread writes the whole buffer with one write() and one fsync, then completes the group. While it fsyncs, the next
+/// group fills, so the fsync rate adapts to the load (one per fsync time at most) and no append waits for more than
+/// about two fsyncs.</item>
+/// <item>A failed write or fsync fails its whole group (its records are handed back through <c>onFailed</c>) and cuts
+/// the segment back to what was committed before; a later group tries again.</item>
+/// <item>The flusher reads committed bytes only (<see cref="Read"/>), and deletes a segment (<see cref="Remove"/>) once it
+/// is sealed (<see cref="Rotate"/> or full at <c>JournalSegmentBytes</c>) and entirely in the sink.</item>
+/// <item>Segments found at start belong to a process that is gone (a live one holds a lock on each of its own): they
+/// are <see cref="JournalSegment.Recovered"/> first. Their final line may be torn by the crash — that append never
+/// completed, so its decision was never answered.</item>
+/// </list>
+/// </summary>
+internal sealed class DecisionJournal : IDisposable
+{
+    public const string Prefix = "journal-";
+    public const string Suffix = ".jsonl";
+    private const int ReadChunkBytes = 1 << 20;
+    private const int MaxLineBytes = 64 << 20;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_lines;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    private static readonly Task<bool> NotWritten = Task.FromResult(false);
+
+    private readonly object _gate = new();
+    private readonly Lock _writeLock = new();
+    private readonly Lock _segmentsLock = new();
+    private readonly string _directory;
+    private readonly long _segmentBytes;
+    private readonly JournalFiles _files;
+    private readonly Action _onCommitted;
+    private readonly Action<IReadOnlyList<DecisionRecord>, Exception> _onFailed;
+    private readonly Thread _committer;
+    private readonly List<JournalSegment> _segments = [];
+
+    // Guarded by _gate: what the next group will write, and who waits for it.
+    private ArrayBufferWriter<byte> _pending = new(1 << 16);
+    private List<DecisionRecord> _pendingRecords = [];
+    private TaskCompletionSource<bool> _group = NewGroup();
+    private bool _stopping;
+    private bool _crashed;
+
+    // The committer's own (under _writeLock).
+    private ArrayBufferWriter<byte> _spare = new(1 << 16);
+    private List<DecisionRecord> _spareRecords = [];
+    private JournalSegment? _current;
+    private int _sequence;
+
+    private long _commits;
+    private long _failedGroups;
+    private volatile Exception? _failure;
+
+    /// <param name="onCommitted">After each group is durable (wakes the flusher).</param>
+    /// <param name="onFailed">With the records of a group that could not be made durable, before its appenders resume.</param>
+    public DecisionJournal(string directory, long segmentBytes, JournalFiles files, Action onCommitted, Action<IReadOnlyList<DecisionRecord>, Exception> onFailed)
+    {
+        _directory = Path.GetFullPath(directory);
+        _segmentBytes = segmentBytes;
+        _files = files;
+        _onCommitted = onCommitted;
+        _onFailed = onFailed;
+        Recover();
+        _committer = new Thread(Run) { IsBackground = true, Name = "decision-journal" };
+        _committer.Start();
+    }
+
+    public string Directory => _directory;
+
+    /// <summary>Groups fsync'd so far.</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Groups that could not be written.</summary>
+    public long FailedGroups => Interlocked.Read(ref _failedGroups);
+
+    /// <summary>Why the last group failed; null once a later one succeeded (or none failed).</summary>
+    public Exception? Failure => _failure;
+
+    /// <summary>
+    /// Appends records as one unit of the next group: the task is true once they are durable, false when their group
+    /// failed (they were handed to <c>onFailed</c>). Serialized on the caller's thread, so appenders serialize in parallel.
+    /// </summary>
+    public Task<bool> Append(IReadOnlyList<DecisionRecord> records)
+    {
+        var lines = t_lines ??= new ArrayBufferWriter<byte>(1024);
+        lines.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(lines);
+        foreach (var record in records)
+        {
+            writer.Reset(lines);
+            JsonSerializer.Serialize(writer, record, DecisionLogJsonContext.Default.DecisionRecord);
+            writer.Flush();
+            lines.Write("\n"u8);
+        }
+
+        writer.Reset(lines);
+        lock (_gate)
+        {
+            if (!_stopping)
+            {
+                var wasEmpty = _pendingRecords.Count == 0;
+                _pending.Write(lines.WrittenSpan);
+                _pendingRecords.AddRange(records);
+                if (wasEmpty)
+                {
+                    Monitor.Pulse(_gate); // the committer waits only while nothing is pending
+                }
+
+                return _group.Task;
+            }
+        }
+
+        // Disposed: nothing more reaches the journal.
+        _onFailed(records, new ObjectDisposedException(nameof(DecisionJournal)));
+        return NotWritten;
+    }
+
+    /// <summary>The segments in the order they were written (recovered ones first).</summary>
+    public JournalSegment[] Segments()
+    {
+        lock (_segmentsLock)
+        {
+            return [.. _segments];
+        }
+    }
+
+    /// <summary>Seals the segment being appended to, so that it can be deleted once drained (on stop).</summary>
+    public void Rotate()
+    {
+        lock (_writeLock)
+        {
+            SealCurrent();
+        }
+    }
+
+    /// <summary>Deletes a drained segment. A failed delete only means it is sent again at the next start (the sink upserts).</summary>
+    public bool Remove(JournalSegment segment)
+    {
+        lock (_segmentsLock)
+        {
+            _segments.Remove(segment);
+        }
+
+        try
+        {
+            File.Delete(segment.Path);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        finally
+        {
+            segment.Close();
+        }
+    }
+
+    /// <summary>
+    /// Takes up to <paramref name="max"/> records from <paramref name="segment"/> at its read offset, committed bytes only.
+    /// Returns the offset after the last line taken, how many lines could not be read, and whether the rest is a torn
+    /// final line (a recovered segment only). Does not move the read offset: the flusher does once the sink has the records.
+    /// </summary>
+    public static JournalRead Read(JournalSegment segment, int max, List<DecisionRecord> into)
+    {
+        var offset = segment.ReadOffset;
+        var limit = segment.Committed;
+        if (offset >= limit)
+        {
+            return new JournalRead(offset, 0, 0, false);
+        }
+
+        // A line longer than a chunk (a record is bounded by the request body, but JSON escapes can grow it): read more.
+        for (var chunk = ReadChunkBytes; ; chunk *= 2)
+        {
+            var length = (int)Math.Min(limit - offset, chunk);
+            var read = ReadChunk(segment, offset, length, max, into);
+            if (read is { } taken)
+            {
+                return taken;
+            }
+
+            if (offset + length >= limit || chunk >= MaxLineBytes)
+            {
+                if (offset + length >= limit && segment.Recovered)
+                {
+                    // A final line without its newline: the process died inside that append, so it was never acknowledged.
+                    return new JournalRead(limit, 0, 0, true);
+                }
+
+                // No line end at all (only whole lines are ever committed) or a line past any record's size: not ours.
+                return new JournalRead(offset + length, 1, 1, false);
+            }
+        }
+    }
+
+    /// <summary>The lines wholly inside [offset, offset + length), at most <paramref name="max"/>; null when there is none.</summary>
+    private static JournalRead? ReadChunk(JournalSegment segment, long offset, int length, int max, List<DecisionRecord> into)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var read = 0;
+            while (read < length)
+            {
+                var n = RandomAccess.Read(segment.ReadHandle, buffer.AsSpan(read, length - read), offset + read);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                read += n;
+            }
+
+            var span = buffer.AsSpan(0, read);
+            var consumed = 0;
+            var lines = 0;
+            var corrupt = 0;
+            while (lines < max)
+            {
+                var newline = span[consumed..].IndexOf((byte)'\n');
+                if (newline < 0)
+                {
+                    break;
+                }
+
+                var record = Parse(span.Slice(consumed, newline));
+                consumed += newline + 1;
+                lines++;
+                if (record is null)
+                {
+                    corrupt++;
+                }
+                else
+                {
+                    into.Add(record);
+                }
+            }
+
+            return lines > 0 ? new JournalRead(offset + consumed, lines, corrupt, false) : null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+            Monitor.Pulse(_gate);
+        }
+
+        // What is pending is committed before the committer ends; fsync is bounded by the disk.
+        _committer.Join();
+        foreach (var segment in Segments())
+        {
+            segment.Close();
+        }
+    }
+
+    /// <summary>
+    /// Tests only: what kill -9 does. The pending group is never written nor answered, handles are closed as the kernel
+    /// would (committed bytes stay in the file), nothing is deleted.
+    /// </summary>
+    internal void Crash()
+    {
+        lock (_gate)
+        {
+            _crashed = true;
+            _stopping = true;
+            Monitor.Pulse(_gate);
+        }
+
+        lock (_writeLock)
+        lock (_segmentsLock)
+        {
+            foreach (var segment in _segments)
+            {
+                segment.Close();
+            }
+
+            _segments.Clear(); // its flusher died with it
+        }
+    }
+
+    internal static DecisionRecord? Parse(ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            var record = JsonSerializer.Deserialize(line, DecisionLogJsonContext.Default.DecisionRecord);
+            return record is { Id.Length: > 0, TenantId.Length: > 0 } ? record : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static TaskCompletionSource<bool> NewGroup() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Takes every segment a previous process left; one still locked belongs to a live process and is left alone.</summary>
+    private void Recover()
+    {
+        try
+        {
+            if (!System.IO.Directory.Exists(_directory))
+            {
+                return;
+            }
+
+            var paths = System.IO.Directory.GetFiles(_directory, Prefix + "*" + Suffix);
+            Array.Sort(paths, StringComparer.Ordinal);
+            foreach (var path in paths)
+            {
+                try
+                {
+                    var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+                    _segments.Add(new JournalSegment(path, stream, recovered: true));
+                }
+                catch (IOException)
+                {
+                    // Locked: another process is appending to it or draining it.
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _failure = ex;
+        }
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            List<DecisionRecord> records;
+            TaskCompletionSource<bool> group;
+            ArrayBufferWriter<byte> lines;
+            lock (_gate)
+            {
+                while (_pendingRecords.Count == 0 && !_stopping)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                if (_crashed || _pendingRecords.Count == 0)
+                {
+                    return;
+                }
+
+                lines = _pending;
+                records = _pendingRecords;
+                group = _group;
+                _pending = _spare;
+                _pendingRecords = _spareRecords;
+                _group = NewGroup();
+            }
+
+            bool durable;
+            lock (_writeLock)
+            {
+                durable = Commit(lines.WrittenSpan, records);
+                if (_crashed)
+                {
+                    return; // a dead process answers nobody
+                }
+            }
+
+            if (!durable)
+            {
+                _onFailed(records, _failure!);
+            }
+
+            // Swapped back in at the next group; the records' list is copied by nobody, so a fresh one for the failed case.
+            lines.ResetWrittenCount();
+            _spare = lines;
+            _spareRecords = durable ? ClearAndKeep(records) : [];
+            group.TrySetResult(durable);
+            if (durable)
+            {
+                _onCommitted();
+            }
+        }
+    }
+
+    private static List<DecisionRecord> ClearAndKeep(List<DecisionRecord> records)
+    {
+        records.Clear();
+        return records;
+    }
+
+    /// <summary>One write() and one fsync for the whole group, on the current segment (opened or rotated as needed).</summary>
+    private bool Commit(ReadOnlySpan<byte> lines, List<DecisionRecord> records)
+    {
+        var written = false;
+        try
+        {
+            var segment = _current ?? OpenSegment();
+            segment.Owner.Write(lines);
+            written = true;
+            segment.Owner.Flush(flushToDisk: true);
+            segment.Commit(segment.Committed + lines.Length, records.Count);
+            Interlocked.Increment(ref _commits);
+            _failure = null;
+            if (segment.Committed >= _segmentBytes)
+            {
+                SealCurrent();
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            Interlocked.Increment(ref _failedGroups);
+            _failure = ex;
+            if (_current is { } segment)
+            {
+                // After a failed fsync the kernel may have dropped the pages: that segment is not written to again.
+                if (written || !TryTruncate(segment))
+                {
+                    SealCurrent();
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Cuts off whatever part of a failed write reached the file, so the next group follows committed bytes.</summary>
+    private static bool TryTruncate(JournalSegment segment)
+    {
+        try
+        {
+            segment.Owner.SetLength(segment.Committed);
+            segment.Owner.Position = segment.Committed;
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    private JournalSegment OpenSegment()
+    {
+        System.IO.Directory.CreateDirectory(_directory);
+        // Sortable by time of creation, unique per process and per segment.
+        var name = string.Create(CultureInfo.InvariantCulture,
+            $"{Prefix}{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Environment.ProcessId}-{++_sequence:D6}{Suffix}");
+        var path = Path.Combine(_directory, name);
+        var segment = new JournalSegment(path, _files.Create(path), recovered: false);
+        lock (_segmentsLock)
+        {
+            _segments.Add(segment);
+        }
+
+        _current = segment;
+        return segment;
+    }
+
+    private void SealCurrent()
+    {
+        _current?.Seal();
+        _current = null;
+    }
+}
+
+/// <summary>What <see cref="DecisionJournal.Read"/> took: up to <see cref="End"/>, <see cref="Lines"/> lines of which <see cref="Corrupt"/> unreadable.</summary>
+internal readonly record struct JournalRead(long End, int Lines, int Corrupt, bool TornTail);

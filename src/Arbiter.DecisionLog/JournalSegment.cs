@@ -1,0 +1,85 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace Arbiter.DecisionLog;
+
+/// <summary>
+/// One journal segment file, as the flusher sees it. A segment of this process is read up to <see cref="Committed"/>
+/// (what has been fsync'd; a group that failed is cut off there) and deleted once it is <see cref="Sealed"/> and read to
+/// the end. A segment left by an earlier process is <see cref="Recovered"/>: held exclusively, read to its end, and its
+/// last line may be torn.
+/// </summary>
+internal sealed class JournalSegment
+{
+    private long _committed;
+    private long _committedRecords;
+    private volatile bool _sealed;
+    private SafeFileHandle? _read;
+
+    /// <param name="owner">
+    /// The handle that holds the segment's lock for as long as the segment exists: the appending stream (a shared lock)
+    /// or, for a recovered segment, an exclusive one.
+    /// </param>
+    public JournalSegment(string path, FileStream owner, bool recovered)
+    {
+        Path = path;
+        Owner = owner;
+        Recovered = recovered;
+        if (recovered)
+        {
+            _committed = owner.Length;
+            _sealed = true;
+        }
+    }
+
+    public string Path { get; }
+
+    public FileStream Owner { get; }
+
+    public bool Recovered { get; }
+
+    /// <summary>Bytes fsync'd: the flusher never reads past it.</summary>
+    public long Committed => Volatile.Read(ref _committed);
+
+    /// <summary>Records fsync'd (unknown, so 0, for a recovered segment).</summary>
+    public long CommittedRecords => Volatile.Read(ref _committedRecords);
+
+    /// <summary>No more appends: once read up to <see cref="Committed"/>, the segment can go.</summary>
+    public bool Sealed => _sealed;
+
+    /// <summary>Where the flusher goes on reading (only the flusher touches it).</summary>
+    public long ReadOffset { get; set; }
+
+    /// <summary>Records the flusher has taken (only the flusher touches it).</summary>
+    public long ReadRecords { get; set; }
+
+    /// <summary>Records committed but not yet taken by the flusher (a recovered segment counts as one full batch).</summary>
+    public long Unread(int batchSize) =>
+        Recovered ? (ReadOffset < Committed ? batchSize : 0) : CommittedRecords - ReadRecords;
+
+    /// <summary>For reading: the exclusive handle of a recovered segment, or a read-only one beside the appending stream.</summary>
+    public SafeFileHandle ReadHandle =>
+        Recovered ? Owner.SafeFileHandle : _read ??= File.OpenHandle(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+
+    /// <summary>Called by the committer after an fsync: the flusher may read up to here.</summary>
+    public void Commit(long length, int records)
+    {
+        Volatile.Write(ref _committedRecords, _committedRecords + records);
+        Volatile.Write(ref _committed, length);
+    }
+
+    public void Seal() => _sealed = true;
+
+    /// <summary>Releases the handles (and with them the lock); the file stays unless deleted first.</summary>
+    public void Close()
+    {
+        _read?.Dispose();
+        try
+        {
+            Owner.Dispose();
+        }
+        catch (IOException)
+        {
+            // Everything committed was fsync'd already; a failing close loses nothing.
+        }
+    }
+}
