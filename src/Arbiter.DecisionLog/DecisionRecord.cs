@@ -6,7 +6,8 @@ namespace Arbiter.DecisionLog;
 /// <summary>
 /// One logged decision: who (subject, agent), did what (action) to what (resource), the answer and why (matched policies,
 /// reasons, obligations), under which snapshot, how fast, and whether a shadow policy would have answered otherwise.
-/// Only ids and the engine's own explanations: no tokens, no request bodies, no context or property values.
+/// Only ids and the engine's own explanations: no tokens, no request bodies, no context or property values — except the
+/// resource's MCP server (<see cref="ResourceServer"/>, the <c>server</c> the request names), an id like the tool's own.
 /// <see cref="Id"/> is the decision id and the record's identity in every sink, so a retried write never duplicates it.
 /// </summary>
 public sealed record DecisionRecord(
@@ -29,7 +30,8 @@ public sealed record DecisionRecord(
     long SnapshotVersion,
     long LatencyMicroseconds,
     bool ShadowWouldChange,
-    IReadOnlyList<string> ShadowPolicies)
+    IReadOnlyList<string> ShadowPolicies,
+    string? ResourceServer = null)
 {
     /// <summary>
     /// The record of <paramref name="decision"/> answered for <paramref name="request"/>. <see cref="AgentId"/> is the acting
@@ -66,8 +68,15 @@ public sealed record DecisionRecord(
             decision.SnapshotVersion,
             (long)latency.TotalMicroseconds,
             decision.Shadow?.WouldChange ?? false,
-            decision.Shadow?.Policies ?? []);
+            decision.Shadow?.Policies ?? [],
+            ServerOf(request.Resource));
     }
+
+    private static string? ServerOf(Entity resource) =>
+        resource.Properties.ValueKind == System.Text.Json.JsonValueKind.Object
+        && resource.Properties.TryGetProperty("server", out var server) && server.ValueKind == System.Text.Json.JsonValueKind.String
+            ? server.GetString()
+            : null;
 }
 
 /// <summary>An obligation attached to a permit, by id and type only.</summary>

@@ -28,6 +28,22 @@ public sealed class RecordTests
     }
 
     [Fact]
+    public void From_ToolCallNamingItsServer_RecordsTheServerAndRoundTrips()
+    {
+        var snapshot = NoLossRun.DemoSnapshot();
+        using var properties = JsonDocument.Parse("""{"server":"hr-mcp","arguments":{"name":"Dana"}}""");
+        var request = new DecisionRequest(new Entity("user", "alice"), "tools/call", new Entity("tool", "hr-lookup", properties.RootElement), "hr-assistant");
+
+        var record = DecisionRecord.From("demo", "mcp-1", request, snapshot.Evaluate(request), TimeSpan.Zero, DateTimeOffset.UnixEpoch);
+        var json = JsonSerializer.Serialize(record, DecisionLogJsonContext.Default.DecisionRecord);
+        var back = JsonSerializer.Deserialize(json, DecisionLogJsonContext.Default.DecisionRecord)!;
+
+        Assert.Equal("hr-mcp", record.ResourceServer);
+        Assert.Equal("hr-mcp", back.ResourceServer);
+        Assert.DoesNotContain("Dana", json, StringComparison.Ordinal); // the arguments stay out
+    }
+
+    [Fact]
     public void From_AgentOnlyRequest_AgentIsTheSubject()
     {
         var snapshot = NoLossRun.DemoSnapshot();
