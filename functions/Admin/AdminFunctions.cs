@@ -16,56 +16,56 @@ public sealed class AdminFunctions(PolicyHandlers policies, DirectoryHandlers di
         PolicyHandlers.Validate(await request.JsonAsync(ct));
 
     [Function("PolicyList")]
-    public Task<IResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = P + "/policies")] HttpRequest request, CancellationToken ct) =>
-        policies.ListAsync(request.HttpContext, request.Caller(), ct);
+    public async Task<IResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = P + "/policies")] HttpRequest request, CancellationToken ct) =>
+        await policies.ListAsync(request.HttpContext, request.Caller(), ct);
 
     [Function("PolicyCreate")]
     public async Task<IResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = P + "/policies")] HttpRequest request, CancellationToken ct) =>
         await policies.CreateAsync(request.HttpContext, request.Caller(), await request.JsonAsync(ct), ct);
 
     [Function("PolicyGet")]
-    public Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = P + "/policies/{id}")] HttpRequest request, string id, CancellationToken ct) =>
-        policies.GetAsync(request.HttpContext, request.Caller(), id, ct);
+    public async Task<IResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = P + "/policies/{id}")] HttpRequest request, string id, CancellationToken ct) =>
+        await policies.GetAsync(request.HttpContext, request.Caller(), id, ct);
 
     [Function("PolicyUpdate")]
     public async Task<IResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = P + "/policies/{id}")] HttpRequest request, string id, CancellationToken ct) =>
         await policies.UpdateAsync(request.HttpContext, request.Caller(), await request.JsonAsync(ct), id, ct);
 
     [Function("PolicyDelete")]
-    public Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = P + "/policies/{id}")] HttpRequest request, string id, CancellationToken ct) =>
-        policies.DeleteAsync(request.HttpContext, request.Caller(), id, ct);
+    public async Task<IResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = P + "/policies/{id}")] HttpRequest request, string id, CancellationToken ct) =>
+        await policies.DeleteAsync(request.HttpContext, request.Caller(), id, ct);
 
     [Function("PolicyVersions")]
-    public Task<IResult> Versions([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = P + "/policies/{id}/versions")] HttpRequest request, string id, CancellationToken ct) =>
-        policies.VersionsAsync(request.Caller(), id, ct);
+    public async Task<IResult> Versions([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = P + "/policies/{id}/versions")] HttpRequest request, string id, CancellationToken ct) =>
+        await policies.VersionsAsync(request.Caller(), id, ct);
 
     [Function("PolicyRollback")]
-    public Task<IResult> Rollback([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = P + "/policies/{id}/rollback")] HttpRequest request, string id, CancellationToken ct) =>
-        policies.RollbackAsync(request.HttpContext, request.Caller(), id, ct);
+    public async Task<IResult> Rollback([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = P + "/policies/{id}/rollback")] HttpRequest request, string id, CancellationToken ct) =>
+        await policies.RollbackAsync(request.HttpContext, request.Caller(), id, ct);
 
     [Function("DirectoryList")]
-    public Task<IResult> DirectoryList([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = P + "/directory/{collection}")] HttpRequest request, string collection, CancellationToken ct) =>
-        directory.ListAsync(request.HttpContext, request.Caller(), collection, ct);
+    public async Task<IResult> DirectoryList([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = P + "/directory/{collection}")] HttpRequest request, string collection, CancellationToken ct) =>
+        await directory.ListAsync(request.HttpContext, request.Caller(), collection, ct);
 
     [Function("DirectoryGet")]
-    public Task<IResult> DirectoryGet([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = P + "/directory/{collection}/{id}")] HttpRequest request, string collection, string id, CancellationToken ct) =>
-        directory.GetAsync(request.HttpContext, request.Caller(), collection, id, ct);
+    public async Task<IResult> DirectoryGet([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = P + "/directory/{collection}/{id}")] HttpRequest request, string collection, string id, CancellationToken ct) =>
+        await directory.GetAsync(request.HttpContext, request.Caller(), collection, id, ct);
 
     [Function("DirectoryPut")]
     public async Task<IResult> DirectoryPut([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = P + "/directory/{collection}/{id}")] HttpRequest request, string collection, string id, CancellationToken ct) =>
         await directory.PutAsync(request.HttpContext, request.Caller(), await request.JsonAsync(ct), collection, id, ct);
 
     [Function("DirectoryDelete")]
-    public Task<IResult> DirectoryDelete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = P + "/directory/{collection}/{id}")] HttpRequest request, string collection, string id, CancellationToken ct) =>
-        directory.DeleteAsync(request.HttpContext, request.Caller(), collection, id, ct);
+    public async Task<IResult> DirectoryDelete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = P + "/directory/{collection}/{id}")] HttpRequest request, string collection, string id, CancellationToken ct) =>
+        await directory.DeleteAsync(request.HttpContext, request.Caller(), collection, id, ct);
 
     [Function("AgentSuspend")]
-    public Task<IResult> Suspend([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = P + "/agents/{id}/suspend")] HttpRequest request, string id, CancellationToken ct) =>
-        agents.SuspendAsync(request.HttpContext, request.Caller(), id, ct);
+    public async Task<IResult> Suspend([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = P + "/agents/{id}/suspend")] HttpRequest request, string id, CancellationToken ct) =>
+        await agents.SuspendAsync(request.HttpContext, request.Caller(), id, ct);
 
     [Function("AgentResume")]
-    public Task<IResult> Resume([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = P + "/agents/{id}/resume")] HttpRequest request, string id, CancellationToken ct) =>
-        agents.ResumeAsync(request.HttpContext, request.Caller(), id, ct);
+    public async Task<IResult> Resume([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = P + "/agents/{id}/resume")] HttpRequest request, string id, CancellationToken ct) =>
+        await agents.ResumeAsync(request.HttpContext, request.Caller(), id, ct);
 
     [Function("WhatIf")]
     public async Task<IResult> WhatIf([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = P + "/whatif")] HttpRequest request, CancellationToken ct) =>
@@ -76,6 +76,6 @@ public sealed class AdminFunctions(PolicyHandlers policies, DirectoryHandlers di
         await tenant.ImportAsync(request.Caller(), await request.JsonAsync(ct), ct);
 
     [Function("TenantExport")]
-    public Task<IResult> Export([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = P + "/tenant/export")] HttpRequest request, CancellationToken ct) =>
-        tenant.ExportAsync(request.Caller(), ct);
+    public async Task<IResult> Export([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = P + "/tenant/export")] HttpRequest request, CancellationToken ct) =>
+        await tenant.ExportAsync(request.Caller(), ct);
 }

@@ -7,6 +7,7 @@ using Arbiter.Runtime.Audit;
 using Arbiter.Runtime.Snapshots;
 using Arbiter.Store;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Arbiter.Api.Admin;
 
@@ -19,7 +20,7 @@ public sealed class AdminDocuments(IDocumentStore store, AuditLog audit, TenantS
     /// <summary>Not "admin": the Functions host reserves that route prefix for its own admin API.</summary>
     public const string Prefix = "manage/v1";
 
-    public async Task<IResult> ListAsync(HttpContext context, Caller caller, string kind, CancellationToken cancellationToken)
+    public async Task<Results<JsonHttpResult<DocumentListDto>, ProblemHttpResult>> ListAsync(HttpContext context, Caller caller, string kind, CancellationToken cancellationToken)
     {
         var query = context.Request.Query;
         var limit = 100;
@@ -37,14 +38,16 @@ public sealed class AdminDocuments(IDocumentStore store, AuditLog audit, TenantS
         }
     }
 
-    public async Task<IResult> GetAsync(HttpContext context, Caller caller, string kind, string id, CancellationToken cancellationToken)
+    public async Task<Results<JsonHttpResult<DocumentDto>, ProblemHttpResult>> GetAsync(HttpContext context, Caller caller, string kind, string id, CancellationToken cancellationToken)
     {
         var document = await store.GetAsync(caller.TenantId, kind, id, cancellationToken: cancellationToken);
-        return document is null ? Problems.NotFound($"{kind} '{id}' does not exist") : Document(context, document, StatusCodes.Status200OK);
+        if (document is null)
+            return Problems.NotFound($"{kind} '{id}' does not exist");
+        return Document(context, document, StatusCodes.Status200OK);
     }
 
     /// <summary>Writes with If-Match (null: create-only) through <paramref name="write"/> (default: a plain put), audits, refreshes.</summary>
-    public async Task<IResult> WriteAsync(HttpContext context, Caller caller, string kind, string id, JsonElement item, string? ifMatch, string action,
+    public async Task<Results<JsonHttpResult<DocumentDto>, ProblemHttpResult>> WriteAsync(HttpContext context, Caller caller, string kind, string id, JsonElement item, string? ifMatch, string action,
         CancellationToken cancellationToken, Func<Task<StoredDocument>>? write = null)
     {
         StoredDocument saved;
@@ -65,7 +68,7 @@ public sealed class AdminDocuments(IDocumentStore store, AuditLog audit, TenantS
         return Document(context, saved, ifMatch is null ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
-    public async Task<IResult> DeleteAsync(Caller caller, string kind, string id, string ifMatch, CancellationToken cancellationToken, Func<Task>? delete = null)
+    public async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Caller caller, string kind, string id, string ifMatch, CancellationToken cancellationToken, Func<Task>? delete = null)
     {
         try
         {
@@ -92,14 +95,14 @@ public sealed class AdminDocuments(IDocumentStore store, AuditLog audit, TenantS
 
     public static DocumentDto ToDto(StoredDocument d) => new(d.Id, d.ETag, d.UpdatedAt, d.Body);
 
-    public static IResult Document(HttpContext context, StoredDocument document, int status)
+    public static JsonHttpResult<DocumentDto> Document(HttpContext context, StoredDocument document, int status)
     {
         context.Response.Headers.ETag = "\"" + document.ETag + "\"";
         return TypedResults.Json(ToDto(document), ApiJsonContext.Wire.DocumentDto, statusCode: status);
     }
 
     /// <summary>The If-Match ETag, or a 428 problem when the header is missing.</summary>
-    public static bool TryIfMatch(HttpContext context, out string? ifMatch, out IResult? missing)
+    public static bool TryIfMatch(HttpContext context, out string? ifMatch, out ProblemHttpResult? missing)
     {
         ifMatch = null;
         missing = null;

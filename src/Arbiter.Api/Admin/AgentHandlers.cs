@@ -2,6 +2,7 @@ using Arbiter.Api.Http;
 using Arbiter.Api.Security;
 using Arbiter.Runtime.Agents;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Arbiter.Api.Admin;
 
@@ -11,19 +12,19 @@ namespace Arbiter.Api.Admin;
 /// </summary>
 public sealed class AgentHandlers(AgentKillSwitch killSwitch)
 {
-    public Task<IResult> SuspendAsync(HttpContext context, Caller caller, string id, CancellationToken cancellationToken) =>
+    public Task<Results<JsonHttpResult<DocumentDto>, ProblemHttpResult>> SuspendAsync(HttpContext context, Caller caller, string id, CancellationToken cancellationToken) =>
         SetSuspendedAsync(context, caller, id, suspended: true, cancellationToken);
 
-    public Task<IResult> ResumeAsync(HttpContext context, Caller caller, string id, CancellationToken cancellationToken) =>
+    public Task<Results<JsonHttpResult<DocumentDto>, ProblemHttpResult>> ResumeAsync(HttpContext context, Caller caller, string id, CancellationToken cancellationToken) =>
         SetSuspendedAsync(context, caller, id, suspended: false, cancellationToken);
 
-    private async Task<IResult> SetSuspendedAsync(HttpContext context, Caller caller, string id, bool suspended, CancellationToken cancellationToken)
+    private async Task<Results<JsonHttpResult<DocumentDto>, ProblemHttpResult>> SetSuspendedAsync(HttpContext context, Caller caller, string id, bool suspended, CancellationToken cancellationToken)
     {
         var result = await killSwitch.SetSuspendedAsync(caller.TenantId, id, suspended, caller.Id, cancellationToken: cancellationToken);
         return result.Outcome switch
         {
             KillSwitchOutcome.Done => AdminDocuments.Document(context, result.Agent!, StatusCodes.Status200OK),
-            KillSwitchOutcome.NotFound => Problems.NotFound($"agent '{id}' does not exist"),
+            KillSwitchOutcome.NotFound => (Results<JsonHttpResult<DocumentDto>, ProblemHttpResult>)Problems.NotFound($"agent '{id}' does not exist"),
             _ => Problems.Conflict($"agent '{id}' kept changing; try again"),
         };
     }

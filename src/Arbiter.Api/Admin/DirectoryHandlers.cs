@@ -7,6 +7,7 @@ using Arbiter.Engine.Snapshots;
 using Arbiter.Runtime.Directory;
 using Arbiter.Store;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Arbiter.Api.Admin;
 
@@ -29,14 +30,14 @@ public sealed class DirectoryHandlers(AdminDocuments documents)
 
     // The edge authenticates before the collection name is looked at, so strangers learn nothing (401, not 404).
 
-    public Task<IResult> ListAsync(HttpContext context, Caller caller, string collection, CancellationToken cancellationToken) =>
-        Kinds.TryGetValue(collection, out var kind) ? documents.ListAsync(context, caller, kind, cancellationToken) : Task.FromResult(UnknownCollection(collection));
+    public async Task<Results<JsonHttpResult<DocumentListDto>, ProblemHttpResult>> ListAsync(HttpContext context, Caller caller, string collection, CancellationToken cancellationToken) =>
+        Kinds.TryGetValue(collection, out var kind) ? await documents.ListAsync(context, caller, kind, cancellationToken) : UnknownCollection(collection);
 
-    public Task<IResult> GetAsync(HttpContext context, Caller caller, string collection, string id, CancellationToken cancellationToken) =>
-        Kinds.TryGetValue(collection, out var kind) ? documents.GetAsync(context, caller, kind, id, cancellationToken) : Task.FromResult(UnknownCollection(collection));
+    public async Task<Results<JsonHttpResult<DocumentDto>, ProblemHttpResult>> GetAsync(HttpContext context, Caller caller, string collection, string id, CancellationToken cancellationToken) =>
+        Kinds.TryGetValue(collection, out var kind) ? await documents.GetAsync(context, caller, kind, id, cancellationToken) : UnknownCollection(collection);
 
     /// <summary>Creates (no If-Match) or replaces (If-Match required) a directory item.</summary>
-    public async Task<IResult> PutAsync(HttpContext context, Caller caller, JsonInput input, string collection, string id, CancellationToken cancellationToken)
+    public async Task<Results<JsonHttpResult<DocumentDto>, ProblemHttpResult>> PutAsync(HttpContext context, Caller caller, JsonInput input, string collection, string id, CancellationToken cancellationToken)
     {
         if (!Kinds.TryGetValue(collection, out var kind))
             return UnknownCollection(collection);
@@ -57,7 +58,7 @@ public sealed class DirectoryHandlers(AdminDocuments documents)
         return await documents.WriteAsync(context, caller, kind, id, item, ifMatch, ifMatch is null ? "create" : "update", cancellationToken);
     }
 
-    public async Task<IResult> DeleteAsync(HttpContext context, Caller caller, string collection, string id, CancellationToken cancellationToken)
+    public async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, Caller caller, string collection, string id, CancellationToken cancellationToken)
     {
         if (!Kinds.TryGetValue(collection, out var kind))
             return UnknownCollection(collection);
@@ -66,6 +67,6 @@ public sealed class DirectoryHandlers(AdminDocuments documents)
         return await documents.DeleteAsync(caller, kind, id, ifMatch!, cancellationToken);
     }
 
-    private static IResult UnknownCollection(string collection) =>
+    private static ProblemHttpResult UnknownCollection(string collection) =>
         Problems.NotFound($"unknown collection '{collection}' (expected one of: {string.Join(", ", Kinds.Keys)})");
 }

@@ -6,6 +6,7 @@ using Arbiter.Engine.Policies;
 using Arbiter.Runtime.Policies;
 using Arbiter.Store;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Arbiter.Api.Admin;
 
@@ -15,25 +16,25 @@ namespace Arbiter.Api.Admin;
 /// </summary>
 public sealed class PolicyHandlers(AdminDocuments documents, PolicyVersions versions)
 {
-    public static IResult Validate(JsonInput input)
+    public static JsonHttpResult<ValidationDto> Validate(JsonInput input)
     {
         var result = PolicyParser.Parse(input.Root);
         return TypedResults.Json(new ValidationDto(result.IsValid, [.. result.Problems.Select(ProblemDto.From)]), ApiJsonContext.Wire.ValidationDto);
     }
 
-    public Task<IResult> ListAsync(HttpContext context, Caller caller, CancellationToken cancellationToken) =>
+    public Task<Results<JsonHttpResult<DocumentListDto>, ProblemHttpResult>> ListAsync(HttpContext context, Caller caller, CancellationToken cancellationToken) =>
         documents.ListAsync(context, caller, DocumentKinds.Policy, cancellationToken);
 
-    public Task<IResult> GetAsync(HttpContext context, Caller caller, string id, CancellationToken cancellationToken) =>
+    public Task<Results<JsonHttpResult<DocumentDto>, ProblemHttpResult>> GetAsync(HttpContext context, Caller caller, string id, CancellationToken cancellationToken) =>
         documents.GetAsync(context, caller, DocumentKinds.Policy, id, cancellationToken);
 
-    public Task<IResult> CreateAsync(HttpContext context, Caller caller, JsonInput input, CancellationToken cancellationToken) =>
+    public Task<Results<JsonHttpResult<DocumentDto>, ProblemHttpResult>> CreateAsync(HttpContext context, Caller caller, JsonInput input, CancellationToken cancellationToken) =>
         SaveAsync(context, caller, input, null, cancellationToken);
 
-    public Task<IResult> UpdateAsync(HttpContext context, Caller caller, JsonInput input, string id, CancellationToken cancellationToken) =>
+    public Task<Results<JsonHttpResult<DocumentDto>, ProblemHttpResult>> UpdateAsync(HttpContext context, Caller caller, JsonInput input, string id, CancellationToken cancellationToken) =>
         SaveAsync(context, caller, input, id, cancellationToken);
 
-    private async Task<IResult> SaveAsync(HttpContext context, Caller caller, JsonInput input, string? routeId, CancellationToken cancellationToken)
+    private async Task<Results<JsonHttpResult<DocumentDto>, ProblemHttpResult>> SaveAsync(HttpContext context, Caller caller, JsonInput input, string? routeId, CancellationToken cancellationToken)
     {
         var parsed = PolicyParser.Parse(input.Root);
         if (!parsed.IsValid)
@@ -50,7 +51,7 @@ public sealed class PolicyHandlers(AdminDocuments documents, PolicyVersions vers
             () => versions.SaveAsync(caller.TenantId, id, body, ifMatch, change, caller.Id, cancellationToken));
     }
 
-    public async Task<IResult> DeleteAsync(HttpContext context, Caller caller, string id, CancellationToken cancellationToken)
+    public async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, Caller caller, string id, CancellationToken cancellationToken)
     {
         if (!AdminDocuments.TryIfMatch(context, out var ifMatch, out var missing))
             return missing!;
@@ -58,14 +59,16 @@ public sealed class PolicyHandlers(AdminDocuments documents, PolicyVersions vers
             () => versions.DeleteAsync(caller.TenantId, id, ifMatch!, caller.Id, cancellationToken));
     }
 
-    public async Task<IResult> VersionsAsync(Caller caller, string id, CancellationToken cancellationToken)
+    public async Task<Results<JsonHttpResult<List<PolicyVersion>>, ProblemHttpResult>> VersionsAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
         var list = await versions.ListAsync(caller.TenantId, id, cancellationToken);
-        return list.Count == 0 ? Problems.NotFound($"policy '{id}' has no history") : TypedResults.Json(list.ToList(), ApiJsonContext.Wire.ListPolicyVersion);
+        if (list.Count == 0)
+            return Problems.NotFound($"policy '{id}' has no history");
+        return TypedResults.Json(list.ToList(), ApiJsonContext.Wire.ListPolicyVersion);
     }
 
     /// <summary>Rolls back to <c>?version=N</c>: that version's content becomes the newest version (history is never rewritten).</summary>
-    public async Task<IResult> RollbackAsync(HttpContext context, Caller caller, string id, CancellationToken cancellationToken)
+    public async Task<Results<JsonHttpResult<DocumentDto>, ProblemHttpResult>> RollbackAsync(HttpContext context, Caller caller, string id, CancellationToken cancellationToken)
     {
         if (!int.TryParse(context.Request.Query["version"], NumberStyles.None, CultureInfo.InvariantCulture, out var version))
             return Problems.BadRequest("give the version to roll back to as ?version=N", "version");

@@ -7,6 +7,7 @@ using Arbiter.Engine.Policies;
 using Arbiter.Engine.Snapshots;
 using Arbiter.Runtime.Snapshots;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Arbiter.Api.Admin;
 
@@ -16,7 +17,7 @@ namespace Arbiter.Api.Admin;
 /// </summary>
 public sealed class WhatIfHandler(TenantSnapshots snapshots)
 {
-    public async Task<IResult> HandleAsync(Caller caller, JsonInput input, CancellationToken cancellationToken)
+    public async Task<Results<JsonHttpResult<WhatIfDto>, ProblemHttpResult>> HandleAsync(Caller caller, JsonInput input, CancellationToken cancellationToken)
     {
         var root = input.Root;
         var lease = await snapshots.GetAsync(caller.TenantId, cancellationToken);
