@@ -57,20 +57,34 @@ public sealed class LiveServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>The exit code once the process has exited (on its own or stopped), else null.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
     /// <summary>Completes when the server prints a line containing <paramref name="text"/> (or has printed one), fails if it exits first.</summary>
     public async Task WaitForLineAsync(string text, TimeSpan limit)
+    {
+        var outcome = await WaitForLineOrExitAsync(text, limit);
+        Assert.True(outcome == Outcome.Printed, $"the server did not print '{text}' ({(outcome == Outcome.Exited ? "it exited" : "within " + limit)}):\n{Output}");
+    }
+
+    public enum Outcome { Printed, Exited, TimedOut }
+
+    /// <summary>Whichever comes first: the line, the process's exit (then <see cref="ExitCode"/> is set), or the limit.</summary>
+    public async Task<Outcome> WaitForLineOrExitAsync(string text, TimeSpan limit)
     {
         TaskCompletionSource seen;
         lock (_output)
         {
             if (_output.ToString().Contains(text, StringComparison.Ordinal))
-                return;
+                return Outcome.Printed;
             seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _waits.Add((text, seen));
         }
         var exited = _process.WaitForExitAsync();
         var first = await Task.WhenAny(seen.Task, exited, Task.Delay(limit));
-        Assert.True(first == seen.Task, $"the server did not print '{text}' ({(first == exited ? "it exited" : "within " + limit)}):\n{Output}");
+        if (first == exited)
+            _process.WaitForExit(); // the output is complete once the exit is
+        return first == seen.Task ? Outcome.Printed : first == exited ? Outcome.Exited : Outcome.TimedOut;
     }
 
     private void OnLine(string? line)
