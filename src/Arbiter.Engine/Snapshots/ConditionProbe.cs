@@ -16,8 +16,6 @@ namespace Arbiter.Engine.Snapshots;
 /// </summary>
 public sealed class ConditionProbe
 {
-    private static readonly IReadOnlyDictionary<string, object?> NoAttributes = new Dictionary<string, object?>();
-
     private ConditionProbe(bool compiled, bool? outcome, string? problem, int steps, IReadOnlyList<string> notes)
     {
         Compiled = compiled;
@@ -97,6 +95,6 @@ public sealed class ConditionProbe
         // Unregistered: the request's id, type and properties only; no directory fields, and the strictest sensitivity
         // (what an unclassified data resource gets).
         notes.Add($"resource {request.Resource.Type} '{request.Resource.Id}' is not registered: resource reads only what the request sent (sensitivity 'restricted')");
-        return new ResourceView(request.Resource.Type, request.Resource.Id, null, Sensitivity.Restricted, FrozenSet<string>.Empty, NoAttributes);
+        return new ResourceView(request.Resource.Type, request.Resource.Id, null, Sensitivity.Restricted, FrozenSet<string>.Empty, PolicySnapshot.NoAttributes);
     }
 }

@@ -6,7 +6,7 @@ namespace Arbiter.Engine.Snapshots;
 
 public sealed partial class PolicySnapshot
 {
-    private static readonly IReadOnlyDictionary<string, object?> NoAttributes = new Dictionary<string, object?>();
+    internal static readonly IReadOnlyDictionary<string, object?> NoAttributes = new Dictionary<string, object?>();
 
     /// <summary>
     /// Decides a request. Never throws: unknown or disabled entities, malformed input and internal failures are denies

@@ -6,6 +6,7 @@ using Arbiter.Store.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Arbiter.Api.Tests.Snapshots;
 
@@ -74,7 +75,7 @@ public sealed class StoreLockedAtStartTests : IDisposable
 
     private static async Task SeedAsync(string db)
     {
-        using var store = new SqliteDocumentStore(Options.Create(new SqliteStoreOptions { SqlitePath = db }), TimeProvider.System, NullLogger<SqliteDocumentStore>.Instance);
+        using var store = new SqliteDocumentStore(Options.Create(new SqliteStoreOptions { SqlitePath = db }), new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero)), NullLogger<SqliteDocumentStore>.Instance);
         using var file = JsonDocument.Parse(await File.ReadAllTextAsync(ArbiterServerFixture.DemoTenantFile));
         var result = await new TenantTransfer(store).ImportAsync("demo", file.RootElement, null, CancellationToken.None);
         Assert.True(result.Succeeded);
