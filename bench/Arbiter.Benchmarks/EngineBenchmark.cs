@@ -107,6 +107,7 @@ internal static class EngineBenchmark
 
         // What a policy condition costs when it is reached (the scenario has none).
         ConditionBenchmark.Run();
+        OpenWorldBenchmark.Run();
         return 0;
     }
 
