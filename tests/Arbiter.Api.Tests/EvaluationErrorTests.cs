@@ -4,7 +4,7 @@ using Arbiter.Api.Tests.Infrastructure;
 
 namespace Arbiter.Api.Tests;
 
-/// <summary>Bad input on <c>/evaluation</c>: 400 problem+json naming the field, 415, 413, depth; never a 500.</summary>
+/// <summary>Bad input on <c>/evaluation</c>: 400 problem+json naming the field (a wrong content type too), 413, depth; never a 500.</summary>
 public sealed class EvaluationErrorTests(SmallLimitsServer server) : IClassFixture<SmallLimitsServer>
 {
     private readonly HttpClient _client = server.Client;
@@ -48,22 +48,23 @@ public sealed class EvaluationErrorTests(SmallLimitsServer server) : IClassFixtu
     [InlineData("application/x-www-form-urlencoded")]
     [InlineData("application/xml")]
     [InlineData("text/json-ish")]
-    public async Task Evaluation_WrongContentType_415(string contentType)
+    public async Task Evaluation_WrongContentType_400NamingContentType(string contentType)
     {
         var reply = await _client.PostAsync(Pdp.Evaluation, """{"subject":{"type":"user","id":"alice"}}""", contentType);
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, reply.Status);
+        Assert.Equal(HttpStatusCode.BadRequest, reply.Status);
         Assert.Equal("application/problem+json", reply.ContentType);
+        Assert.Equal("Content-Type", reply.Json.GetProperty("field").GetString());
     }
 
     [Fact]
-    public async Task Evaluation_NoContentType_415()
+    public async Task Evaluation_NoContentType_400()
     {
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes("{}"));
 
         var reply = await _client.SendAsync(Pdp.Evaluation, content);
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, reply.Status);
+        Assert.Equal(HttpStatusCode.BadRequest, reply.Status);
     }
 
     [Fact]
@@ -172,11 +173,11 @@ public sealed class EvaluationErrorTests(SmallLimitsServer server) : IClassFixtu
     }
 
     [Fact]
-    public async Task Search_WrongContentType_415()
+    public async Task Search_WrongContentType_400()
     {
         var reply = await _client.PostAsync(Pdp.SearchResource, "{}", "text/plain");
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, reply.Status);
+        Assert.Equal(HttpStatusCode.BadRequest, reply.Status);
     }
 
     /// <summary>A body without a Content-Length, so the server meets the limit while reading (chunked transfer).</summary>

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Arbiter.Api.Http;
 
 /// <summary>
-/// Reads a JSON request body within the configured limits: content type (415), size (413), nesting depth, syntax and
+/// Reads a JSON request body within the configured limits: content type (400, as AuthZEN 1.0 certification requires), size (413), nesting depth, syntax and
 /// duplicate member names (400, I-JSON: see <see cref="StrictJson"/>). The caller owns the returned document.
 /// </summary>
 public sealed class JsonBody(IOptions<ArbiterOptions> options)
@@ -16,7 +16,7 @@ public sealed class JsonBody(IOptions<ArbiterOptions> options)
         var limits = options.Value;
         var contentType = request.ContentType;
         if (contentType is null || !IsJson(contentType))
-            return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "send the body as application/json"));
+            return (null, Problems.BadRequest("send the body as application/json (Content-Type)", "Content-Type"));
         if (request.ContentLength is { } length && length > limits.MaxBodyBytes)
             return (null, TooLarge(limits.MaxBodyBytes));
 

@@ -29,8 +29,8 @@ public sealed partial class TenantSnapshots(
     TimeProvider time,
     ILogger<TenantSnapshots> logger)
 {
-    private static readonly string[] SourceKinds =
-        [DocumentKinds.User, DocumentKinds.Group, DocumentKinds.Agent, DocumentKinds.McpServer, DocumentKinds.Tool, DocumentKinds.DataResource, DocumentKinds.Policy];
+    /// <summary>What a cold load reads: every directory kind (the settings document included) and the policies.</summary>
+    private static readonly string[] SourceKinds = [.. DocumentKinds.Directory.Order(StringComparer.Ordinal), DocumentKinds.Policy];
 
     private readonly ConcurrentDictionary<string, Entry> _tenants = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (DateTimeOffset Until, PolicySnapshot Empty)> _unknown = new(StringComparer.Ordinal);

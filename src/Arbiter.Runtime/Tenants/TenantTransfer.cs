@@ -70,6 +70,12 @@ public sealed class TenantTransfer(IDocumentStore store)
                 items.Add(JsonNode.Parse(document.Body.GetRawText()));
             file[section] = items;
         }
+        // The tenant's one settings document is an object of its own, not a list.
+        await foreach (var document in store.ListAllAsync(tenantId, SourceKinds.Settings, 10, cancellationToken))
+        {
+            if (document.Id == Engine.Directory.TenantSettings.DocumentId)
+                file["settings"] = JsonNode.Parse(document.Body.GetRawText());
+        }
         return file;
     }
 }
