@@ -159,6 +159,7 @@ public static class DocumentKinds
     public const string McpServer = "mcpServer";
     public const string Tool = "tool";
     public const string DataResource = "dataResource";
+    public const string Settings = "settings";
     // governance container
     public const string SyncState = "syncState";
     public const string SyncStatus = "syncStatus";
@@ -168,7 +169,7 @@ public static class DocumentKinds
     public const string Audit = "audit";
 
     public static readonly IReadOnlySet<string> Policies = new HashSet<string>(StringComparer.Ordinal) { Policy, PolicyVersion };
-    public static readonly IReadOnlySet<string> Directory = new HashSet<string>(StringComparer.Ordinal) { User, Group, Agent, McpServer, Tool, DataResource };
+    public static readonly IReadOnlySet<string> Directory = new HashSet<string>(StringComparer.Ordinal) { User, Group, Agent, McpServer, Tool, DataResource, Settings };
     public static readonly IReadOnlySet<string> Governance = new HashSet<string>(StringComparer.Ordinal) { SyncState, SyncStatus, Baseline, Finding, ReviewTask, Audit };
 
     /// <summary>The kinds that feed the decision snapshot (their changes trigger a refresh).</summary>

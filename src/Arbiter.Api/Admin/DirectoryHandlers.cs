@@ -12,7 +12,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Arbiter.Api.Admin;
 
 /// <summary>
-/// Directory items (admin role): users, groups, agents, MCP servers, tools, data resources. A write is checked against
+/// Directory items (admin role): users, groups, agents, MCP servers, tools, resources, and the tenant settings (id <c>tenant</c>). A write is checked against
 /// its kind's JSON Schema and as the snapshot would read it (the same validation as import) before it is stored.
 /// </summary>
 public sealed class DirectoryHandlers(AdminDocuments documents)
@@ -26,6 +26,7 @@ public sealed class DirectoryHandlers(AdminDocuments documents)
         ["mcp-servers"] = DocumentKinds.McpServer,
         ["tools"] = DocumentKinds.Tool,
         ["data-resources"] = DocumentKinds.DataResource,
+        ["settings"] = DocumentKinds.Settings,
     };
 
     // The edge authenticates before the collection name is looked at, so strangers learn nothing (401, not 404).

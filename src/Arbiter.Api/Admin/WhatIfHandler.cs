@@ -53,7 +53,7 @@ public sealed class WhatIfHandler(TenantSnapshots snapshots)
             return Problems.BadRequest("'evaluations' is required: the requests to compare", "/evaluations");
 
         var current = lease.Snapshot;
-        var candidate = current.Apply(changes, current.Version + 1);
+        var candidate = current.Apply(changes, current.Generation + 1);
         var results = new List<WhatIfItemDto>();
         var index = 0;
         foreach (var item in items.EnumerateArray())

@@ -13,6 +13,7 @@ public sealed class Decision
 {
     public const string PrincipalMode = "principal";
     public const string AgentOnlyMode = "agentOnly";
+    public const string DirectMode = "direct";
 
     private readonly Snapshots.DecisionTrace _trace;
     private readonly DecisionIds.Reserved _reservedId;

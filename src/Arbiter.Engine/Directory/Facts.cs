@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json;
+using Arbiter.Engine.Decisions;
 using Arbiter.Engine.Policies;
 
 namespace Arbiter.Engine.Directory;
@@ -29,14 +30,22 @@ public sealed record McpServerFact(string Id, Sensitivity Sensitivity, FrozenSet
 
 public sealed record ToolFact(string Id, string Server, Sensitivity Sensitivity, FrozenSet<string> Tags, IReadOnlyDictionary<string, object?> Attributes, string? DisplayName = null);
 
-/// <summary>Data and response resources: datasets, tables, documents, fields, classifications.</summary>
+/// <summary>
+/// A registered resource of any type but the closed inventory (tools, MCP servers, agents) and users: datasets, tables,
+/// documents, fields, classifications, and whatever else a tenant decides about (records, routes, todos).
+/// </summary>
 public sealed record DataResourceFact(string Id, string Type, Sensitivity Classification, FrozenSet<string> Tags, IReadOnlyDictionary<string, object?> Attributes);
 
 /// <summary>Reads directory documents (docs/documents.md) into facts. Never throws: a malformed document is reported and skipped.</summary>
 public static class FactReader
 {
+    /// <summary>The data types Arbiter has always known; a directory resource may be of any other type too.</summary>
     public static readonly FrozenSet<string> DataResourceTypes =
         FrozenSet.ToFrozenSet(["dataset", "table", "document", "field", "classification"], StringComparer.Ordinal);
+
+    /// <summary>Whether a directory resource may have this type (the others have collections of their own).</summary>
+    public static bool IsDataResourceType(string type) =>
+        EntityTypes.IsValid(type) && !ResourceTypes.IsClosed(type) && type != ResourceTypes.User;
 
     public static UserFact? ReadUser(string id, JsonElement body, out string? error)
     {
@@ -93,8 +102,8 @@ public static class FactReader
     {
         error = Check(body);
         var type = error is null ? Str(body, "type") : null;
-        if (error is null && (type is null || !DataResourceTypes.Contains(type)))
-            error = $"a data resource needs 'type' = one of {string.Join(", ", DataResourceTypes)}";
+        if (error is null && (type is null || !IsDataResourceType(type)))
+            error = $"a resource needs a 'type' ({EntityTypes.Rule}; not tool, mcp_server, agent or user, which have collections of their own)";
         if (error is not null)
             return null;
         return new DataResourceFact(id, type!, Level(body, "classification", Sensitivity.Restricted),

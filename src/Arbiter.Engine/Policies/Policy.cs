@@ -8,7 +8,11 @@ public enum Effect { Permit, Forbid }
 public enum PolicyStatus { Active, Disabled, Shadow }
 
 [Flags]
-public enum Modes { None = 0, Principal = 1, AgentOnly = 2, Both = Principal | AgentOnly }
+/// <summary>
+/// Who acts: a user through an agent (<see cref="Principal"/>), an agent alone (<see cref="AgentOnly"/>), or a user (or
+/// asserted subject) with no agent at all (<see cref="Direct"/>). A policy applies only in the modes it lists.
+/// </summary>
+public enum Modes { None = 0, Principal = 1, AgentOnly = 2, Both = Principal | AgentOnly, Direct = 4 }
 
 /// <summary>
 /// A validated policy. Who (<see cref="Subjects"/>: users, groups, any authenticated user), through which agents
@@ -35,7 +39,14 @@ public sealed record Policy
     public bool IsUserPolicy => Subjects is not null;
 }
 
-public sealed record SubjectSelector(bool AnyAuthenticated, FrozenSet<string> Users, FrozenSet<string> Groups);
+/// <summary>
+/// Which subjects: any registered user, registered users by id or group, or every subject of the listed
+/// <see cref="Types"/> — the one way a policy reaches a subject the directory does not hold (an asserted subject).
+/// </summary>
+public sealed record SubjectSelector(bool AnyAuthenticated, FrozenSet<string> Users, FrozenSet<string> Groups)
+{
+    public FrozenSet<string> Types { get; init; } = FrozenSet<string>.Empty;
+}
 
 public sealed record AgentSelector(bool Any, FrozenSet<string> Ids, FrozenSet<string> Tags, FrozenSet<string> Blueprints)
 {

@@ -89,12 +89,16 @@ public static partial class PolicyParser
                 problems.Add(new("/agents", "'agent.invoke' needs 'agents': the agents the subjects may reach"));
             if (resources is not null)
                 problems.Add(new("/resources", "'agent.invoke' targets the agents named in 'agents'; 'resources' is not allowed"));
-            if (modes.HasFlag(Modes.AgentOnly))
-                problems.Add(new("/modes", "'agent.invoke' is a principal-context action; remove 'agentOnly'"));
+            if (modes.HasFlag(Modes.AgentOnly) || modes.HasFlag(Modes.Direct))
+                problems.Add(new("/modes", "'agent.invoke' is a principal-context action; 'modes' may only be ['principal']"));
         }
 
         if (effect == Effect.Permit && subjects is not null && modes.HasFlag(Modes.AgentOnly))
             problems.Add(new("/modes", "a permit with 'subjects' entitles users and cannot apply in 'agentOnly' mode (no user); grant the agent with a policy without 'subjects'"));
+        if (modes.HasFlag(Modes.Direct) && subjects is null)
+            problems.Add(new("/subjects", "a policy for 'direct' mode (a subject acting with no agent) needs 'subjects'"));
+        if (modes.HasFlag(Modes.Direct) && agents is not null)
+            problems.Add(new("/agents", "no agent acts in 'direct' mode: a policy whose modes include 'direct' cannot have 'agents'"));
         if (notBefore is not null && notAfter is not null && notBefore >= notAfter)
             problems.Add(new("/notAfter", "notAfter must be later than notBefore"));
         if (effect == Effect.Forbid && obligations.Count > 0)
@@ -142,7 +146,8 @@ public static partial class PolicyParser
             {
                 case "principal": modes |= Modes.Principal; break;
                 case "agentOnly": modes |= Modes.AgentOnly; break;
-                default: problems.Add(new("/modes", $"unknown mode '{name}' (expected 'principal' or 'agentOnly')")); break;
+                case "direct": modes |= Modes.Direct; break;
+                default: problems.Add(new("/modes", $"unknown mode '{name}' (expected 'principal', 'agentOnly' or 'direct')")); break;
             }
         }
         if (modes == Modes.None && element.ValueKind == JsonValueKind.Array)
@@ -153,14 +158,18 @@ public static partial class PolicyParser
     private static SubjectSelector? ParseSubjects(JsonElement element, List<Problem> problems)
     {
         const string path = "/subjects";
-        if (!ExpectObject(element, path, ["anyAuthenticated", "users", "groups"], problems))
+        if (!ExpectObject(element, path, ["anyAuthenticated", "users", "groups", "types"], problems))
             return null;
         var any = OptionalBool(element, "anyAuthenticated", path, problems);
         var users = StringSet(element, "users", path, problems, required: false) ?? FrozenSet<string>.Empty;
         var groups = StringSet(element, "groups", path, problems, required: false) ?? FrozenSet<string>.Empty;
-        if (!any && users.Count == 0 && groups.Count == 0)
-            problems.Add(new(path, "select someone: 'anyAuthenticated': true, or non-empty 'users' or 'groups'"));
-        return new SubjectSelector(any, users, groups);
+        var types = StringSet(element, "types", path, problems, required: false) ?? FrozenSet<string>.Empty;
+        CheckTypeNames(types, path + "/types", problems);
+        if (types.Contains(Decisions.SubjectTypes.Agent))
+            problems.Add(new(path + "/types", "an agent is not a subject of a user policy: grant agents with 'agents' (a policy without 'subjects')"));
+        if (!any && users.Count == 0 && groups.Count == 0 && types.Count == 0)
+            problems.Add(new(path, "select someone: 'anyAuthenticated': true, or non-empty 'users', 'groups' or 'types'"));
+        return new SubjectSelector(any, users, groups) { Types = types };
     }
 
     private static AgentSelector? ParseAgents(JsonElement element, List<Problem> problems)
@@ -186,8 +195,10 @@ public static partial class PolicyParser
         var maxName = Enum(element, "maxSensitivity", path, problems, required: false, [.. SensitivityNames.All]);
         if (maxName is not null)
             max = SensitivityNames.ParseOrRestricted(maxName);
+        var types = StringSet(element, "types", path, problems, required: false);
+        CheckTypeNames(types, path + "/types", problems);
         return new ResourceSelector(
-            StringSet(element, "types", path, problems, required: false),
+            types,
             StringSet(element, "ids", path, problems, required: false),
             StringSet(element, "servers", path, problems, required: false),
             StringSet(element, "tags", path, problems, required: false),
@@ -231,6 +242,16 @@ public static partial class PolicyParser
         if (result.Select(o => o.Id).Distinct(StringComparer.Ordinal).Count() != result.Count)
             problems.Add(new("/obligations", "obligation ids must be unique within a policy"));
         return result;
+    }
+
+    /// <summary>Entity types are names (<see cref="Decisions.EntityTypes.IsValid"/>), so a typo such as a space cannot hide.</summary>
+    private static void CheckTypeNames(FrozenSet<string>? types, string path, List<Problem> problems)
+    {
+        foreach (var type in types ?? [])
+        {
+            if (!Decisions.EntityTypes.IsValid(type))
+                problems.Add(new(path, $"'{type}' is not a type name ({Decisions.EntityTypes.Rule})"));
+        }
     }
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();

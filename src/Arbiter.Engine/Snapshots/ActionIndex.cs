@@ -21,6 +21,9 @@ internal sealed class ActionIndex
     public required (int Start, int Count)[] ByGroup { get; init; }
     public required Candidate[] AnyAuthenticated { get; init; }
 
+    /// <summary>The policies naming subject types (<c>subjects.types</c>): the only ones an asserted subject can match.</summary>
+    public required FrozenDictionary<string, Candidate[]> BySubjectType { get; init; }
+
     /// <summary>Every grant to agents (policies without subjects) of this action, matched per agent into <see cref="AgentEntry.Grants"/>.</summary>
     public required Candidate[] AgentGrants { get; init; }
 
@@ -32,6 +35,7 @@ internal sealed class ActionIndex
         private readonly Dictionary<string, List<Candidate>> _byUser = new(StringComparer.Ordinal);
         private readonly Dictionary<string, List<Candidate>> _byGroup = new(StringComparer.Ordinal);
         private readonly List<Candidate> _any = [];
+        private readonly Dictionary<string, List<Candidate>> _byType = new(StringComparer.Ordinal);
         private readonly List<Candidate> _agentGrants = [];
 
         public void Add(Candidate candidate)
@@ -47,6 +51,8 @@ internal sealed class ActionIndex
                 Append(_byUser, user, candidate);
             foreach (var group in subjects.Groups)
                 Append(_byGroup, group, candidate);
+            foreach (var type in subjects.Types)
+                Append(_byType, type, candidate);
         }
 
         public ActionIndex Build(Dictionary<string, int> groupOrdinals)
@@ -65,6 +71,7 @@ internal sealed class ActionIndex
                 GroupCandidates = [.. pool],
                 ByGroup = byGroup,
                 AnyAuthenticated = [.. _any],
+                BySubjectType = _byType.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal),
                 AgentGrants = [.. _agentGrants],
             };
         }

@@ -17,6 +17,7 @@ internal readonly struct Candidate
 
     private readonly int[]? _ids;
     private readonly int[]? _servers;
+    private readonly FrozenSet<string>? _otherTypes;
     private readonly ushort _types;
     private readonly sbyte _maxLevel;
     private readonly byte _flags;
@@ -36,7 +37,12 @@ internal readonly struct Candidate
         if (policy.Resources is not { } selector)
             return;
         if (selector.Types is not null)
+        {
             _types = (ushort)(ResourceTypeBits.Specified | selector.Types.Aggregate(0, (bits, type) => bits | ResourceTypeBits.Of(type)));
+            // Types without a bit of their own (records, routes, todos) are compared by name.
+            if (selector.Types.Any(type => ResourceTypeBits.Of(type) == 0))
+                _otherTypes = selector.Types;
+        }
         if (selector.Ids is not null)
             _ids = Ordinals(selector.Ids, ordinals.Ids);
         if (selector.Servers is not null)
@@ -61,7 +67,8 @@ internal readonly struct Candidate
     /// <summary>The selector's rules (<see cref="ResourceSelector.Matches"/>) over the resolved resource.</summary>
     public bool MatchesResource(in ResourceView resource)
     {
-        if (_types != 0 && (_types & resource.TypeBit) == 0)
+        if (_types != 0 && (_types & resource.TypeBit) == 0
+            && (resource.TypeBit != 0 || _otherTypes is null || !_otherTypes.Contains(resource.Type)))
             return false;
         if (_ids is not null && !Contains(_ids, resource.Ordinal))
             return false;
@@ -106,7 +113,10 @@ internal sealed record ResourceOrdinals(FrozenDictionary<string, int> Ids, Froze
     };
 }
 
-/// <summary>A bit per resource type a resource can resolve to; a selector's types become a mask.</summary>
+/// <summary>
+/// A bit per resource type Arbiter knows; a selector's types become a mask. Any other type has no bit (0) and is
+/// matched by name (<see cref="Candidate.MatchesResource"/>).
+/// </summary>
 internal static class ResourceTypeBits
 {
     /// <summary>Set on every mask from a selector that lists types, so a list of only unknown types matches nothing.</summary>
@@ -114,7 +124,7 @@ internal static class ResourceTypeBits
 
     private static readonly FrozenDictionary<string, int> Bits = new[]
     {
-        ResourceTypes.Agent, ResourceTypes.Tool, ResourceTypes.McpServer,
+        ResourceTypes.Agent, ResourceTypes.Tool, ResourceTypes.McpServer, ResourceTypes.User,
     }.Concat(FactReader.DataResourceTypes.Order(StringComparer.Ordinal))
         .Select((type, i) => (type, bit: 1 << i))
         .ToFrozenDictionary(x => x.type, x => x.bit, StringComparer.Ordinal);
@@ -122,6 +132,7 @@ internal static class ResourceTypeBits
     public static readonly int Agent = Of(ResourceTypes.Agent);
     public static readonly int Tool = Of(ResourceTypes.Tool);
     public static readonly int McpServer = Of(ResourceTypes.McpServer);
+    public static readonly int User = Of(ResourceTypes.User);
 
     public static int Of(string type) => Bits.GetValueOrDefault(type);
 }

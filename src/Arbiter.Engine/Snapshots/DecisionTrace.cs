@@ -44,6 +44,7 @@ internal static class Legs
     public static readonly LegKind[] Principal = [LegKind.Invoke, LegKind.AgentGrant, LegKind.UserEntitlement];
     public static readonly LegKind[] AgentAlone = [LegKind.AgentGrant];
     public static readonly LegKind[] AgentWithOwner = [LegKind.AgentGrant, LegKind.OwnerForbids];
+    public static readonly LegKind[] Direct = [LegKind.UserEntitlement];
 
     public static string Name(LegKind kind) => kind switch
     {
@@ -222,9 +223,10 @@ internal readonly struct DecisionTrace(
             ? $"forbidden by {string.Join(", ", leg.Forbids.Select(id => $"policy '{id}'"))} ({leg.Name})"
             : legs[failed] switch
             {
-                LegKind.Invoke => $"user '{request.Subject.Id}' may not invoke agent '{agentId}'",
+                LegKind.Invoke => $"{request.Subject.Type} '{request.Subject.Id}' may not invoke agent '{agentId}'",
                 LegKind.AgentGrant => $"agent '{agentId}' holds no {mode} grant for '{request.Action}' on {request.Resource.Type} '{request.Resource.Id}'",
-                _ => $"user '{request.Subject.Id}' is not entitled to '{request.Action}' on {request.Resource.Type} '{request.Resource.Id}'",
+                _ => $"{request.Subject.Type} '{request.Subject.Id}' is not entitled to '{request.Action}' on {request.Resource.Type} '{request.Resource.Id}'"
+                    + (mode == Decision.DirectMode ? " acting directly" : ""),
             };
         return leg.Notes.Count > 0 ? $"{reason} [{string.Join("; ", leg.Notes)}]" : reason;
     }

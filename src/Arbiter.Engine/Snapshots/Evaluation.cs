@@ -25,6 +25,8 @@ internal struct Evaluation(PolicySnapshot snapshot, DecisionRequest request, Dat
     public string? Problem;
     public string ReasonUser = PolicySnapshot.UserReasons.Denied;
     public UserFact? User;
+    /// <summary>The subject is not in the directory: the request asserts it, and only policies naming its type apply.</summary>
+    public bool Asserted;
     public AgentFact? Agent;
     public AgentEntry? AgentEntry;
     public ResourceView Resource;

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Arbiter.Engine.Decisions;
 using Arbiter.Engine.Directory;
 using Arbiter.Engine.Policies;
@@ -18,6 +19,7 @@ public sealed partial class PolicySnapshot
     /// </summary>
     public Decision Evaluate(DecisionRequest request, bool explain = false)
     {
+        request = WithAliases(request);
         var now = _time.GetUtcNow();
         var id = DecisionIds.Reserve(now);
         var complete = explain || (_index.HasConditions && CarriesJson(request));
@@ -37,11 +39,18 @@ public sealed partial class PolicySnapshot
     /// <summary>The answer alone, for search: same rules as <see cref="Evaluate"/>, nothing kept for an explanation.</summary>
     public bool IsPermitted(DecisionRequest request)
     {
-        var e = new Evaluation(this, request, _time.GetUtcNow(), complete: false);
+        var e = new Evaluation(this, WithAliases(request), _time.GetUtcNow(), complete: false);
         return TryDecide(ref e);
     }
 
-    /// <summary>Evaluates every leg of a request again at <paramref name="now"/>, recording everything, for an explanation.</summary>
+    /// <summary>The request with the tenant's subject type alias applied (<c>identity</c> → <c>user</c>); itself when none applies.</summary>
+    private DecisionRequest WithAliases(DecisionRequest request)
+    {
+        var type = State.Settings.SubjectType(request.Subject.Type);
+        return ReferenceEquals(type, request.Subject.Type) ? request : request with { Subject = request.Subject with { Type = type } };
+    }
+
+    /// <summary>Evaluates every leg of a (normalised) request again at <paramref name="now"/>, recording everything, for an explanation.</summary>
     internal DecisionTrace Retrace(DecisionRequest request, DateTimeOffset now)
     {
         var e = new Evaluation(this, request, now, complete: true);
@@ -62,15 +71,58 @@ public sealed partial class PolicySnapshot
         }
     }
 
+    /// <summary>An agent acts alone; a user (or asserted subject) acts through the agent it names, or directly with none.</summary>
     internal static string Mode(DecisionRequest request) =>
-        request.Subject.Type == SubjectTypes.Agent ? Decision.AgentOnlyMode : Decision.PrincipalMode;
+        request.Subject.Type == SubjectTypes.Agent ? Decision.AgentOnlyMode
+        : IsDirect(request) ? Decision.DirectMode
+        : Decision.PrincipalMode;
 
-    private bool Decide(ref Evaluation e) => e.Request.Subject.Type switch
+    private static bool IsDirect(DecisionRequest request) => request.AgentId is null && request.Action != WellKnownActions.AgentInvoke;
+
+    private bool Decide(ref Evaluation e)
     {
-        SubjectTypes.User => DecidePrincipal(ref e),
-        SubjectTypes.Agent => DecideAgentOnly(ref e),
-        _ => Stop(ref e, $"unsupported subject type '{e.Request.Subject.Type}' (expected 'user' or 'agent')"),
-    };
+        if (e.Request.Subject.Type == SubjectTypes.Agent)
+            return DecideAgentOnly(ref e);
+        if (ResolveSubject(ref e, out var principal) is { } subjectProblem)
+            return Stop(ref e, subjectProblem);
+        return IsDirect(e.Request) ? DecideDirect(ref e, principal) : DecidePrincipal(ref e, principal);
+    }
+
+    /// <summary>
+    /// The directory's user when it holds one (its facts win over anything the request says); otherwise an asserted
+    /// subject, if the tenant lets requests assert subjects of that type (docs/open-world.md).
+    /// </summary>
+    private string? ResolveSubject(ref Evaluation e, out Principal principal)
+    {
+        var subject = e.Request.Subject;
+        if (subject.Type == SubjectTypes.User && _principals.TryGetValue(subject.Id, out principal) && principal.Fact is { } user)
+        {
+            if (!principal.Enabled)
+                return $"user '{subject.Id}' is disabled";
+            e.User = user;
+            return null;
+        }
+        principal = Principal.Unknown;
+        if (!State.Settings.MayAssertSubject(subject.Type))
+        {
+            return subject.Type == SubjectTypes.User
+                ? $"unknown user '{subject.Id}'"
+                : $"unknown {subject.Type} '{subject.Id}': subjects of type '{subject.Type}' may not be asserted in this tenant";
+        }
+        e.Asserted = true;
+        return null;
+    }
+
+    /// <summary>A subject acting with no agent: one leg, the subject's own entitlement, from policies whose modes include direct.</summary>
+    private bool DecideDirect(ref Evaluation e, in Principal principal)
+    {
+        e.Mode = Decision.DirectMode;
+        if (ResolveResource(e.Request.Resource, out e.Resource) is { } resourceProblem)
+            return Stop(ref e, resourceProblem);
+        e.Legs = Legs.Direct;
+        ScanUserPolicies(ref e, 0, _actions.GetValueOrDefault(e.Request.Action), principal, Modes.Direct, targetIsAgent: false);
+        return Conclude(ref e);
+    }
 
     /// <summary>A deny before (or instead of) the legs' verdict, with its reason for operators.</summary>
     private static bool Stop(ref Evaluation e, string problem)
@@ -80,15 +132,9 @@ public sealed partial class PolicySnapshot
         return false;
     }
 
-    private bool DecidePrincipal(ref Evaluation e)
+    private bool DecidePrincipal(ref Evaluation e, in Principal principal)
     {
         var request = e.Request;
-        var userId = request.Subject.Id;
-        if (!_principals.TryGetValue(userId, out var principal) || principal.Fact is not { } user)
-            return Stop(ref e, $"unknown user '{userId}'");
-        if (!principal.Enabled)
-            return Stop(ref e, $"user '{userId}' is disabled");
-        e.User = user;
 
         var invoke = request.Action == WellKnownActions.AgentInvoke;
         // For agent.invoke the resource is the agent; otherwise the agent comes from context.agent.
@@ -175,6 +221,10 @@ public sealed partial class PolicySnapshot
     internal static ResourceView AgentAsResource(AgentFact agent) =>
         new(ResourceTypes.Agent, agent.Id, null, Sensitivity.Public, agent.Tags, agent.Attributes) { TypeBit = ResourceTypeBits.Agent };
 
+    /// <summary>
+    /// What the resource is: the directory's when it holds it (tools, MCP servers and agents must be registered);
+    /// otherwise what the request supplies, if the tenant allows that type (docs/open-world.md).
+    /// </summary>
     internal string? ResolveResource(Entity entity, out ResourceView view)
     {
         Resolved resolved;
@@ -192,21 +242,72 @@ public sealed partial class PolicySnapshot
             case ResourceTypes.Agent when _lookups.Agents.TryGetValue(entity.Id, out var agent):
                 view = _index.Resources.Indexed(AgentAsResource(agent));
                 return null;
-            default:
-                if (_resources.Data.TryGetValue(entity.Id, out resolved) && resolved.View.Type == entity.Type)
-                {
-                    view = resolved.View;
-                    return null;
-                }
-                return $"unknown resource {entity.Type} '{entity.Id}'";
+            case ResourceTypes.User when _lookups.Users.TryGetValue(entity.Id, out var user):
+                // A person as a resource carries no classification: unlabelled counts as restricted.
+                view = _index.Resources.Indexed(new(entity.Type, user.Id, null, Sensitivity.Restricted, FrozenSet<string>.Empty, user.Attributes) { TypeBit = ResourceTypeBits.User });
+                return null;
         }
+        if (_resources.Data.TryGetValue(entity.Id, out resolved))
+        {
+            if (resolved.View.Type != entity.Type)
+                return $"resource '{entity.Id}' is registered as {resolved.View.Type}, not {entity.Type}";
+            view = resolved.View;
+            return null;
+        }
+        if (!State.Settings.MaySupplyResource(entity.Type))
+            return $"unknown resource {entity.Type} '{entity.Id}'";
+        view = Supplied(entity);
+        return null;
     }
 
-    /// <summary>Scans the user policies of an action that name this user, a group of theirs (by ordinal), or anyone authenticated.</summary>
+    /// <summary>
+    /// A resource the directory does not hold, as the request describes it: its classification (absent or unreadable →
+    /// restricted, so a sensitivity bound never admits an unlabelled document), its tags, and no attributes.
+    /// </summary>
+    private ResourceView Supplied(Entity entity)
+    {
+        var level = Sensitivity.Restricted;
+        var tags = FrozenSet<string>.Empty;
+        var properties = entity.Properties;
+        if (properties.ValueKind == System.Text.Json.JsonValueKind.Object)
+        {
+            if (properties.TryGetProperty("classification", out var label) || properties.TryGetProperty("sensitivity", out label))
+                level = Level(label);
+            if (properties.TryGetProperty("tags", out var list) && list.ValueKind == System.Text.Json.JsonValueKind.Array && list.GetArrayLength() > 0)
+                tags = list.EnumerateArray().Where(t => t.ValueKind == System.Text.Json.JsonValueKind.String).Select(t => t.GetString()!).ToFrozenSet(StringComparer.Ordinal);
+        }
+        return _index.Resources.Indexed(new ResourceView(entity.Type, entity.Id, null, level, tags, NoAttributes) { TypeBit = ResourceTypeBits.Of(entity.Type) });
+    }
+
+    private static Sensitivity Level(System.Text.Json.JsonElement label)
+    {
+        if (label.ValueKind != System.Text.Json.JsonValueKind.String)
+            return Sensitivity.Restricted;
+        for (var i = 0; i < SensitivityNames.All.Count; i++)
+        {
+            if (label.ValueEquals(SensitivityNames.All[i]))
+                return (Sensitivity)i;
+        }
+        return Sensitivity.Restricted;
+    }
+
+    /// <summary>
+    /// Scans the user policies of an action that name this user, a group of theirs (by ordinal), anyone authenticated,
+    /// or users by type. An asserted subject is matched only by the policies that name its type.
+    /// </summary>
     private static void ScanUserPolicies(ref Evaluation e, int leg, ActionIndex? index, in Principal principal, Modes mode, bool targetIsAgent, string? ownerId = null)
     {
         if (index is null)
             return;
+        var byType = index.BySubjectType;
+        if (e.Asserted && ownerId is null)
+        {
+            if (byType.Count > 0 && byType.TryGetValue(e.Request.Subject.Type, out var typed))
+                Scan(ref e, leg, typed, mode, targetIsAgent);
+            return;
+        }
+        if (byType.Count > 0 && byType.TryGetValue(SubjectTypes.User, out var users))
+            Scan(ref e, leg, users, mode, targetIsAgent);
         if (index.AnyAuthenticated.Length > 0)
             Scan(ref e, leg, index.AnyAuthenticated, mode, targetIsAgent);
         if (index.ByUser.Count > 0 && index.ByUser.TryGetValue(ownerId ?? e.Request.Subject.Id, out var direct))
@@ -234,7 +335,7 @@ public sealed partial class PolicySnapshot
             if ((c.Modes & mode) == 0 || (!requirePermit && c.IsPermit))
                 continue;
             // agent.invoke: the target agent is what the policy's 'agents' names; otherwise 'agents' limits the acting agent.
-            if (c.AgentFilter >= 0 && !e.AgentEntry!.Passes(c.AgentFilter))
+            if (c.AgentFilter >= 0 && (e.AgentEntry is not { } acting || !acting.Passes(c.AgentFilter)))
                 continue;
             if (!targetIsAgent && !c.MatchesResource(e.Resource))
                 continue;

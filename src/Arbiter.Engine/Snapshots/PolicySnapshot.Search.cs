@@ -18,16 +18,21 @@ public sealed partial class PolicySnapshot
             ResourceTypes.Tool => State.Tools.Keys,
             ResourceTypes.McpServer => State.Servers.Keys,
             ResourceTypes.Agent => State.Agents.Keys,
-            _ when FactReader.DataResourceTypes.Contains(resourceType) => State.DataResources.Values.Where(d => d.Type == resourceType).Select(d => d.Id),
-            _ => [],
+            ResourceTypes.User => State.Users.Keys,
+            // Any other type: the directory's resources of that type (request-supplied ones cannot be enumerated).
+            _ => State.DataResources.Values.Where(d => d.Type == resourceType).Select(d => d.Id),
         };
         return [.. candidates.Order(StringComparer.Ordinal)
             .Where(id => IsPermitted(new DecisionRequest(subject, action, new Entity(resourceType, id), agentId, context)))];
     }
 
-    /// <summary>The subjects of <paramref name="subjectType"/> ("user" or "agent") that may do <paramref name="action"/> on <paramref name="resource"/>, in id order.</summary>
+    /// <summary>
+    /// The registered subjects of <paramref name="subjectType"/> (users, or agents; an alias such as <c>identity</c>
+    /// applies) that may do <paramref name="action"/> on <paramref name="resource"/>, in id order.
+    /// </summary>
     public IReadOnlyList<string> SearchSubjects(string subjectType, string action, Entity resource, string? agentId, JsonElement context = default)
     {
+        subjectType = State.Settings.SubjectType(subjectType);
         IEnumerable<string> candidates = subjectType switch
         {
             SubjectTypes.User => State.Users.Keys,

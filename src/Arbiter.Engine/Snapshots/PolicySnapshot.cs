@@ -37,7 +37,8 @@ public sealed partial class PolicySnapshot
         _invoke = _actions.GetValueOrDefault(WellKnownActions.AgentInvoke);
         TenantId = tenantId;
         State = state;
-        Version = version;
+        Generation = version;
+        Version = state.Fingerprint;
         _time = time;
         _userGroups = userGroups;
         BuiltAt = time.GetUtcNow();
@@ -47,7 +48,19 @@ public sealed partial class PolicySnapshot
 
     public string TenantId { get; }
     public TenantState State { get; }
+    /// <summary>
+    /// Which policy state decided: derived from the stored documents (<see cref="TenantState.Fingerprint"/>), so every
+    /// instance with the same documents reports the same version, across restarts.
+    /// </summary>
     public long Version { get; }
+
+    /// <summary>How many times this process has built the tenant's snapshot (local; for logs).</summary>
+    public long Generation { get; }
+
+    /// <summary><see cref="Version"/> as the wire shows it: 16 hex digits.</summary>
+    public string VersionText => VersionName(Version);
+
+    public static string VersionName(long version) => ((ulong)version).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
     public DateTimeOffset BuiltAt { get; }
     public TimeSpan BuildTime { get; }
 

@@ -4,7 +4,8 @@ namespace Arbiter.Engine.Snapshots;
 
 /// <summary>
 /// The import/export format of a whole tenant: <c>{"format":"arbiter-tenant/1","policies":[...],"users":[...],
-/// "groups":[...],"agents":[...],"mcpServers":[...],"tools":[...],"dataResources":[...]}</c>; every item has an "id".
+/// "groups":[...],"agents":[...],"mcpServers":[...],"tools":[...],"dataResources":[...],"settings":{...}}</c>; every
+/// item has an "id"; <c>settings</c> is the one tenant settings document (its id is implied).
 /// </summary>
 public static class TenantFile
 {
@@ -33,6 +34,15 @@ public static class TenantFile
         }
         if (root.TryGetProperty("format", out var format) && (format.ValueKind != JsonValueKind.String || format.GetString() != Format))
             problems.Add(new("/format", $"unsupported format '{format}' (expected '{Format}')"));
+        if (root.TryGetProperty("settings", out var settings))
+        {
+            if (settings.ValueKind != JsonValueKind.Object)
+                problems.Add(new("/settings", "must be an object"));
+            else if (settings.TryGetProperty("id", out var settingsId) && !(settingsId.ValueKind == JsonValueKind.String && settingsId.GetString() == Directory.TenantSettings.DocumentId))
+                problems.Add(new("/settings/id", $"the settings document's id is '{Directory.TenantSettings.DocumentId}'"));
+            else
+                changes.Add(new SourceChange(SourceKinds.Settings, Directory.TenantSettings.DocumentId, settings.Clone()));
+        }
         foreach (var (section, kind) in Sections)
         {
             if (!root.TryGetProperty(section, out var items))

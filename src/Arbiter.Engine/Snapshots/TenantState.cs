@@ -15,8 +15,9 @@ public static class SourceKinds
     public const string McpServer = "mcpServer";
     public const string Tool = "tool";
     public const string DataResource = "dataResource";
+    public const string Settings = "settings";
 
-    public static bool IsSource(string kind) => kind is Policy or User or Group or Agent or McpServer or Tool or DataResource;
+    public static bool IsSource(string kind) => kind is Policy or User or Group or Agent or McpServer or Tool or DataResource or Settings;
 }
 
 /// <summary>One change to a source document: its new body, or null when it was deleted.</summary>
@@ -38,6 +39,17 @@ public sealed record TenantState
     public ImmutableDictionary<string, ToolFact> Tools { get; init; } = ImmutableDictionary.Create<string, ToolFact>(StringComparer.Ordinal);
     public ImmutableDictionary<string, DataResourceFact> DataResources { get; init; } = ImmutableDictionary.Create<string, DataResourceFact>(StringComparer.Ordinal);
 
+    /// <summary>The tenant's settings document (<see cref="TenantSettings.Default"/> without one; <see cref="TenantSettings.Closed"/> when unreadable).</summary>
+    public TenantSettings Settings { get; init; } = TenantSettings.Default;
+
+    /// <summary>
+    /// Identifies the stored documents the state was built from: the XOR of one hash per document (kind, id, body), so
+    /// the same documents give the same version on every instance and after a restart, and a change costs one hash.
+    /// </summary>
+    public long Fingerprint { get; init; }
+
+    private ImmutableDictionary<string, long> DocumentHashes { get; init; } = ImmutableDictionary.Create<string, long>(StringComparer.Ordinal);
+
     /// <summary>Stored documents that could not be used (kind/id → problems). They are left out: fail closed.</summary>
     public ImmutableDictionary<string, IReadOnlyList<Problem>> Rejected { get; init; } = ImmutableDictionary.Create<string, IReadOnlyList<Problem>>(StringComparer.Ordinal);
 
@@ -51,11 +63,27 @@ public sealed record TenantState
         var tools = Tools.ToBuilder();
         var data = DataResources.ToBuilder();
         var rejected = Rejected.ToBuilder();
+        var hashes = DocumentHashes.ToBuilder();
+        var fingerprint = Fingerprint;
+        var settings = Settings;
 
         foreach (var change in changes)
         {
             var key = change.Kind + "/" + change.Id;
             rejected.Remove(key);
+            if (SourceKinds.IsSource(change.Kind))
+            {
+                if (hashes.TryGetValue(key, out var old))
+                    fingerprint ^= old;
+                if (change.Body is { } hashed)
+                {
+                    var hash = DocumentHash(key, hashed);
+                    fingerprint ^= hash;
+                    hashes[key] = hash;
+                }
+                else
+                    hashes.Remove(key);
+            }
             string? error = null;
             switch (change.Kind)
             {
@@ -76,6 +104,13 @@ public sealed record TenantState
                 case SourceKinds.McpServer: Set(servers, change, FactReader.ReadServer, ref error); break;
                 case SourceKinds.Tool: Set(tools, change, FactReader.ReadTool, ref error); break;
                 case SourceKinds.DataResource: Set(data, change, FactReader.ReadDataResource, ref error); break;
+                case SourceKinds.Settings when change.Id != TenantSettings.DocumentId:
+                    error = $"the settings document's id is '{TenantSettings.DocumentId}'";
+                    break;
+                case SourceKinds.Settings:
+                    // Unreadable settings close the world rather than open it.
+                    settings = change.Body is { } settingsBody ? TenantSettings.Read(settingsBody, out error) ?? TenantSettings.Closed : TenantSettings.Default;
+                    break;
                 default: break; // other kinds (governance state) do not feed decisions
             }
             if (error is not null)
@@ -92,7 +127,20 @@ public sealed record TenantState
             Tools = tools.ToImmutable(),
             DataResources = data.ToImmutable(),
             Rejected = rejected.ToImmutable(),
+            Settings = settings,
+            DocumentHashes = hashes.ToImmutable(),
+            Fingerprint = fingerprint,
         };
+    }
+
+    private static long DocumentHash(string key, JsonElement body)
+    {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(body);
+        var keyBytes = System.Text.Encoding.UTF8.GetBytes(key + "\n");
+        var bytes = new byte[keyBytes.Length + raw.Length];
+        keyBytes.CopyTo(bytes, 0);
+        raw.CopyTo(bytes.AsSpan(keyBytes.Length));
+        return System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(System.Security.Cryptography.SHA256.HashData(bytes));
     }
 
     private delegate T? Reader<T>(string id, JsonElement body, out string? error);

@@ -22,6 +22,7 @@ public static class DirectorySchemas
         [DocumentKinds.McpServer] = "mcp-server",
         [DocumentKinds.Tool] = "tool",
         [DocumentKinds.DataResource] = "data-resource",
+        [DocumentKinds.Settings] = "settings",
     }.ToFrozenDictionary(k => k.Key, k => Load(k.Value), StringComparer.Ordinal);
 
     private static readonly EvaluationOptions Options = new() { OutputFormat = OutputFormat.List };

@@ -10,7 +10,7 @@ namespace Arbiter.Runtime.Snapshots;
 public readonly record struct SnapshotLease(PolicySnapshot? Snapshot, string? Failure);
 
 /// <summary>The state of one tenant's snapshot, for health and metrics.</summary>
-public sealed record SnapshotStatus(string TenantId, long Version, DateTimeOffset? LastRefreshed, double AgeSeconds, bool Stale, string StoreState, string? LastError);
+public sealed record SnapshotStatus(string TenantId, string Version, DateTimeOffset? LastRefreshed, double AgeSeconds, bool Stale, string StoreState, string? LastError);
 
 /// <summary>
 /// Holds each tenant's current snapshot and keeps it fresh from the store's change feed. Loading takes the change
@@ -227,7 +227,7 @@ public sealed partial class TenantSnapshots(
         {
             var age = t.Value.LastSuccess is { } at ? (now - at).TotalSeconds : double.PositiveInfinity;
             var stale = age > options.Value.MaxStaleness.TotalSeconds;
-            return new SnapshotStatus(t.Key, t.Value.Snapshot?.Version ?? 0, t.Value.LastSuccess, double.IsInfinity(age) ? -1 : Math.Round(age, 3), stale,
+            return new SnapshotStatus(t.Key, t.Value.Snapshot?.VersionText ?? "", t.Value.LastSuccess, double.IsInfinity(age) ? -1 : Math.Round(age, 3), stale,
                 t.Value.LastError is null ? "ok" : "unavailable", t.Value.LastError);
         })];
     }
@@ -260,8 +260,8 @@ public sealed partial class TenantSnapshots(
             if (relevant.Count > 0)
             {
                 var current = entry.Snapshot!;
-                entry.Snapshot = current.Apply(relevant, current.Version + 1);
-                LogApplied(logger, tenantId, relevant.Count, entry.Snapshot.Version);
+                entry.Snapshot = current.Apply(relevant, current.Generation + 1);
+                LogApplied(logger, tenantId, relevant.Count, entry.Snapshot.VersionText);
             }
             if (batch.Changes.Count == 0)
                 return;
@@ -274,7 +274,7 @@ public sealed partial class TenantSnapshots(
     private static partial void LogLoaded(ILogger logger, string tenantId, int documents, double buildMs);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Debug, Message = "Applied {Changes} changes to tenant {TenantId}: snapshot version {Version}")]
-    private static partial void LogApplied(ILogger logger, string tenantId, int changes, long version);
+    private static partial void LogApplied(ILogger logger, string tenantId, int changes, string version);
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Snapshot refresh of tenant {TenantId} failed: {Error}")]
     private static partial void LogRefreshFailed(ILogger logger, string tenantId, string error);
