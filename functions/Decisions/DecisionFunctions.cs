@@ -1,5 +1,6 @@
 using Arbiter.Api.Decisions;
 using Arbiter.Api.Http;
+using Arbiter.Api.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 
@@ -36,6 +37,45 @@ public sealed class DecisionFunctions(DecisionHandlers handlers)
     public async Task<IResult> SearchAction(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DecisionHandlers.SearchActionRoute)] HttpRequest request,
         CancellationToken cancellationToken) => await handlers.SearchActionAsync(request.Caller(), await request.JsonAsync(cancellationToken), cancellationToken);
+
+    // The per-tenant PDP identifier ({base}/{tenant}): the same handlers; the path's tenant must be the caller's.
+
+    [Function("TenantEvaluation")]
+    public async Task<IResult> TenantEvaluation(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DecisionHandlers.TenantPrefix + DecisionHandlers.EvaluationRoute)] HttpRequest request,
+        string tenant, CancellationToken cancellationToken) =>
+        await handlers.EvaluateAsync(request.HttpContext, Caller.InTenant(request.HttpContext, tenant), await request.JsonAsync(cancellationToken), cancellationToken);
+
+    [Function("TenantEvaluations")]
+    public async Task<IResult> TenantEvaluations(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DecisionHandlers.TenantPrefix + DecisionHandlers.EvaluationsRoute)] HttpRequest request,
+        string tenant, CancellationToken cancellationToken) =>
+        await handlers.EvaluateBatchAsync(request.HttpContext, Caller.InTenant(request.HttpContext, tenant), await request.JsonAsync(cancellationToken), cancellationToken);
+
+    [Function("TenantSearchSubject")]
+    public async Task<IResult> TenantSearchSubject(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DecisionHandlers.TenantPrefix + DecisionHandlers.SearchSubjectRoute)] HttpRequest request,
+        string tenant, CancellationToken cancellationToken) =>
+        await handlers.SearchSubjectAsync(Caller.InTenant(request.HttpContext, tenant), await request.JsonAsync(cancellationToken), cancellationToken);
+
+    [Function("TenantSearchResource")]
+    public async Task<IResult> TenantSearchResource(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DecisionHandlers.TenantPrefix + DecisionHandlers.SearchResourceRoute)] HttpRequest request,
+        string tenant, CancellationToken cancellationToken) =>
+        await handlers.SearchResourceAsync(Caller.InTenant(request.HttpContext, tenant), await request.JsonAsync(cancellationToken), cancellationToken);
+
+    [Function("TenantSearchAction")]
+    public async Task<IResult> TenantSearchAction(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DecisionHandlers.TenantPrefix + DecisionHandlers.SearchActionRoute)] HttpRequest request,
+        string tenant, CancellationToken cancellationToken) =>
+        await handlers.SearchActionAsync(Caller.InTenant(request.HttpContext, tenant), await request.JsonAsync(cancellationToken), cancellationToken);
+
+    [Function("TenantAuthZenConfiguration")]
+    [RequiresRole(CallerRole.Public)]
+    public IResult TenantConfiguration(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = DecisionHandlers.ConfigurationRoute + "/{tenant}")] HttpRequest request,
+        string tenant) =>
+        handlers.Configuration(tenant);
 
     /// <summary>PDP metadata: public (it names endpoints, not data).</summary>
     [Function("AuthZenConfiguration")]

@@ -29,6 +29,7 @@ public static class ApiServiceCollectionExtensions
         var services = builder.Services;
         var configuration = builder.Configuration;
         services.AddOptions<ArbiterOptions>().Bind(configuration.GetSection(ArbiterOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ArbiterOptions>, ArbiterOptionsValidator>();
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton<BaseConfigurationManager>(sp =>

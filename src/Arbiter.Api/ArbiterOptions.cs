@@ -29,4 +29,13 @@ public sealed class ArbiterOptions
 
     [Range(1, 100_000)]
     public int DefaultPageSize { get; set; } = 50;
+
+    /// <summary>
+    /// When evaluation responses carry the explanation (decision id, snapshot version, mode, policies, legs, reasons):
+    /// <see cref="ExplainMode.OnRequest"/> (default) only when the request says <c>"options":{"explain":true}</c>;
+    /// <see cref="ExplainMode.Always"/> on every response. The decision log holds it either way.
+    /// </summary>
+    public ExplainMode Explain { get; set; } = ExplainMode.OnRequest;
 }
+
+public enum ExplainMode { OnRequest, Always }

@@ -28,6 +28,8 @@ public sealed partial class ArbiterClient(HttpClient http, DecisionCache cache, 
     public async Task<AccessDecision> EvaluateAsync(EvaluationRequest request, DecisionCallOptions? call = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Options is null && options.Value.Explain)
+            request = request with { Options = new EvaluationOptions(Explain: true) };
         var understood = call?.UnderstoodObligations ?? _understood;
         string? key = null;
         if (cache.Enabled)
@@ -57,6 +59,8 @@ public sealed partial class ArbiterClient(HttpClient http, DecisionCache cache, 
         var count = request.Evaluations.Count;
         if (count == 0)
             return [];
+        if (options.Value.Explain && request.Options?.Explain is null)
+            request = request with { Options = (request.Options ?? new EvaluationsOptions()) with { Explain = true } };
         var understood = call?.UnderstoodObligations ?? _understood;
         var (body, failure, reason) = await PostAsync(EvaluationsPath, request, ArbiterClientJsonContext.Default.EvaluationsRequest, call?.RequestId, cancellationToken);
         using (body)

@@ -44,6 +44,12 @@ public sealed class ArbiterClientOptions : IValidatableObject
     /// </summary>
     public IList<string> UnderstoodObligations { get; } = [];
 
+    /// <summary>
+    /// Ask Arbiter for the explanation with each answer (<c>options.explain</c>): the decision id and the reasons a
+    /// denial shows. On by default; off gives Arbiter's minimal answers (decision and obligations only).
+    /// </summary>
+    public bool Explain { get; set; } = true;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Endpoint is { IsAbsoluteUri: false } || Endpoint is { Scheme: not ("http" or "https") })

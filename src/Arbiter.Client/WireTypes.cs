@@ -16,13 +16,16 @@ public sealed record Resource(string Type, string? Id = null, JsonObject? Proper
 public sealed record AccessAction(string Name, JsonObject? Properties = null);
 
 /// <summary><c>POST /access/v1/evaluation</c>. In principal context <see cref="Context"/> names the agent (<c>context.agent</c>).</summary>
-public sealed record EvaluationRequest(Subject Subject, AccessAction Action, Resource Resource, JsonObject? Context = null);
+public sealed record EvaluationRequest(Subject Subject, AccessAction Action, Resource Resource, JsonObject? Context = null, EvaluationOptions? Options = null);
+
+/// <summary><c>options.explain</c>: ask for the explanation (decision id, reasons) beside the decision.</summary>
+public sealed record EvaluationOptions(bool? Explain = null);
 
 /// <summary>One item of a batch; members left null take the batch's defaults.</summary>
 public sealed record EvaluationItem(Subject? Subject = null, AccessAction? Action = null, Resource? Resource = null, JsonObject? Context = null);
 
 /// <summary><c>options.evaluations_semantic</c>: <c>execute_all</c>, <c>deny_on_first_deny</c>, <c>permit_on_first_permit</c>.</summary>
-public sealed record EvaluationsOptions(string EvaluationsSemantic = EvaluationsSemantics.ExecuteAll);
+public sealed record EvaluationsOptions(string EvaluationsSemantic = EvaluationsSemantics.ExecuteAll, bool? Explain = null);
 
 public static class EvaluationsSemantics
 {

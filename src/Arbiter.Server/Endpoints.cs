@@ -19,6 +19,7 @@ public static class Endpoints
         var open = app.MapGroup("").WithMetadata(new RequiresRoleAttribute(CallerRole.Public));
         open.MapGet("/health", (HttpContext c, HealthEndpoint h, CancellationToken ct) => h.HandleAsync(c, ct));
         open.MapGet("/" + DecisionHandlers.ConfigurationRoute, (DecisionHandlers h) => h.Configuration());
+        open.MapGet("/" + DecisionHandlers.ConfigurationRoute + "/{tenant}", (string tenant, DecisionHandlers h) => h.Configuration(tenant));
 
         var access = app.MapGroup("").WithMetadata(new RequiresRoleAttribute(CallerRole.Evaluate));
         access.MapPost("/" + DecisionHandlers.EvaluationRoute, (HttpContext c, Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.EvaluateAsync(c, caller, input, ct));
@@ -26,6 +27,13 @@ public static class Endpoints
         access.MapPost("/" + DecisionHandlers.SearchSubjectRoute, (Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.SearchSubjectAsync(caller, input, ct));
         access.MapPost("/" + DecisionHandlers.SearchResourceRoute, (Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.SearchResourceAsync(caller, input, ct));
         access.MapPost("/" + DecisionHandlers.SearchActionRoute, (Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.SearchActionAsync(caller, input, ct));
+        // The same, under the per-tenant PDP identifier: the path's tenant must be the caller's.
+        var tenant = "/" + DecisionHandlers.TenantPrefix;
+        access.MapPost(tenant + DecisionHandlers.EvaluationRoute, (HttpContext c, string tenant, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.EvaluateAsync(c, Caller.InTenant(c, tenant), input, ct));
+        access.MapPost(tenant + DecisionHandlers.EvaluationsRoute, (HttpContext c, string tenant, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.EvaluateBatchAsync(c, Caller.InTenant(c, tenant), input, ct));
+        access.MapPost(tenant + DecisionHandlers.SearchSubjectRoute, (HttpContext c, string tenant, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.SearchSubjectAsync(Caller.InTenant(c, tenant), input, ct));
+        access.MapPost(tenant + DecisionHandlers.SearchResourceRoute, (HttpContext c, string tenant, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.SearchResourceAsync(Caller.InTenant(c, tenant), input, ct));
+        access.MapPost(tenant + DecisionHandlers.SearchActionRoute, (HttpContext c, string tenant, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.SearchActionAsync(Caller.InTenant(c, tenant), input, ct));
 
         var manage = app.MapGroup("/" + AdminDocuments.Prefix).WithMetadata(new RequiresRoleAttribute(CallerRole.Admin));
         manage.MapPost("/policies/validate", (JsonInput input) => PolicyHandlers.Validate(input));

@@ -34,7 +34,9 @@ public sealed class ConfigurationTests(DevelopmentServer server) : IClassFixture
         Assert.Equal(ArbiterServerFixture.PublicBaseUrl + Pdp.SearchSubject, json.GetProperty("search_subject_endpoint").GetString());
         Assert.Equal(ArbiterServerFixture.PublicBaseUrl + Pdp.SearchResource, json.GetProperty("search_resource_endpoint").GetString());
         Assert.Equal(ArbiterServerFixture.PublicBaseUrl + Pdp.SearchAction, json.GetProperty("search_action_endpoint").GetString());
-        Assert.NotEmpty(json.GetProperty("capabilities").EnumerateArray());
+        // Only registered AuthZEN capability URNs belong in 'capabilities'; Arbiter's own have a member of their own.
+        Assert.Empty(json.GetProperty("capabilities").EnumerateArray());
+        Assert.Contains("urn:arbiter:capability:direct", json.GetProperty("arbiter_capabilities").EnumerateArray().Select(c => c.GetString()));
     }
 
     [Fact]

@@ -252,19 +252,43 @@ public sealed class SearchTests(DevelopmentServer server, SmallLimitsServer smal
     }
 
     [Fact]
-    public async Task Search_TokenPastTheEnd_EmptyLastPage()
+    public async Task Search_TokenReplayedWithOtherMembers_400NamingToken()
     {
-        // "v1:99" is well formed (this service's format) but beyond the results: an empty last page, not an error.
-        var token = Convert.ToBase64String("v1:99"u8.ToArray()).TrimEnd('=');
-        var reply = await _client.PostAsync(Pdp.SearchResource, AliceToolSearch(new { token }));
+        var first = await _client.PostAsync(Pdp.SearchResource, AliceToolSearch(new { limit = 1 }));
+        var token = first.Json.GetProperty("page").GetProperty("next_token").GetString();
+        Assert.False(string.IsNullOrEmpty(token));
 
-        Assert.Equal(HttpStatusCode.OK, reply.Status);
-        Assert.Empty(Ids(reply));
-        Assert.Equal("", reply.Json.GetProperty("page").GetProperty("next_token").GetString());
+        // The same page, asked for another user: the token was issued for alice's search only.
+        var replayed = await _client.PostAsync(Pdp.SearchResource, new
+        {
+            subject = new { type = "user", id = "bob" },
+            action = new { name = "tools/call" },
+            resource = new { type = "tool" },
+            context = new { agent = new { type = "agent", id = "hr-assistant" } },
+            page = new { token },
+        });
+        var same = await _client.PostAsync(Pdp.SearchResource, AliceToolSearch(new { token }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, replayed.Status);
+        Assert.Equal("/page/token", replayed.Json.GetProperty("field").GetString());
+        Assert.Equal(HttpStatusCode.OK, same.Status);
+    }
+
+    [Fact]
+    public async Task Search_LimitZero_NoResultsButCountTotalAndPageFirst()
+    {
+        var all = await _client.PostAsync(Pdp.SearchResource, AliceToolSearch());
+        var none = await _client.PostAsync(Pdp.SearchResource, AliceToolSearch(new { limit = 0 }));
+
+        Assert.Equal(HttpStatusCode.OK, none.Status);
+        Assert.Empty(Ids(none));
+        var page = none.Json.GetProperty("page");
+        Assert.Equal(0, page.GetProperty("count").GetInt32());
+        Assert.Equal(Ids(all).Count, page.GetProperty("total").GetInt32());
+        Assert.StartsWith("{\"page\":", none.Text, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("0")]
     [InlineData("-1")]
     [InlineData("1.5")]
     [InlineData("\"2\"")]

@@ -63,7 +63,7 @@ public sealed class WhatIfHandler(TenantSnapshots snapshots)
                 return Problems.BadRequest(problem.Message, $"/evaluations/{index}{problem.Path}");
             var before = current.Evaluate(request!, explain: true);
             var after = candidate.Evaluate(request!, explain: true);
-            results.Add(new WhatIfItemDto(index++, EvaluationResponse.From(before), EvaluationResponse.From(after), before.Allowed != after.Allowed));
+            results.Add(new WhatIfItemDto(index++, EvaluationResponse.Explained(before), EvaluationResponse.Explained(after), before.Allowed != after.Allowed));
         }
         return TypedResults.Json(new WhatIfDto(results.Count(r => r.Changed), results, []), ApiJsonContext.Wire.WhatIfDto);
     }

@@ -31,16 +31,33 @@ public sealed class DecisionHandlers(
     public const string SearchActionRoute = "access/v1/search/action";
     public const string ConfigurationRoute = ".well-known/authzen-configuration";
 
+    /// <summary>The per-tenant form of the routes above: <c>{tenant}/access/v1/...</c>, whose PDP identifier is <c>{base}/{tenant}</c>.</summary>
+    public const string TenantPrefix = "{tenant}/";
+
     public async Task<Results<JsonHttpResult<EvaluationResponse>, ProblemHttpResult>> EvaluateAsync(
         HttpContext context, Caller caller, JsonInput input, CancellationToken cancellationToken)
     {
         var request = RequestReader.Read(input.Root, default, out var problem);
+        var explain = Explains(input.Root, ref problem);
         if (problem is not null)
             return Problems.BadRequest(problem.Message, problem.Path);
         var lease = await snapshots.GetAsync(caller.TenantId, cancellationToken);
         var decided = decider.Decide(lease, request!);
         await recorder.RecordAsync(caller.TenantId, RequestIds.Of(context), decided.Request, decided.Decision, decided.Latency, cancellationToken);
-        return TypedResults.Json(EvaluationResponse.From(decided.Decision), ApiJsonContext.Wire.EvaluationResponse);
+        return TypedResults.Json(EvaluationResponse.From(decided.Decision, explain), ApiJsonContext.Wire.EvaluationResponse);
+    }
+
+    /// <summary>Whether the response carries the explanation: <c>options.explain</c> (a boolean), or the server's setting.</summary>
+    private bool Explains(JsonElement root, ref Problem? problem)
+    {
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("options", out var opts) && opts.ValueKind == JsonValueKind.Object
+            && opts.TryGetProperty("explain", out var explain))
+        {
+            if (explain.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                return explain.GetBoolean() || options.Value.Explain == ExplainMode.Always;
+            problem ??= new Problem("/options/explain", "'options.explain' must be true or false");
+        }
+        return options.Value.Explain == ExplainMode.Always;
     }
 
     public async Task<Results<JsonHttpResult<EvaluationsResponse>, JsonHttpResult<EvaluationResponse>, ProblemHttpResult>> EvaluateBatchAsync(
@@ -56,6 +73,10 @@ public sealed class DecisionHandlers(
                 return Problems.BadRequest("options.evaluations_semantic must be execute_all, deny_on_first_deny or permit_on_first_permit", "/options/evaluations_semantic");
         }
 
+        Problem? optionProblem = null;
+        var explain = Explains(root, ref optionProblem);
+        if (optionProblem is not null)
+            return Problems.BadRequest(optionProblem.Message, optionProblem.Path);
         var requestId = RequestIds.Of(context);
         if (!root.TryGetProperty("evaluations", out var items) || items.ValueKind == JsonValueKind.Null
             || (items.ValueKind == JsonValueKind.Array && items.GetArrayLength() == 0))
@@ -66,7 +87,7 @@ public sealed class DecisionHandlers(
                 return Problems.BadRequest(problem.Message, problem.Path);
             var decided = decider.Decide(await snapshots.GetAsync(caller.TenantId, cancellationToken), single!);
             await recorder.RecordAsync(caller.TenantId, requestId, decided.Request, decided.Decision, decided.Latency, cancellationToken);
-            return TypedResults.Json(EvaluationResponse.From(decided.Decision), ApiJsonContext.Wire.EvaluationResponse);
+            return TypedResults.Json(EvaluationResponse.From(decided.Decision, explain), ApiJsonContext.Wire.EvaluationResponse);
         }
         if (items.ValueKind != JsonValueKind.Array)
             return Problems.BadRequest("'evaluations' must be an array", "/evaluations");
@@ -90,7 +111,7 @@ public sealed class DecisionHandlers(
             {
                 var decided = decider.Decide(lease, request!);
                 decisions.Add(decided);
-                results.Add(EvaluationResponse.From(decided.Decision));
+                results.Add(EvaluationResponse.From(decided.Decision, explain));
                 allowed = decided.Decision.Allowed;
             }
             index++;
@@ -137,10 +158,17 @@ public sealed class DecisionHandlers(
             return ([.. snapshot.SearchActions(subject!, agent, resource!, ctx).Select(name => ("", name))], null);
         }, cancellationToken);
 
-    /// <summary>PDP metadata: public, no authentication (it names endpoints, not data).</summary>
-    public JsonHttpResult<PdpConfiguration> Configuration()
+    /// <summary>
+    /// PDP metadata: public, no authentication (it names endpoints, not data). <c>capabilities</c> lists only URNs
+    /// registered for AuthZEN (none of Arbiter's features has one yet); Arbiter's own are in <c>arbiter_capabilities</c>.
+    /// With <paramref name="tenant"/> (the per-tenant form, <c>/.well-known/authzen-configuration/{tenant}</c>) the PDP
+    /// identifier is <c>{base}/{tenant}</c> and its endpoints are under it.
+    /// </summary>
+    public JsonHttpResult<PdpConfiguration> Configuration(string? tenant = null)
     {
         var baseUrl = options.Value.PublicBaseUrl.TrimEnd('/');
+        if (tenant is not null)
+            baseUrl += "/" + Uri.EscapeDataString(tenant);
         return TypedResults.Json(new PdpConfiguration(
             baseUrl,
             $"{baseUrl}/{EvaluationRoute}",
@@ -148,9 +176,16 @@ public sealed class DecisionHandlers(
             $"{baseUrl}/{SearchSubjectRoute}",
             $"{baseUrl}/{SearchResourceRoute}",
             $"{baseUrl}/{SearchActionRoute}",
-            ["urn:arbiter:capability:principal-agent-context", "urn:arbiter:capability:agent-only", "urn:arbiter:capability:obligations"]),
+            [],
+            ArbiterCapabilities),
             ApiJsonContext.Wire.PdpConfiguration);
     }
+
+    public static readonly IReadOnlyList<string> ArbiterCapabilities =
+    [
+        "urn:arbiter:capability:principal-agent-context", "urn:arbiter:capability:agent-only", "urn:arbiter:capability:direct",
+        "urn:arbiter:capability:obligations", "urn:arbiter:capability:request-supplied-resources", "urn:arbiter:capability:explain",
+    ];
 
     private delegate (List<(string Type, string Id)>? Results, Problem? Problem) SearchFunc(PolicySnapshot snapshot, JsonElement root, string? agentId, JsonElement context);
 
@@ -158,7 +193,8 @@ public sealed class DecisionHandlers(
     {
         var root = input.Root;
 
-        var (offset, limit, pageProblem) = ReadPage(root);
+        var binding = PageBinding(kind, root);
+        var (offset, limit, pageProblem) = ReadPage(root, binding);
         if (pageProblem is not null)
             return Problems.BadRequest(pageProblem.Message, pageProblem.Path);
         var ctx = RequestReader.Member(root, default, "context");
@@ -175,14 +211,26 @@ public sealed class DecisionHandlers(
             return Problems.BadRequest(problem.Message, problem.Path);
 
         var page = results!.Skip(offset).Take(limit).ToList();
-        var next = offset + page.Count < results!.Count ? PageToken(offset + page.Count) : "";
+        var next = offset + page.Count < results!.Count ? PageToken(offset + page.Count, binding) : "";
         var pageDto = new PageDto(next, page.Count, results.Count);
         return kind == "action"
-            ? TypedResults.Json(new ActionSearchResponse([.. page.Select(r => new ActionDto(r.Id))], pageDto), ApiJsonContext.Wire.ActionSearchResponse)
-            : TypedResults.Json(new EntitySearchResponse([.. page.Select(r => new EntityDto(r.Type, r.Id))], pageDto), ApiJsonContext.Wire.EntitySearchResponse);
+            ? TypedResults.Json(new ActionSearchResponse(pageDto, [.. page.Select(r => new ActionDto(r.Id))]), ApiJsonContext.Wire.ActionSearchResponse)
+            : TypedResults.Json(new EntitySearchResponse(pageDto, [.. page.Select(r => new EntityDto(r.Type, r.Id))]), ApiJsonContext.Wire.EntitySearchResponse);
     }
 
-    private (int Offset, int Limit, Problem? Problem) ReadPage(JsonElement root)
+    /// <summary>
+    /// What a page token is bound to: the search kind and every request member but <c>page</c>, hashed. A token replayed
+    /// with another subject, action, resource or context is refused instead of paging through a different answer.
+    /// </summary>
+    private static string PageBinding(string kind, JsonElement root)
+    {
+        var text = new StringBuilder(kind);
+        foreach (var member in root.EnumerateObject().Where(m => m.Name != "page").OrderBy(m => m.Name, StringComparer.Ordinal))
+            text.Append('\n').Append(member.Name).Append('=').Append(member.Value.GetRawText());
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())).AsSpan(0, 8));
+    }
+
+    private (int Offset, int Limit, Problem? Problem) ReadPage(JsonElement root, string binding)
     {
         var limit = options.Value.DefaultPageSize;
         var offset = 0;
@@ -192,30 +240,37 @@ public sealed class DecisionHandlers(
             return (0, 0, new Problem("/page", "'page' must be an object"));
         if (page.TryGetProperty("limit", out var l))
         {
-            if (l.ValueKind != JsonValueKind.Number || !l.TryGetInt32(out limit) || limit < 1)
-                return (0, 0, new Problem("/page/limit", "'page.limit' must be a positive integer"));
+            // 0 is a valid limit: no results, but the count, the total and a token for the first page.
+            if (l.ValueKind != JsonValueKind.Number || !l.TryGetInt32(out limit) || limit < 0)
+                return (0, 0, new Problem("/page/limit", "'page.limit' must be a non-negative integer"));
             limit = Math.Min(limit, options.Value.MaxPageSize);
         }
         if (page.TryGetProperty("token", out var t) && t.ValueKind != JsonValueKind.Null && !(t.ValueKind == JsonValueKind.String && t.GetString() == ""))
         {
-            if (t.ValueKind != JsonValueKind.String || !TryReadPageToken(t.GetString()!, out offset))
+            if (t.ValueKind != JsonValueKind.String || !TryReadPageToken(t.GetString()!, out offset, out var boundTo))
                 return (0, 0, new Problem("/page/token", "'page.token' is not a token this service issued"));
+            if (boundTo != binding)
+                return (0, 0, new Problem("/page/token", "'page.token' belongs to a search with other members: page with the request it came from"));
         }
         return (offset, limit, null);
     }
 
-    private static string PageToken(int offset) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"v1:{offset}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static string PageToken(int offset, string binding) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"v2:{offset}:{binding}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static bool TryReadPageToken(string token, out int offset)
+    private static bool TryReadPageToken(string token, out int offset, out string binding)
     {
         offset = 0;
+        binding = "";
         try
         {
             var padded = token.Replace('-', '+').Replace('_', '/');
             padded += new string('=', (4 - padded.Length % 4) % 4);
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(padded));
-            return text.StartsWith("v1:", StringComparison.Ordinal) && int.TryParse(text.AsSpan(3), out offset) && offset >= 0;
+            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split(':');
+            if (parts.Length != 3 || parts[0] != "v2" || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out offset))
+                return false;
+            binding = parts[2];
+            return true;
         }
         catch (FormatException)
         {

@@ -1,17 +1,37 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Arbiter.Engine.Decisions;
+using Arbiter.Engine.Snapshots;
 
 namespace Arbiter.Api.Decisions;
 
-/// <summary>AuthZEN 1.0 evaluation response: <c>{"decision": bool, "context": {...}}</c>.</summary>
+/// <summary>
+/// AuthZEN 1.0 evaluation response: <c>{"decision": bool}</c>, with a <c>context</c> only for what the caller must act on
+/// (obligations, an item error) or the explanation when asked for (docs/open-world.md "Responses").
+/// </summary>
 public sealed record EvaluationResponse(
     [property: JsonPropertyName("decision")] bool Decision,
-    [property: JsonPropertyName("context")] DecisionContext Context)
+    [property: JsonPropertyName("context"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DecisionContext? Context)
 {
-    public static EvaluationResponse From(Decision d) => new(d.Allowed, new DecisionContext(
+    private static readonly EvaluationResponse Permit = new(true, null);
+    private static readonly EvaluationResponse Deny = new(false, null);
+
+    /// <summary>The answer as <paramref name="explain"/> asks: the whole explanation, or the minimal decision and its obligations.</summary>
+    public static EvaluationResponse From(Decision d, bool explain) => explain ? Explained(d) : Minimal(d);
+
+    /// <summary>What a minimal PEP acts on: the decision, and a permit's obligations.</summary>
+    public static EvaluationResponse Minimal(Decision d)
+    {
+        if (!d.Allowed)
+            return Deny;
+        var obligations = d.Obligations;
+        return obligations.Count == 0 ? Permit : new(true, new DecisionContext(null, null, null, null, null, null,
+            [.. obligations.Select(o => new ObligationDto(o.Id, o.Type, o.Properties))], null, null, null));
+    }
+
+    public static EvaluationResponse Explained(Decision d) => new(d.Allowed, new DecisionContext(
         d.DecisionId,
-        d.SnapshotVersion,
+        PolicySnapshot.VersionName(d.SnapshotVersion),
         d.Mode,
         d.MatchedPolicies,
         new Dictionary<string, string> { ["en"] = d.ReasonAdmin },
@@ -28,7 +48,7 @@ public sealed record EvaluationResponse(
 /// <summary>The decision's explanation. <c>reason_admin</c>/<c>reason_user</c> follow the spec's language-keyed form.</summary>
 public sealed record DecisionContext(
     [property: JsonPropertyName("decision_id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DecisionId,
-    [property: JsonPropertyName("snapshot_version"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? SnapshotVersion,
+    [property: JsonPropertyName("snapshot_version"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SnapshotVersion,
     [property: JsonPropertyName("mode"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Mode,
     [property: JsonPropertyName("policies"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Policies,
     [property: JsonPropertyName("reason_admin"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Dictionary<string, string>? ReasonAdmin,
@@ -71,13 +91,14 @@ public sealed record PageDto(
     [property: JsonPropertyName("count")] int Count,
     [property: JsonPropertyName("total")] int Total);
 
+/// <summary>A search answer; <c>page</c> comes first, so a reader can stream the results after it.</summary>
 public sealed record EntitySearchResponse(
-    [property: JsonPropertyName("results")] IReadOnlyList<EntityDto> Results,
-    [property: JsonPropertyName("page")] PageDto Page);
+    [property: JsonPropertyName("page")] PageDto Page,
+    [property: JsonPropertyName("results")] IReadOnlyList<EntityDto> Results);
 
 public sealed record ActionSearchResponse(
-    [property: JsonPropertyName("results")] IReadOnlyList<ActionDto> Results,
-    [property: JsonPropertyName("page")] PageDto Page);
+    [property: JsonPropertyName("page")] PageDto Page,
+    [property: JsonPropertyName("results")] IReadOnlyList<ActionDto> Results);
 
 /// <summary>PDP metadata served at <c>/.well-known/authzen-configuration</c>.</summary>
 public sealed record PdpConfiguration(
@@ -87,7 +108,8 @@ public sealed record PdpConfiguration(
     [property: JsonPropertyName("search_subject_endpoint")] string SearchSubjectEndpoint,
     [property: JsonPropertyName("search_resource_endpoint")] string SearchResourceEndpoint,
     [property: JsonPropertyName("search_action_endpoint")] string SearchActionEndpoint,
-    [property: JsonPropertyName("capabilities")] IReadOnlyList<string> Capabilities);
+    [property: JsonPropertyName("capabilities")] IReadOnlyList<string> Capabilities,
+    [property: JsonPropertyName("arbiter_capabilities")] IReadOnlyList<string> ArbiterCapabilities);
 
 [JsonSerializable(typeof(EvaluationResponse))]
 [JsonSerializable(typeof(EvaluationsResponse))]

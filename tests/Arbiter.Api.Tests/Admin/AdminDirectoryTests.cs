@@ -52,7 +52,10 @@ public sealed class AdminDirectoryTests(DevelopmentServer server) : IClassFixtur
 
     [Theory]
     [InlineData("tools", """{"displayName":"Tool without a server","sensitivity":"public"}""")]
-    [InlineData("data-resources", """{"type":"spreadsheet","classification":"internal"}""")]
+    [InlineData("data-resources", """{"type":"tool","classification":"internal"}""")]
+    [InlineData("data-resources", """{"type":"spread sheet","classification":"internal"}""")]
+    [InlineData("settings", """{"assertedSubjectTypes":"user"}""")]
+    [InlineData("settings", """{"subjectTypeAliases":{"bot":"agent"}}""")]
     [InlineData("data-resources", """{"classification":"internal"}""")]
     public async Task PutDirectory_InvalidItem_400ProblemAndNothingSaved(string collection, string body)
     {

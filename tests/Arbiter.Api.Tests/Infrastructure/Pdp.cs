@@ -45,9 +45,12 @@ public static class Pdp
     public static async Task<Reply> GetReplyAsync(this HttpClient client, string path, string? requestId = null) =>
         await client.SendAsync(path, null, requestId: requestId, method: HttpMethod.Get);
 
-    /// <summary>An AuthZEN evaluation request; <paramref name="agent"/> puts the acting agent in <c>context.agent</c>.</summary>
+    /// <summary>
+    /// An AuthZEN evaluation request; <paramref name="agent"/> puts the acting agent in <c>context.agent</c>. These tests
+    /// read the explanation, so the request asks for it (<c>options.explain</c>) unless <paramref name="explain"/> is false.
+    /// </summary>
     public static Dictionary<string, object?> Request(string subjectId, string action, string resourceType, string resourceId,
-        string? agent = null, string subjectType = "user", Dictionary<string, object?>? context = null)
+        string? agent = null, string subjectType = "user", Dictionary<string, object?>? context = null, bool explain = true)
     {
         context ??= [];
         if (agent is not null)
@@ -60,6 +63,8 @@ public static class Pdp
         };
         if (context.Count > 0)
             request["context"] = context;
+        if (explain)
+            request["options"] = new { explain = true };
         return request;
     }
 

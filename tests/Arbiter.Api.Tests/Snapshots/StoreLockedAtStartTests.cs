@@ -66,7 +66,7 @@ public sealed class StoreLockedAtStartTests : IDisposable
     private static async Task<JsonElement> DecideAsync(HttpClient client)
     {
         using var response = await client.PostAsJsonAsync("/access/v1/evaluation",
-            new { subject = new { type = "user", id = "alice" }, action = new { name = "agent.invoke" }, resource = new { type = "agent", id = "hr-assistant" } });
+            new { subject = new { type = "user", id = "alice" }, action = new { name = "agent.invoke" }, resource = new { type = "agent", id = "hr-assistant" }, options = new { explain = true } });
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
