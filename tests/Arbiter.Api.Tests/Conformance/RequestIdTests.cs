@@ -6,8 +6,9 @@ namespace Arbiter.Api.Tests.Conformance;
 
 /// <summary>
 /// <c>X-Request-ID</c> over a raw socket, so the test sends exactly the bytes it means (HttpClient refuses some):
-/// any visible-ASCII value, spaces included, up to 256 characters comes back unchanged; a value with control
-/// characters or non-ASCII bytes is replaced by one the server makes.
+/// any visible-ASCII value, spaces included, up to 256 characters (the server's documented limit is
+/// <see cref="Arbiter.Api.Http.RequestIds.MaxLength"/>) comes back unchanged; a value with control characters or
+/// non-ASCII bytes, or a longer one, is replaced by one the server makes.
 /// </summary>
 public sealed class RequestIdTests(CertificationServer server) : IClassFixture<CertificationServer>
 {
@@ -31,11 +32,12 @@ public sealed class RequestIdTests(CertificationServer server) : IClassFixture<C
         "trace=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01; span \"x\" (retry #2)",
         Visible(95),
         Visible(256),
+        Visible(Arbiter.Api.Http.RequestIds.MaxLength),
     };
 
     [Theory]
     [MemberData(nameof(Echoed))]
-    public async Task Evaluate_VisibleAsciiUpTo256_EchoedUnchanged(string requestId)
+    public async Task Evaluate_VisibleAsciiUpToTheLimit_EchoedUnchanged(string requestId)
     {
         var (status, header) = await SendAsync(Encoding.ASCII.GetBytes(requestId));
 
@@ -66,9 +68,9 @@ public sealed class RequestIdTests(CertificationServer server) : IClassFixture<C
     }
 
     [Fact]
-    public async Task Evaluate_Over256Characters_Replaced()
+    public async Task Evaluate_OverTheDocumentedLength_Replaced()
     {
-        var requestId = Visible(257);
+        var requestId = Visible(Arbiter.Api.Http.RequestIds.MaxLength + 1);
 
         var (status, header) = await SendAsync(Encoding.ASCII.GetBytes(requestId));
 
