@@ -140,6 +140,32 @@ public sealed class CertificationTests(CertificationServer server) : IClassFixtu
         Assert.Equal(["read"], actions.Json.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("name").GetString()));
     }
 
+    [Fact]
+    public async Task Configuration_PerTenantEndpoints_AnswerTheFixtureUnderTheTenantsPath()
+    {
+        var metadata = (await _client.GetReplyAsync(Pdp.Configuration + "/" + server.SeedTenant)).Json;
+        string PathOf(string member) => new Uri(metadata.GetProperty(member).GetString()!).AbsolutePath;
+
+        var single = await _client.PostAsync(PathOf("access_evaluation_endpoint"), AliceReadsRecord1);
+        var batch = await _client.PostAsync(PathOf("access_evaluations_endpoint"),
+            """{"subject":{"type":"user","id":"alice"},"action":{"name":"write"},"evaluations":[{"resource":{"type":"record","id":"record-1"}},{"resource":{"type":"record","id":"record-2"}}]}""");
+        var resources = await _client.PostAsync(PathOf("search_resource_endpoint"), """{"subject":{"type":"user","id":"bob"},"action":{"name":"write"},"resource":{"type":"record"}}""");
+
+        Assert.StartsWith("/" + server.SeedTenant + "/", PathOf("access_evaluation_endpoint"), StringComparison.Ordinal);
+        Assert.Equal("""{"decision":true}""", single.Text);
+        Assert.Equal("""{"evaluations":[{"decision":true},{"decision":false}]}""", batch.Text);
+        Assert.Equal(["record-2"], resources.Json.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+    }
+
+    [Fact]
+    public async Task Evaluate_UnderAnotherTenantsPath_NotFoundNeverADecision()
+    {
+        var reply = await _client.PostAsync("/some-other-tenant" + Pdp.Evaluation, AliceReadsRecord1);
+
+        Assert.Equal(HttpStatusCode.NotFound, reply.Status);
+        Assert.Equal("application/problem+json", reply.ContentType);
+    }
+
     private static void AssertEndpoints(System.Text.Json.JsonElement metadata, string pdp)
     {
         Assert.Equal(pdp + Pdp.Evaluation, metadata.GetProperty("access_evaluation_endpoint").GetString());
