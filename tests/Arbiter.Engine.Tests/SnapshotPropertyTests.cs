@@ -114,6 +114,29 @@ public sealed class SnapshotPropertyTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
+    public void Version_SameDocumentsAnyOrderOrPath_SameVersionAndAChangeMovesIt(int seed)
+    {
+        var (changes, _) = RandomTenant(seed);
+        var rng = new Random(seed + 1000);
+        var shuffled = changes.OrderBy(_ => rng.Next()).ToList();
+        var policy = changes.First(c => c.Kind == "policy");
+        var edited = new SourceChange(policy.Kind, policy.Id, JsonSerializer.SerializeToElement(new { id = policy.Id, effect = "forbid", actions = new[] { "tools/call" }, agents = new { any = true } }));
+
+        var inOrder = PolicySnapshot.Build("t", TenantState.Empty.Apply(changes), 1, Clock);
+        var otherOrder = PolicySnapshot.Build("t", TenantState.Empty.Apply(shuffled), 7, Clock);
+        var changed = inOrder.Apply([edited], 2);
+        var changedBack = changed.Apply([policy], 3);
+        var viaDelete = inOrder.Apply([new SourceChange(policy.Kind, policy.Id, null)], 2).Apply([policy], 3);
+
+        Assert.Equal(inOrder.Version, otherOrder.Version);
+        Assert.NotEqual(inOrder.Version, changed.Version);
+        Assert.Equal(inOrder.Version, changedBack.Version);
+        Assert.Equal(inOrder.Version, viaDelete.Version);
+        Assert.NotEqual(PolicySnapshot.Empty("t", Clock).Version, inOrder.Version);
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
     public void Apply_Incremental_DecidesLikeAFullBuild(int seed)
     {
         var (changes, requests) = RandomTenant(seed);
