@@ -211,7 +211,7 @@ public sealed class DecisionHandlers(
             return Problems.BadRequest(problem.Message, problem.Path);
 
         var page = results!.Skip(offset).Take(limit).ToList();
-        var next = offset + page.Count < results!.Count ? PageToken(offset + page.Count, binding) : "";
+        var next = offset + page.Count < results!.Count ? PageToken(offset + page.Count, limit, binding) : "";
         var pageDto = new PageDto(next, page.Count, results.Count);
         return kind == "action"
             ? TypedResults.Json(new ActionSearchResponse(pageDto, [.. page.Select(r => new ActionDto(r.Id))]), ApiJsonContext.Wire.ActionSearchResponse)
@@ -230,46 +230,56 @@ public sealed class DecisionHandlers(
         return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())).AsSpan(0, 8));
     }
 
+    /// <summary>
+    /// The page asked for. A token carries the offset, the limit of the search it came from and the request it is bound
+    /// to: a later page keeps that limit when none is given, and a different one is refused (AuthZEN: paging parameters
+    /// stay identical across pages).
+    /// </summary>
     private (int Offset, int Limit, Problem? Problem) ReadPage(JsonElement root, string binding)
     {
         var limit = options.Value.DefaultPageSize;
-        var offset = 0;
         if (!root.TryGetProperty("page", out var page) || page.ValueKind == JsonValueKind.Null)
-            return (offset, limit, null);
+            return (0, limit, null);
         if (page.ValueKind != JsonValueKind.Object)
             return (0, 0, new Problem("/page", "'page' must be an object"));
+        int? given = null;
         if (page.TryGetProperty("limit", out var l))
         {
             // 0 is a valid limit: no results, but the count, the total and a token for the first page.
-            if (l.ValueKind != JsonValueKind.Number || !l.TryGetInt32(out limit) || limit < 0)
+            if (l.ValueKind != JsonValueKind.Number || !l.TryGetInt32(out var asked) || asked < 0)
                 return (0, 0, new Problem("/page/limit", "'page.limit' must be a non-negative integer"));
-            limit = Math.Min(limit, options.Value.MaxPageSize);
+            given = Math.Min(asked, options.Value.MaxPageSize);
         }
-        if (page.TryGetProperty("token", out var t) && t.ValueKind != JsonValueKind.Null && !(t.ValueKind == JsonValueKind.String && t.GetString() == ""))
-        {
-            if (t.ValueKind != JsonValueKind.String || !TryReadPageToken(t.GetString()!, out offset, out var boundTo))
-                return (0, 0, new Problem("/page/token", "'page.token' is not a token this service issued"));
-            if (boundTo != binding)
-                return (0, 0, new Problem("/page/token", "'page.token' belongs to a search with other members: page with the request it came from"));
-        }
-        return (offset, limit, null);
+        if (!page.TryGetProperty("token", out var t) || t.ValueKind == JsonValueKind.Null || (t.ValueKind == JsonValueKind.String && t.GetString() == ""))
+            return (0, given ?? limit, null);
+        if (t.ValueKind != JsonValueKind.String || !TryReadPageToken(t.GetString()!, out var token))
+            return (0, 0, new Problem("/page/token", "'page.token' is not a token this service issued"));
+        if (token.Binding != binding)
+            return (0, 0, new Problem("/page/token", "'page.token' belongs to a search with other members: page with the request it came from"));
+        if (given is { } changed && changed != token.Limit)
+            return (0, 0, new Problem("/page/limit", $"'page.limit' must stay {token.Limit} while paging with this token"));
+        return (token.Offset, token.Limit, null);
     }
 
-    private static string PageToken(int offset, string binding) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"v2:{offset}:{binding}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private readonly record struct PageTokenParts(int Offset, int Limit, string Binding);
 
-    private static bool TryReadPageToken(string token, out int offset, out string binding)
+    private static string PageToken(int offset, int limit, string binding) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"v3:{offset}:{limit}:{binding}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static bool TryReadPageToken(string text, out PageTokenParts token)
     {
-        offset = 0;
-        binding = "";
+        token = default;
         try
         {
-            var padded = token.Replace('-', '+').Replace('_', '/');
+            var padded = text.Replace('-', '+').Replace('_', '/');
             padded += new string('=', (4 - padded.Length % 4) % 4);
             var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split(':');
-            if (parts.Length != 3 || parts[0] != "v2" || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out offset))
+            var invariant = System.Globalization.CultureInfo.InvariantCulture;
+            if (parts.Length != 4 || parts[0] != "v3"
+                || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, invariant, out var offset)
+                || !int.TryParse(parts[2], System.Globalization.NumberStyles.None, invariant, out var limit))
                 return false;
-            binding = parts[2];
+            token = new PageTokenParts(offset, limit, parts[3]);
             return true;
         }
         catch (FormatException)

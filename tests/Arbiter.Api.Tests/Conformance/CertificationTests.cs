@@ -42,11 +42,9 @@ public sealed class CertificationTests(CertificationServer server) : IClassFixtu
         { Pdp.SearchSubject, """{"subject":{"type":"user"},"action":{"name":"read"},"resource":{"type":"record","id":"record-1"}}""", "application/x-www-form-urlencoded" },
     };
 
-#pragma warning disable xUnit1004 // skipped on purpose: the server disagrees with the contract (the reason says how); the lead decides
-    [Theory(Skip = "AuthZEN 1.0 certification §Invalid content type requires 400 for a Content-Type other than application/json; the server answers 415")]
+    [Theory]
     [MemberData(nameof(WrongContentTypes))]
     public async Task Post_WrongContentType_400Problem(string path, string body, string contentType)
-#pragma warning restore xUnit1004
     {
         var reply = await _client.PostAsync(path, body, contentType);
 
