@@ -13,4 +13,9 @@ public sealed class DecisionLogFunction(DecisionLogHandlers log)
     public Task<IResult> DecisionLog(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = DecisionLogHandlers.Route)] HttpRequest request,
         CancellationToken cancellationToken) => log.QueryAsync(request.HttpContext, request.Caller(), cancellationToken);
+
+    [Function("DecisionLogGet")]
+    public Task<IResult> Decision(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = DecisionLogHandlers.Route + "/{id}")] HttpRequest request,
+        string id, CancellationToken cancellationToken) => log.GetAsync(request.Caller(), id, cancellationToken);
 }

@@ -36,6 +36,9 @@ public sealed record DecisionLogQuery
 
     public string? Action { get; init; }
 
+    /// <summary>One decision, by its id (<c>GET manage/v1/decisions/{id}</c>).</summary>
+    public string? DecisionId { get; init; }
+
     /// <summary>true: permits only; false: denies only; null: both.</summary>
     public bool? Allowed { get; init; }
 

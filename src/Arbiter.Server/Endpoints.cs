@@ -54,6 +54,7 @@ public static class Endpoints
         manage.MapPost("/tenant/import", (Caller caller, JsonInput input, TenantHandlers h, CancellationToken ct) => h.ImportAsync(caller, input, ct));
         manage.MapGet("/tenant/export", (Caller caller, TenantHandlers h, CancellationToken ct) => h.ExportAsync(caller, ct));
         manage.MapGet("/decisions", (HttpContext c, Caller caller, DecisionLogHandlers h, CancellationToken ct) => h.QueryAsync(c, caller, ct));
+        manage.MapGet("/decisions/{id}", (Caller caller, string id, DecisionLogHandlers h, CancellationToken ct) => h.GetAsync(caller, id, ct));
         manage.MapPost("/sync/run", (Caller caller, SyncHandlers h, CancellationToken ct) => h.RunAsync(caller, ct));
         manage.MapGet("/sync/status", (Caller caller, SyncHandlers h, CancellationToken ct) => h.StatusAsync(caller, ct));
         return app;

@@ -52,6 +52,7 @@ public sealed class FunctionsMetadataTests
         { "TenantImport", "manage/v1/tenant/import", "post", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
         { "TenantExport", "manage/v1/tenant/export", "get", "Anonymous", "Arbiter.Functions.Admin.AdminFunctions" },
         { "DecisionLogQuery", "manage/v1/decisions", "get", "Anonymous", "Arbiter.Functions.Decisions.DecisionLogFunction" },
+        { "DecisionLogGet", "manage/v1/decisions/{id}", "get", "Anonymous", "Arbiter.Functions.Decisions.DecisionLogFunction" },
         { "GovernanceFindings", "manage/v1/governance/findings", "get", "Anonymous", "Arbiter.Functions.Governance.GovernanceFunctions" },
         { "GovernanceTasks", "manage/v1/governance/tasks", "get", "Anonymous", "Arbiter.Functions.Governance.GovernanceFunctions" },
         { "GovernanceTask", "manage/v1/governance/tasks/{id}", "get", "Anonymous", "Arbiter.Functions.Governance.GovernanceFunctions" },

@@ -61,6 +61,24 @@ public sealed class DecisionLogHandlers(IDecisionLogQuery query, TimeProvider ti
         }
     }
 
+    /// <summary>
+    /// One decision with its whole explanation, by decision id — the way back from a minimal answer (or a caller's log
+    /// line) to why. The id begins with its decision time, so the log is read around that moment only.
+    /// </summary>
+    public async Task<IResult> GetAsync(Caller caller, string id, CancellationToken cancellationToken)
+    {
+        if (id.Length != 32 || !id.All(char.IsAsciiHexDigitLower)
+            || !long.TryParse(id.AsSpan(0, 12), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var millis))
+            return Problems.BadRequest("a decision id is 32 lower-case hex digits, as decisions report it", "id");
+        var decided = DateTimeOffset.FromUnixTimeMilliseconds(millis);
+        // The record's time is when it was logged: after the decision, within its latency and the log's hand-off.
+        var filter = new DecisionLogQuery { From = decided.AddMinutes(-1), To = decided.AddMinutes(10), DecisionId = id };
+        var page = await query.QueryAsync(caller.TenantId, filter, null, 1, cancellationToken);
+        return page.Items.Count == 0
+            ? Problems.NotFound($"no decision '{id}' in this tenant's log")
+            : TypedResults.Json(page.Items[0], DecisionLogWireContext.Default.DecisionRecord);
+    }
+
     private static string? Value(Microsoft.Extensions.Primitives.StringValues values) => values.Count == 0 || values.ToString().Length == 0 ? null : values.ToString();
 
     private static bool TryTime(Microsoft.Extensions.Primitives.StringValues value, DateTimeOffset fallback, out DateTimeOffset result)
@@ -75,5 +93,6 @@ public sealed record DecisionLogPageDto(
     [property: JsonPropertyName("continuation")] string? Continuation);
 
 [JsonSerializable(typeof(DecisionLogPageDto))]
+[JsonSerializable(typeof(DecisionRecord))]
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
 public sealed partial class DecisionLogWireContext : JsonSerializerContext;

@@ -185,6 +185,7 @@ public sealed partial class CosmosDecisionLogSink : IDecisionLogSink
             .Append(" c.sk, c.record FROM c WHERE c.tenantId = @tenant AND c.pk = @pk");
         sql.Append(" AND c.sk >= @lower AND c.sk < @upper");
         var parameters = new List<(string, object)> { ("@tenant", tenantId), ("@pk", key), ("@lower", lower), ("@upper", upper) };
+        Filter(sql, parameters, "id", query.DecisionId);
         Filter(sql, parameters, "agentId", query.AgentId);
         Filter(sql, parameters, "subjectId", query.SubjectId);
         Filter(sql, parameters, "subjectType", query.SubjectType);

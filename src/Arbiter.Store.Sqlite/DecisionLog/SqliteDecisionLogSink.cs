@@ -115,6 +115,7 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
             command.Parameters.AddWithValue("$tenant", tenantId);
             command.Parameters.AddWithValue("$from", query.From.UtcTicks);
             command.Parameters.AddWithValue("$to", query.To.UtcTicks);
+            Filter(sql, command, "id", "$id", query.DecisionId);
             Filter(sql, command, "agent_id", "$agent", query.AgentId);
             Filter(sql, command, "subject_id", "$subject", query.SubjectId);
             Filter(sql, command, "subject_type", "$subjectType", query.SubjectType);
