@@ -62,6 +62,7 @@ public sealed class OpenWorldApiTests(DevelopmentServer server) : IClassFixture<
     [Theory]
     [InlineData("""{"assertedSubjectTypes":"service"}""", "/assertedSubjectTypes")]
     [InlineData("""{"subjectTypeAliases":{"bot":"agent"}}""", "")]
+    [InlineData("""{"assertedSubjectTypes":["service","agent"]}""", "")]
     [InlineData("""{"assertedResourceTypes":["two words"]}""", "/assertedResourceTypes/0")]
     public async Task Settings_Invalid_400NothingStored(string body, string field)
     {

@@ -28,7 +28,7 @@ public sealed record TenantSettings
 
     public FrozenDictionary<string, string> SubjectTypeAliases { get; init; } = FrozenDictionary<string, string>.Empty;
 
-    /// <summary>Unregistered subjects of these types are decided from the request; <c>*</c> leaves out user and agent.</summary>
+    /// <summary>Unregistered subjects of these types are decided from the request; <c>*</c> leaves out user and agent (agents can never be asserted).</summary>
     public TypeAllowList AssertedSubjects { get; init; } = TypeAllowList.AnyOther([SubjectTypes.User, SubjectTypes.Agent]);
 
     /// <summary>Unregistered resources of these types are decided from the request; tools, servers and agents never are.</summary>
@@ -66,6 +66,9 @@ public sealed record TenantSettings
             }
         }
         var subjects = TypeAllowList.Read(body, "assertedSubjectTypes", [SubjectTypes.User, SubjectTypes.Agent], ref error);
+        // An agent is never made up by a request: the kill switch, sponsors and drift reviews need it registered.
+        if (subjects is not null && subjects.Named.Contains(SubjectTypes.Agent))
+            error ??= "'assertedSubjectTypes' may not list 'agent': agents must be registered (the kill switch and reviews act on them)";
         var resources = TypeAllowList.Read(body, "assertedResourceTypes", [], ref error);
         if (error is not null)
             return null;
