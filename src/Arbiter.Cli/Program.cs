@@ -114,9 +114,9 @@ var root = new RootCommand("Arbiter operator CLI")
     new Command("tenant", "Tenant import and export") { import, export },
     new Command("sync", "Entra ID sync") { syncRun },
     new Command("governance", "Drift findings and review tasks") { findings, tasks, driftRun },
-    new Command("policy", "Check policies and try conditions offline (no store, no host)") { PolicyCheck.Create(), PolicyEval.Create() },
+    new Command("policy", "Validate, test and try policies offline (no store, no host)") { PolicyValidate.Create(), PolicyEval.Create() },
 };
-return await root.Parse(args).InvokeAsync();
+return await CliRunner.RunAsync(root, args);
 
 static IHost BuildHost(string? sqlite, bool withSync = false, bool withGovernance = false)
 {
