@@ -114,7 +114,7 @@ var root = new RootCommand("Arbiter operator CLI")
     new Command("tenant", "Tenant import and export") { import, export },
     new Command("sync", "Entra ID sync") { syncRun },
     new Command("governance", "Drift findings and review tasks") { findings, tasks, driftRun },
-    new Command("policy", "Validate, test and try policies offline (no store, no host)") { PolicyValidate.Create(), PolicyEval.Create() },
+    new Command("policy", "Validate, test and try policies offline (no store, no host)") { PolicyValidate.Create(), PolicyTest.Create(), PolicyEval.Create() },
 };
 return await CliRunner.RunAsync(root, args);
 
