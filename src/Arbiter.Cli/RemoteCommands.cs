@@ -13,10 +13,10 @@ namespace Arbiter.Cli;
 /// </summary>
 internal static class RemoteCommands
 {
-    private static readonly Option<Uri> Server = new("--server")
+    private static readonly Option<string?> Server = new("--server")
     {
         Description = "The deployment's base URL, e.g. http://127.0.0.1:5080 (default: ARBITER_SERVER)",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ARBITER_SERVER") is { Length: > 0 } s ? new Uri(s) : null!,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ARBITER_SERVER") is { Length: > 0 } s ? s : null,
         Recursive = true,
     };
 
@@ -46,7 +46,9 @@ internal static class RemoteCommands
 
     private static RemoteApi Connect(ParseResult parse)
     {
-        var server = parse.GetValue(Server) ?? throw new ArgumentException("no server: pass --server URL or set ARBITER_SERVER");
+        var text = parse.GetValue(Server) ?? throw new ArgumentException("no server: pass --server URL or set ARBITER_SERVER");
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var server) || server.Scheme is not ("http" or "https"))
+            throw new ArgumentException($"--server: '{text}' is not an http(s) URL, e.g. http://127.0.0.1:5080");
         return new RemoteApi(server, parse.GetValue(Scope));
     }
 
