@@ -3,6 +3,7 @@ using Arbiter.Api.Decisions;
 using Arbiter.Api.Governance;
 using Arbiter.Api.Health;
 using Arbiter.Api.Http;
+using Arbiter.Api.OpenApi;
 using Arbiter.Api.Schemas;
 using Arbiter.Api.Security;
 using Arbiter.Api.Sync;
@@ -21,6 +22,7 @@ public static class Endpoints
         open.MapGet("/health", (HttpContext c, HealthEndpoint h, CancellationToken ct) => h.HandleAsync(c, ct));
         open.MapGet("/" + DecisionHandlers.ConfigurationRoute, (DecisionHandlers h) => h.Configuration());
         open.MapGet("/" + SchemaHandler.Route, (string name, SchemaHandler h) => h.Get(name));
+        open.MapGet("/" + OpenApiDocumentHandler.Route, () => OpenApiDocumentHandler.Get());
 
         var access = app.MapGroup("").WithMetadata(new RequiresRoleAttribute(CallerRole.Evaluate));
         access.MapPost("/" + DecisionHandlers.EvaluationRoute, (HttpContext c, Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.EvaluateAsync(c, caller, input, ct));

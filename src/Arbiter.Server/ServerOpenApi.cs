@@ -5,14 +5,15 @@ namespace Arbiter.Server;
 
 /// <summary>
 /// The OpenAPI 3.1 document of every route (AuthZEN, admin, governance, schemas), generated from the endpoint metadata
-/// the handlers declare (typed results) and served, public, at <c>/openapi/v1.json</c>. The copy checked in at
-/// docs/openapi/v1.json is compared with it by a test, so a change of route, method or wire type is seen in review.
-/// The Functions app maps the same routes (its own test holds the route tables equal), so the document describes both hosts.
+/// the handlers declare (typed results) and served, public, at <c>/openapi/generated/v1.json</c>. Both hosts serve the
+/// copy checked in at docs/openapi/v1.json at <c>/openapi/v1.json</c> (<see cref="Arbiter.Api.OpenApi.OpenApiDocumentHandler"/>);
+/// a test holds the two equal, so a change of route, method or wire type is seen in review. The Functions app maps the
+/// same routes (its own test holds the route tables equal), so the document describes both hosts.
 /// </summary>
 public static class ServerOpenApi
 {
     public const string DocumentName = "v1";
-    public const string Route = "/openapi/{documentName}.json";
+    public const string Route = "/openapi/generated/{documentName}.json";
 
     public static void AddArbiterOpenApi(this WebApplicationBuilder builder) =>
         builder.Services.AddOpenApi(DocumentName, options =>
