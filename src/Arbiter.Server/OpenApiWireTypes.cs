@@ -32,11 +32,23 @@ internal sealed class OpenApiWireTypes : IOpenApiOperationTransformer
         }
         if (handler.GetParameters().Any(p => p.ParameterType == typeof(JsonInput)))
         {
+            var (what, schemaUrl) = BodyOf(context.Description.RelativePath ?? "");
             operation.RequestBody = new OpenApiRequestBody
             {
                 Required = true,
-                Description = "A JSON document (README.md: admin bodies; schemas/ for policies, tenant files and directory documents).",
-                Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.Object } } },
+                Description = what,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new()
+                    {
+                        Schema = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Object,
+                            Description = schemaUrl is null ? what : $"{what} Its JSON Schema: {schemaUrl}.",
+                            ExternalDocs = schemaUrl is null ? null : new OpenApiExternalDocs { Description = "JSON Schema", Url = new Uri(schemaUrl, UriKind.Relative) },
+                        },
+                    },
+                },
             };
         }
         var problem = await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, cancellationToken);
@@ -46,6 +58,20 @@ internal sealed class OpenApiWireTypes : IOpenApiOperationTransformer
             Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = problem } },
         };
     }
+
+    /// <summary>What a route's JSON body is, and the schema that describes it (served at /schemas/) when there is one.</summary>
+    private static (string What, string? Schema) BodyOf(string route) => route switch
+    {
+        "manage/v1/policies" or "manage/v1/policies/{id}" or "manage/v1/policies/validate" => ("A policy document.", "/schemas/policy.schema.json"),
+        "manage/v1/tenant/import" => ("A tenant file (arbiter-tenant/1).", "/schemas/tenant.schema.json"),
+        "manage/v1/directory/{collection}/{id}" => ("A directory document of the collection's kind (user, group, agent, mcp-server, tool, data-resource).", "/schemas/{kind}.schema.json"),
+        "manage/v1/whatif" => ("{policies, remove, evaluations, subject?, action?, resource?, context?} (README.md: admin bodies, what-if).", null),
+        "manage/v1/replay" => ("{from, to, policies?, remove?, replace?, filters?, maxFlips?, maxRecords?} (README.md: admin bodies, replay).", null),
+        "access/v1/evaluation" => ("An AuthZEN 1.0 evaluation request {subject, action, resource, context?}.", null),
+        "access/v1/evaluations" => ("An AuthZEN 1.0 evaluations request {subject?, action?, resource?, context?, evaluations, options?}.", null),
+        _ when route.StartsWith("access/v1/search/", StringComparison.Ordinal) => ("An AuthZEN 1.0 search request, paged with page {token, limit}.", null),
+        _ => ("A JSON document (README.md).", null),
+    };
 
     private static Type Unwrap(Type type) =>
         type.IsGenericType && (type.GetGenericTypeDefinition() == typeof(Task<>) || type.GetGenericTypeDefinition() == typeof(ValueTask<>))
