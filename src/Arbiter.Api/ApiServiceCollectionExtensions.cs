@@ -50,6 +50,8 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<DirectoryHandlers>();
         services.TryAddSingleton<AgentHandlers>();
         services.TryAddSingleton<WhatIfHandler>();
+        services.TryAddSingleton<ReplayHandler>();
+        services.TryAddSingleton<Arbiter.Api.Schemas.SchemaHandler>();
         services.TryAddSingleton<TenantHandlers>();
         return builder;
     }

@@ -114,9 +114,11 @@ var root = new RootCommand("Arbiter operator CLI")
     new Command("tenant", "Tenant import and export") { import, export },
     new Command("sync", "Entra ID sync") { syncRun },
     new Command("governance", "Drift findings and review tasks") { findings, tasks, driftRun },
-    new Command("policy", "Check policies and try conditions offline (no store, no host)") { PolicyCheck.Create(), PolicyEval.Create() },
 };
-return await root.Parse(args).InvokeAsync();
+var policy = new Command("policy", "Validate, test and try policies offline; push, pull, diff and replay them against a server") { PolicyValidate.Create(), PolicyTest.Create(), PolicyEval.Create() };
+root.Subcommands.Add(policy);
+RemoteCommands.AddTo(root, policy);
+return await CliRunner.RunAsync(root, args);
 
 static IHost BuildHost(string? sqlite, bool withSync = false, bool withGovernance = false)
 {

@@ -3,6 +3,8 @@ using Arbiter.Api.Decisions;
 using Arbiter.Api.Governance;
 using Arbiter.Api.Health;
 using Arbiter.Api.Http;
+using Arbiter.Api.OpenApi;
+using Arbiter.Api.Schemas;
 using Arbiter.Api.Security;
 using Arbiter.Api.Sync;
 
@@ -20,6 +22,8 @@ public static class Endpoints
         open.MapGet("/health", (HttpContext c, HealthEndpoint h, CancellationToken ct) => h.HandleAsync(c, ct));
         open.MapGet("/" + DecisionHandlers.ConfigurationRoute, (DecisionHandlers h) => h.Configuration());
         open.MapGet("/" + DecisionHandlers.ConfigurationRoute + "/{tenant}", (string tenant, DecisionHandlers h) => h.Configuration(tenant));
+        open.MapGet("/" + SchemaHandler.Route, (string name, SchemaHandler h) => h.Get(name));
+        open.MapGet("/" + OpenApiDocumentHandler.Route, () => OpenApiDocumentHandler.Get());
 
         var access = app.MapGroup("").WithMetadata(new RequiresRoleAttribute(CallerRole.Evaluate));
         access.MapPost("/" + DecisionHandlers.EvaluationRoute, (HttpContext c, Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.EvaluateAsync(c, caller, input, ct));
@@ -51,6 +55,7 @@ public static class Endpoints
         manage.MapPost("/agents/{id}/suspend", (HttpContext c, Caller caller, string id, AgentHandlers h, CancellationToken ct) => h.SuspendAsync(c, caller, id, ct));
         manage.MapPost("/agents/{id}/resume", (HttpContext c, Caller caller, string id, AgentHandlers h, CancellationToken ct) => h.ResumeAsync(c, caller, id, ct));
         manage.MapPost("/whatif", (Caller caller, JsonInput input, WhatIfHandler h, CancellationToken ct) => h.HandleAsync(caller, input, ct));
+        manage.MapPost("/" + ReplayHandler.Route, (Caller caller, JsonInput input, ReplayHandler h, CancellationToken ct) => h.HandleAsync(caller, input, ct));
         manage.MapPost("/tenant/import", (Caller caller, JsonInput input, TenantHandlers h, CancellationToken ct) => h.ImportAsync(caller, input, ct));
         manage.MapGet("/tenant/export", (Caller caller, TenantHandlers h, CancellationToken ct) => h.ExportAsync(caller, ct));
         manage.MapGet("/decisions", (HttpContext c, Caller caller, DecisionLogHandlers h, CancellationToken ct) => h.QueryAsync(c, caller, ct));

@@ -10,6 +10,7 @@ builder.AddArbiterApi();
 builder.AddArbiterSync();
 builder.AddArbiterTelemetry(tracing => tracing.AddAspNetCoreInstrumentation());
 ServerGovernance.AddWhenQueued(builder);
+builder.AddArbiterOpenApi();
 builder.Services.AddOptions<SeedOptions>().Bind(builder.Configuration.GetSection(SeedOptions.Section));
 
 var app = builder.Build();
@@ -21,6 +22,7 @@ app.UseRouting();
 app.UseArbiterEdge();
 app.MapArbiterEndpoints();
 ServerGovernance.Map(app);
+app.MapArbiterOpenApi();
 await app.StartAsync();
 if (!DevelopmentGuard.CheckBound(app))
 {

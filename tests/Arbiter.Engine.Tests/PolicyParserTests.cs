@@ -50,6 +50,6 @@ public sealed class PolicyParserTests
     {
         using var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repo.Root, "schemas", "policy.schema.json")));
         var members = schema.RootElement.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order().ToArray();
-        Assert.Equal(["actions", "agents", "condition", "description", "effect", "id", "metadata", "modes", "notAfter", "notBefore", "obligations", "resources", "status", "subjects"], members);
+        Assert.Equal(["$schema", "actions", "agents", "condition", "description", "effect", "id", "metadata", "modes", "notAfter", "notBefore", "obligations", "resources", "status", "subjects"], members);
     }
 }

@@ -64,6 +64,9 @@ public sealed class FunctionsMetadataTests
         { "GovernanceCertify", "manage/v1/governance/agents/{id}/baseline", "post", "Anonymous", "Arbiter.Functions.Governance.GovernanceFunctions" },
         { "EntraSyncRun", "manage/v1/sync/run", "post", "Anonymous", "Arbiter.Functions.Sync.EntraSyncFunctions" },
         { "EntraSyncStatus", "manage/v1/sync/status", "get", "Anonymous", "Arbiter.Functions.Sync.EntraSyncFunctions" },
+        { "PolicyReplay", "manage/v1/replay", "post", "Anonymous", "Arbiter.Functions.Admin.ReplayFunction" },
+        { "SchemaFunction", "schemas/{name}", "get", "Anonymous", "Arbiter.Functions.Schemas.SchemaFunction" },
+        { "OpenApiFunction", "openapi/v1.json", "get", "Anonymous", "Arbiter.Functions.OpenApi.OpenApiFunction" },
     };
 
     public static TheoryData<string, string, string, string> OtherFunctions => new()

@@ -19,8 +19,9 @@ public sealed record PolicyParseResult(Policy? Policy, IReadOnlyList<Problem> Pr
 /// </summary>
 public static partial class PolicyParser
 {
+    // "$schema" names the JSON Schema an editor validates the document with (schemas/policy.schema.json); the engine ignores it.
     private static readonly FrozenSet<string> TopLevel = FrozenSet.ToFrozenSet(
-        ["id", "description", "effect", "status", "modes", "subjects", "agents", "actions", "resources", "condition",
+        ["$schema", "id", "description", "effect", "status", "modes", "subjects", "agents", "actions", "resources", "condition",
          "notBefore", "notAfter", "obligations", "metadata"], StringComparer.Ordinal);
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]

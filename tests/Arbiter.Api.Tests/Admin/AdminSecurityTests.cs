@@ -35,6 +35,7 @@ public sealed class AdminSecurityTests(EntraIdServer server) : IClassFixture<Ent
         { "POST", "/manage/v1/agents/hr-assistant/suspend", null },
         { "POST", "/manage/v1/agents/hr-assistant/resume", null },
         { "POST", "/manage/v1/whatif", """{"evaluations":[]}""" },
+        { "POST", "/manage/v1/replay", """{"from":"2026-11-30T00:00:00Z","to":"2026-12-01T00:00:00Z","remove":["x"]}""" },
         { "POST", "/manage/v1/tenant/import", """{"format":"arbiter-tenant/1"}""" },
         { "GET", "/manage/v1/tenant/export", null },
         { "POST", "/manage/v1/sync/run", null },
