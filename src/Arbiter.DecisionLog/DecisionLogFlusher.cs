@@ -260,11 +260,14 @@ public sealed partial class DecisionLogFlusher : IHostedService, IDisposable
     {
         try
         {
+            // Woken by the first commit when idle, then only once a batch is there (not at every group commit).
+            _log.WakeAt(1);
             if (Available(journal) == 0)
             {
                 await _log.WaitForWorkAsync(_options.SpillDrainInterval, stoppingToken);
             }
 
+            _log.WakeAt(_options.BatchSize);
             var first = _time.GetTimestamp();
             while (Available(journal) is > 0 and var n && n < _options.BatchSize)
             {
@@ -349,8 +352,7 @@ public sealed partial class DecisionLogFlusher : IHostedService, IDisposable
                     LogTornTail(_logger, segment.Path, segment.ReadOffset);
                 }
 
-                segment.ReadOffset = read.End;
-                segment.ReadRecords += read.Lines;
+                journal.Advance(segment, read);
                 batch.Clear();
             }
         }

@@ -20,10 +20,10 @@ public sealed class JournalTests : IDisposable
         }
     }
 
-    private DecisionLogOptions Options(int batchSize = 100, long segmentBytes = 1 << 20) => new()
+    private DecisionLogOptions Options(int batchSize = 100, long segmentBytes = 1 << 20, int capacity = 1000) => new()
     {
         Durability = DecisionLogDurability.Journal,
-        Capacity = 1000,
+        Capacity = capacity,
         BatchSize = batchSize,
         FlushInterval = TimeSpan.FromMilliseconds(10),
         SpillDirectory = _directory,
@@ -312,6 +312,70 @@ public sealed class JournalTests : IDisposable
         Assert.Equal(3, sink.Count);
         Assert.True(sink.Contains("big"));
         Assert.Equal(0, logger.GetStats().LostTotal);
+    }
+
+    [Fact]
+    public async Task Drain_CommittedGroupsRetained_StoredFromMemoryWithoutReadingTheFile()
+    {
+        var sink = new MemorySink();
+        using var logger = Logger(Options());
+        using var flusher = Flusher(logger, sink);
+        var ids = await LogManyAsync(logger, 250);
+        Assert.Equal(250, logger.Journal!.RetainedRecords);
+
+        // The file is durable, but the flusher need not read it back: overwrite it, and the records still arrive whole.
+        var path = Assert.Single(Segments());
+        var length = new FileInfo(path).Length;
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+        {
+            file.Write(Enumerable.Repeat((byte)'x', (int)length).ToArray());
+        }
+
+        await flusher.StartAsync(CancellationToken.None);
+        await flusher.StopAsync(CancellationToken.None);
+
+        Assert.All(ids, id => Assert.True(sink.Contains(id), id));
+        Assert.Equal(0, logger.GetStats().LostTotal);
+        Assert.Equal(0, logger.Journal.RetainedRecords);
+        Assert.Empty(Segments());
+    }
+
+    [Fact]
+    public async Task Drain_MoreCommittedThanCapacity_RestReadFromTheFile()
+    {
+        var sink = new MemorySink();
+        // 20 records of memory at most: most groups are not retained, so the flusher reads the gaps from the file.
+        using var logger = Logger(Options(batchSize: 20, capacity: 20, segmentBytes: 8192));
+        using var flusher = Flusher(logger, sink);
+        var ids = await LogInGroupsAsync(logger, 15, 10);
+        Assert.True(logger.Journal!.RetainedRecords <= 20);
+
+        await flusher.StartAsync(CancellationToken.None);
+        await flusher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(150, sink.Count);
+        Assert.All(ids, id => Assert.True(sink.Contains(id), id));
+        Assert.Equal(0, logger.GetStats().LostTotal);
+        Assert.Equal(0, logger.Journal.RetainedRecords);
+        Assert.Empty(Segments());
+    }
+
+    [Fact]
+    public async Task Drain_GroupLargerThanABatch_StoredInBatchesOfBatchSize()
+    {
+        var sink = new MemorySink();
+        using var logger = Logger(Options(batchSize: 100));
+        using var flusher = Flusher(logger, sink);
+        var records = Enumerable.Range(0, 250).Select(_ => Records.Make()).ToList();
+        await logger.LogAllAsync(records);
+
+        await flusher.StartAsync(CancellationToken.None);
+        await flusher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(250, sink.Count);
+        Assert.Equal(3, sink.Writes); // 100 + 100 + 50 from one group of 250
+        Assert.All(records, r => Assert.True(sink.Contains(r.Id), r.Id));
+        Assert.Empty(Segments());
     }
 
     [Fact]
