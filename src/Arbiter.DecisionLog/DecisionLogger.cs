@@ -252,8 +252,24 @@ public sealed partial class DecisionLogger : IDisposable
         }
     }
 
-    /// <summary>Waits until a group committed or a record was queued, at most <paramref name="timeout"/>.</summary>
-    internal Task WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken) => _work.WaitAsync(timeout, cancellationToken);
+    /// <summary>
+    /// Waits until a group committed or a record was queued, at most <paramref name="timeout"/> on <paramref name="time"/>
+    /// (not <see cref="SemaphoreSlim.WaitAsync(TimeSpan, CancellationToken)"/>, whose timeout is real time).
+    /// Throws <see cref="OperationCanceledException"/> only for <paramref name="cancellationToken"/>.
+    /// </summary>
+    internal async Task WaitForWorkAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var delay = new CancellationTokenSource(timeout, time);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, delay.Token);
+        try
+        {
+            await _work.WaitAsync(wait.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Timed out.
+        }
+    }
 
     /// <summary>The counters since start.</summary>
     public DecisionLogStats GetStats() => new(

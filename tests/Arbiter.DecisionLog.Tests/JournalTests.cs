@@ -10,7 +10,10 @@ namespace Arbiter.DecisionLog.Tests;
 /// </summary>
 public sealed class JournalTests : IDisposable
 {
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(10);
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "arbiter-journal-tests-" + Guid.NewGuid().ToString("N")[..8]);
+    // Every flusher wait is on this clock: a running flusher moves on only when a test drives it (DriveUntil).
+    private readonly TestClock _clock = new();
 
     public void Dispose()
     {
@@ -25,7 +28,7 @@ public sealed class JournalTests : IDisposable
         Durability = DecisionLogDurability.Journal,
         Capacity = capacity,
         BatchSize = batchSize,
-        FlushInterval = TimeSpan.FromMilliseconds(10),
+        FlushInterval = FlushInterval,
         SpillDirectory = _directory,
         JournalSegmentBytes = segmentBytes,
         MaxAttempts = 3,
@@ -38,8 +41,8 @@ public sealed class JournalTests : IDisposable
     private static DecisionLogger Logger(DecisionLogOptions options, JournalFiles? files = null) =>
         new(Microsoft.Extensions.Options.Options.Create(options), NullLogger<DecisionLogger>.Instance, files ?? JournalFiles.Default);
 
-    private static DecisionLogFlusher Flusher(DecisionLogger logger, IDecisionLogSink sink) =>
-        new(logger, sink, TimeProvider.System, NullLogger<DecisionLogFlusher>.Instance);
+    private DecisionLogFlusher Flusher(DecisionLogger logger, IDecisionLogSink sink) =>
+        new(logger, sink, _clock, NullLogger<DecisionLogFlusher>.Instance);
 
     private string[] Segments() =>
         Directory.Exists(_directory) ? Directory.GetFiles(_directory, DecisionJournal.Prefix + "*") : [];
@@ -160,7 +163,7 @@ public sealed class JournalTests : IDisposable
         var crashedFlusher = Flusher(crashed, sink);
         await crashedFlusher.StartAsync(CancellationToken.None);
         await LogManyAsync(crashed, 200);
-        await sink.WhenStored(200);
+        await _clock.DriveUntil(sink.WhenStored(200), FlushInterval);
         crashed.Crash();
         await crashedFlusher.StopAsync(CancellationToken.None);
         crashedFlusher.Dispose();
@@ -250,12 +253,12 @@ public sealed class JournalTests : IDisposable
         var ids = await LogInGroupsAsync(logger, 10, 10);
 
         // The attempt after MaxAttempts (3) failures starts only once the flusher has reported the sink failing.
-        await sink.WhenAttempts(4);
+        await _clock.DriveUntil(sink.WhenAttempts(4), FlushInterval);
         Assert.Equal(DecisionLogHealth.SinkFailing, logger.Health.Reason);
         Assert.True(Segments().Length > 1, "the records wait in the journal");
 
         sink.Down = false;
-        await sink.WhenStored(100);
+        await _clock.DriveUntil(sink.WhenStored(100), FlushInterval);
         await flusher.StopAsync(CancellationToken.None);
 
         Assert.All(ids, id => Assert.True(sink.Inner.Contains(id)));
@@ -280,7 +283,7 @@ public sealed class JournalTests : IDisposable
         var failed = logger.GetStats();
         Assert.Equal(20, failed.Unjournaled);
         Assert.True(failed.JournalFailures >= 1);
-        await sink.WhenStored(20);
+        await _clock.DriveUntil(sink.WhenStored(20), FlushInterval);
 
         // Space again: the next group commits and the log is healthy.
         files.Full = false;
