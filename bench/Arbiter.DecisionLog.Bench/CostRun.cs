@@ -2,7 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
+using Arbiter.Store.Cosmos;
+using Arbiter.Store.Cosmos.DecisionLog;
 using Arbiter.Store.Sqlite;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Arbiter.Store.Sqlite.DecisionLog;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -48,6 +53,12 @@ public static class CostRun
         Console.WriteLine($"record JSON: {recordBytes:F0} bytes; Cosmos item today (one per decision, + {SystemPropertyBytes} system bytes): {itemBytes:F0} bytes");
         Console.WriteLine($"  -> {Ru(itemBytes):F2} RU per decision (one upsert each), {Ru(itemBytes) * 10_000:N0} RU/s at 10,000 decisions/s; {itemBytes * 10_000 * 86_400 / 1e9:F1} GB a day");
         Console.WriteLine($"SQLite today: {await SqliteBytesPerRecordAsync(records):F0} bytes per decision (file, indexes included)");
+        if (Environment.GetEnvironmentVariable("ARBITER_TEST_COSMOS_LOCAL") is { Length: > 0 } endpoint)
+        {
+            var written = Math.Min(2_000, count);
+            var (stored, read) = await CosmosStoredBytesAsync(records.AsMemory(0, written), endpoint);
+            Console.WriteLine($"local Cosmos endpoint {endpoint}: {written:N0} records written by CosmosDecisionLogSink, {read:N0} items read back: {stored:F0} bytes per item as stored (system properties included)");
+        }
 
         // Grouped by partition key (tenant, hour, bucket of 8) in arrival order, n records per document.
         var byPartition = records.GroupBy(r => DecisionLogPartitions.Key(r.TenantId, r.Time, r.Id, 8)).ToList();
@@ -289,6 +300,43 @@ public static class CostRun
         Distinct("resources", group.Select(r => r.ResourceId));
         Distinct("actions", group.Select(r => r.Action));
         Distinct("ids", group.Select(r => r.Id));
+    }
+
+    /// <summary>Writes records through the real Cosmos sink, then point-reads each item: its bytes as the endpoint stores and returns it.</summary>
+    private static async Task<(double Bytes, int Read)> CosmosStoredBytesAsync(ReadOnlyMemory<DecisionRecord> records, string endpoint)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cosmos:AccountEndpoint"] = endpoint,
+            ["Cosmos:Key"] = Environment.GetEnvironmentVariable("ARBITER_TEST_COSMOS_LOCAL_KEY"),
+            ["Cosmos:Database"] = "arbiter-dl-cost-" + Guid.NewGuid().ToString("N")[..8],
+            ["Cosmos:CreateIfNotExists"] = "true",
+            ["DecisionLog:Buckets"] = "8",
+        }).Build();
+        await using var provider = new ServiceCollection().AddLogging().AddCosmosDecisionLogSink(configuration).BuildServiceProvider();
+        var sink = provider.GetRequiredService<CosmosDecisionLogSink>();
+        foreach (var batch in records.ToArray().Chunk(500))
+        {
+            await sink.WriteBatchAsync(batch, CancellationToken.None);
+        }
+
+        var container = provider.GetRequiredService<CosmosContainers>().Decisions;
+        long bytes = 0;
+        var read = 0;
+        foreach (var record in records.Span[..Math.Min(200, records.Length)].ToArray())
+        {
+            using var response = await container.ReadItemStreamAsync(record.Id, new PartitionKey(DecisionLogPartitions.Key(record.TenantId, record.Time, record.Id, 8)));
+            if (response.IsSuccessStatusCode)
+            {
+                using var content = new MemoryStream();
+                await response.Content.CopyToAsync(content);
+                bytes += content.Length;
+                read++;
+            }
+        }
+
+        await container.Database.DeleteStreamAsync();
+        return (read == 0 ? 0 : bytes / (double)read, read);
     }
 
     private static async Task<double> SqliteBytesPerRecordAsync(DecisionRecord[] records)
