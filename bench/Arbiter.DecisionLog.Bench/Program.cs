@@ -3,6 +3,12 @@ using Arbiter.DecisionLog.Bench;
 
 // decision-log [count] [batch-delay-ms] [failure-rate]: the no-loss figure (see NoLossRun).
 // throughput [count] [concurrency] [rounds]: decisions/s acknowledged and stored over a healthy SQLite sink (see ThroughputRun).
+// cost [count]: bytes and Cosmos RU per decision, today and grouped (see CostRun).
+if (args.Length > 0 && args[0] == "cost")
+{
+    return await CostRun.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "throughput")
 {
     return await ThroughputRun.RunAsync(args[1..]);
@@ -12,6 +18,7 @@ if (args.Length == 0 || args[0] != "decision-log")
 {
     Console.Error.WriteLine("usage: Arbiter.DecisionLog.Bench decision-log [count=1000000] [batch-delay-ms=5] [failure-rate=0.05]");
     Console.Error.WriteLine("       Arbiter.DecisionLog.Bench throughput [count=200000] [concurrency=64] [rounds=5]");
+    Console.Error.WriteLine("       Arbiter.DecisionLog.Bench cost [count=100000]");
     return 2;
 }
 

@@ -20,6 +20,7 @@ public static class ThroughputRun
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; {count:N0} decisions x {rounds} rounds x {string.Join("/", modes)}, {concurrency} producers; load {Load()}");
         var acknowledged = modes.ToDictionary(m => m, _ => new List<double>());
         var stored = modes.ToDictionary(m => m, _ => new List<double>());
+        var cpu = modes.ToDictionary(m => m, _ => new List<double>());
         var failed = false;
         for (var round = 1; round <= rounds; round++)
         {
@@ -28,13 +29,17 @@ public static class ThroughputRun
                 var work = Path.Combine(Path.GetTempPath(), "arbiter-decision-log-bench-" + Guid.NewGuid().ToString("N")[..8]);
                 try
                 {
+                    var cpuBefore = Environment.CpuUsage.TotalTime;
                     var r = await NoLossRun.RunAsync(new NoLossRun.Settings(count, work, TimeSpan.Zero, 0, Concurrency: concurrency, Durability: mode));
+                    // CPU of the whole process (evaluation, logging, journal, SQLite) per record, until all are stored.
+                    var cpuPerRecord = (Environment.CpuUsage.TotalTime - cpuBefore).TotalMicroseconds / r.Logged;
+                    cpu[mode].Add(cpuPerRecord);
                     var ack = r.Logged / r.ProduceTime.TotalSeconds;
                     acknowledged[mode].Add(ack);
                     stored[mode].Add(r.RecordsPerSecond);
                     failed |= !r.Passed || r.Stats.LostTotal > 0;
                     var fsyncs = r.Stats.JournalCommits > 0 ? $", {r.Stats.JournalCommits:N0} fsyncs ({r.Logged / (double)r.Stats.JournalCommits:F1} records each)" : "";
-                    Console.WriteLine($"round {round} {mode}: {ack:N0} decisions/s acknowledged, {r.RecordsPerSecond:N0} records/s stored{fsyncs}; spilled {r.Stats.Spilled:N0}, lost {r.Stats.LostTotal}; {(r.Passed ? "no loss" : "FAILED")}; load {Load()}");
+                    Console.WriteLine($"round {round} {mode}: {ack:N0} decisions/s acknowledged, {r.RecordsPerSecond:N0} records/s stored, {cpuPerRecord:F1} µs CPU per record{fsyncs}; spilled {r.Stats.Spilled:N0}, lost {r.Stats.LostTotal}; {(r.Passed ? "no loss" : "FAILED")}; load {Load()}");
                 }
                 finally
                 {
@@ -45,7 +50,7 @@ public static class ThroughputRun
 
         foreach (var mode in modes)
         {
-            Console.WriteLine($"median {mode}: {Median(acknowledged[mode]):N0} decisions/s acknowledged, {Median(stored[mode]):N0} records/s stored");
+            Console.WriteLine($"median {mode}: {Median(acknowledged[mode]):N0} decisions/s acknowledged, {Median(stored[mode]):N0} records/s stored, {Median(cpu[mode]):F1} µs CPU per record");
         }
 
         if (modes.Length == 2)

@@ -14,8 +14,11 @@ namespace Arbiter.DecisionLog;
 /// about two fsyncs.</item>
 /// <item>A failed write or fsync fails its whole group (its records are handed back through <c>onFailed</c>) and cuts
 /// the segment back to what was committed before; a later group tries again.</item>
-/// <item>The flusher reads committed bytes only (<see cref="Read"/>), and deletes a segment (<see cref="Remove"/>) once it
-/// is sealed (<see cref="Rotate"/> or full at <c>JournalSegmentBytes</c>) and entirely in the sink.</item>
+/// <item>The flusher takes committed records only (<see cref="Read"/>), and deletes a segment (<see cref="Remove"/>) once it
+/// is sealed (<see cref="Rotate"/> or full at <c>JournalSegmentBytes</c>) and entirely in the sink. A committed group's
+/// records stay in memory for it (up to <c>retainRecords</c> in all), so in steady state the journal is written and
+/// fsync'd but never read back nor parsed: that would double the CPU the log costs per decision. The file is read only
+/// for groups past that bound and for recovered segments.</item>
 /// <item>Segments found at start belong to a process that is gone (a live one holds a lock on each of its own): they
 /// are <see cref="JournalSegment.Recovered"/> first. Their final line may be torn by the crash — that append never
 /// completed, so its decision was never answered.</item>
@@ -46,6 +49,7 @@ internal sealed class DecisionJournal : IDisposable
     private readonly Action<IReadOnlyList<DecisionRecord>, Exception> _onFailed;
     private readonly Thread _committer;
     private readonly List<JournalSegment> _segments = [];
+    private readonly long _retainLimit;
 
     // Guarded by _gate: what the next group will write, and who waits for it.
     private ArrayBufferWriter<byte> _pending = new(1 << 16);
@@ -62,14 +66,19 @@ internal sealed class DecisionJournal : IDisposable
 
     private long _commits;
     private long _failedGroups;
+    private long _retained;
+    private long _committedRecords;
+    private long _takenRecords;
     private volatile Exception? _failure;
 
+    /// <param name="retainRecords">Committed records kept in memory for the flusher at most; past it, it reads the file.</param>
     /// <param name="onCommitted">After each group is durable (wakes the flusher).</param>
     /// <param name="onFailed">With the records of a group that could not be made durable, before its appenders resume.</param>
-    public DecisionJournal(string directory, long segmentBytes, JournalFiles files, Action onCommitted, Action<IReadOnlyList<DecisionRecord>, Exception> onFailed)
+    public DecisionJournal(string directory, long segmentBytes, int retainRecords, JournalFiles files, Action onCommitted, Action<IReadOnlyList<DecisionRecord>, Exception> onFailed)
     {
         _directory = Path.GetFullPath(directory);
         _segmentBytes = segmentBytes;
+        _retainLimit = retainRecords;
         _files = files;
         _onCommitted = onCommitted;
         _onFailed = onFailed;
@@ -85,6 +94,12 @@ internal sealed class DecisionJournal : IDisposable
 
     /// <summary>Groups that could not be written.</summary>
     public long FailedGroups => Interlocked.Read(ref _failedGroups);
+
+    /// <summary>Records of this process's segments committed and not yet taken by the flusher (see <see cref="Advance"/>).</summary>
+    public long UnreadRecords => Interlocked.Read(ref _committedRecords) - Interlocked.Read(ref _takenRecords);
+
+    /// <summary>Committed records held in memory for the flusher.</summary>
+    public long RetainedRecords => Interlocked.Read(ref _retained);
 
     /// <summary>Why the last group failed; null once a later one succeeded (or none failed).</summary>
     public Exception? Failure => _failure;
@@ -170,14 +185,26 @@ internal sealed class DecisionJournal : IDisposable
     }
 
     /// <summary>
-    /// Takes up to <paramref name="max"/> records from <paramref name="segment"/> at its read offset, committed bytes only.
-    /// Returns the offset after the last line taken, how many lines could not be read, and whether the rest is a torn
-    /// final line (a recovered segment only). Does not move the read offset: the flusher does once the sink has the records.
+    /// Takes up to <paramref name="max"/> records from <paramref name="segment"/> at its read offset, committed ones only:
+    /// from memory where the group is retained, else from the file. Returns the offset after the last whole group or line
+    /// taken, how many lines could not be read, and whether the rest is a torn final line (a recovered segment only).
+    /// Moves nothing: the flusher calls <see cref="Advance"/> once the sink has the records (a failed write reads them again).
     /// </summary>
     public static JournalRead Read(JournalSegment segment, int max, List<DecisionRecord> into)
     {
         var offset = segment.ReadOffset;
+        if (ReadRetained(segment, max, into) is { } retained)
+        {
+            return retained;
+        }
+
         var limit = segment.Committed;
+        // Up to the next retained group: the gap before it (groups not kept in memory) is what the file must supply.
+        if (segment.Retained.TryPeek(out var next) && next.Start > offset && next.Start < limit)
+        {
+            limit = next.Start;
+        }
+
         if (offset >= limit)
         {
             return new JournalRead(offset, 0, 0, false);
@@ -204,6 +231,53 @@ internal sealed class DecisionJournal : IDisposable
                 // No line end at all (only whole lines are ever committed) or a line past any record's size: not ours.
                 return new JournalRead(offset + length, 1, 1, false);
             }
+        }
+    }
+
+    /// <summary>The retained records from the read offset on (contiguous groups only), at most <paramref name="max"/>; null when the next group is not in memory.</summary>
+    private static JournalRead? ReadRetained(JournalSegment segment, int max, List<DecisionRecord> into)
+    {
+        var end = segment.ReadOffset;
+        var headTaken = segment.HeadTaken;
+        var lines = 0;
+        foreach (var group in segment.Retained)
+        {
+            if (group.Start != end || lines == max)
+            {
+                break;
+            }
+
+            var take = Math.Min(group.Records.Count - headTaken, max - lines);
+            into.AddRange(headTaken == 0 && take == group.Records.Count ? group.Records : group.Records.GetRange(headTaken, take));
+            lines += take;
+            if (headTaken + take < group.Records.Count)
+            {
+                headTaken += take; // a group larger than the batch: the rest goes in the next one
+                break;
+            }
+
+            end = group.End;
+            headTaken = 0;
+        }
+
+        return lines > 0 ? new JournalRead(end, lines, 0, false) { HeadTaken = headTaken } : null;
+    }
+
+    /// <summary>After the sink stored what <see cref="Read"/> returned: moves the read offset and frees the retained groups done with.</summary>
+    public void Advance(JournalSegment segment, JournalRead read)
+    {
+        segment.ReadOffset = read.End;
+        segment.ReadRecords += read.Lines;
+        segment.HeadTaken = read.HeadTaken;
+        if (!segment.Recovered)
+        {
+            Interlocked.Add(ref _takenRecords, read.Lines);
+        }
+
+        while (segment.Retained.TryPeek(out var group) && group.End <= read.End)
+        {
+            segment.Retained.TryDequeue(out _);
+            Interlocked.Add(ref _retained, -group.Records.Count);
         }
     }
 
@@ -387,22 +461,16 @@ internal sealed class DecisionJournal : IDisposable
                 _onFailed(records, _failure!);
             }
 
-            // Swapped back in at the next group; the records' list is copied by nobody, so a fresh one for the failed case.
+            // The buffer is swapped back in at the next group; the records' list went to the flusher or to onFailed.
             lines.ResetWrittenCount();
             _spare = lines;
-            _spareRecords = durable ? ClearAndKeep(records) : [];
+            _spareRecords = [];
             group.TrySetResult(durable);
             if (durable)
             {
                 _onCommitted();
             }
         }
-    }
-
-    private static List<DecisionRecord> ClearAndKeep(List<DecisionRecord> records)
-    {
-        records.Clear();
-        return records;
     }
 
     /// <summary>One write() and one fsync for the whole group, on the current segment (opened or rotated as needed).</summary>
@@ -415,7 +483,16 @@ internal sealed class DecisionJournal : IDisposable
             segment.Owner.Write(lines);
             written = true;
             segment.Owner.Flush(flushToDisk: true);
-            segment.Commit(segment.Committed + lines.Length, records.Count);
+            var start = segment.Committed;
+            // Retained before Committed moves, so the flusher never reads from the file a group it will find in memory.
+            if (Interlocked.Read(ref _retained) + records.Count <= _retainLimit)
+            {
+                segment.Retained.Enqueue(new JournalGroup(records, start, start + lines.Length));
+                Interlocked.Add(ref _retained, records.Count);
+            }
+
+            segment.Commit(start + lines.Length, records.Count);
+            Interlocked.Add(ref _committedRecords, records.Count);
             Interlocked.Increment(ref _commits);
             _failure = null;
             if (segment.Committed >= _segmentBytes)
@@ -481,5 +558,10 @@ internal sealed class DecisionJournal : IDisposable
     }
 }
 
-/// <summary>What <see cref="DecisionJournal.Read"/> took: up to <see cref="End"/>, <see cref="Lines"/> lines of which <see cref="Corrupt"/> unreadable.</summary>
-internal readonly record struct JournalRead(long End, int Lines, int Corrupt, bool TornTail);
+/// <summary>
+/// What <see cref="DecisionJournal.Read"/> took: up to <see cref="End"/>, <see cref="Lines"/> lines of which <see cref="Corrupt"/> unreadable.
+/// <see cref="HeadTaken"/>: records taken from the retained group that starts at <see cref="End"/> (a partial group).</summary>
+internal readonly record struct JournalRead(long End, int Lines, int Corrupt, bool TornTail)
+{
+    public int HeadTaken { get; init; }
+}

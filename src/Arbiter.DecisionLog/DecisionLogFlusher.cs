@@ -31,6 +31,8 @@ namespace Arbiter.DecisionLog;
 /// </list>
 /// </summary>
 /// <remarks>
+/// Every wait (flush interval, idle wake-up, retry backoff, shutdown timeout) runs on the injected <see cref="TimeProvider"/>,
+/// the same clock that measures the elapsed time, so tests drive it with a fake clock.
 /// Not a <see cref="BackgroundService"/>: its <c>StartAsync</c> starts the loop with <c>Task.Run(..., stoppingToken)</c>,
 /// so a stop that comes before the loop was scheduled skips it entirely — and with it the final flush.
 /// </remarks>
@@ -59,6 +61,7 @@ public sealed partial class DecisionLogFlusher : IHostedService, IDisposable
 
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
+    private ITimer? _shutdownTimer;
 
     /// <summary>The flush loop (null before start); completes after the final flush.</summary>
     public Task? ExecuteTask => _loop;
@@ -71,7 +74,8 @@ public sealed partial class DecisionLogFlusher : IHostedService, IDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _abort.CancelAfter(_options.ShutdownTimeout);
+        // On the injected clock (CancelAfter would use the real one): past the timeout, what is left stays on disk.
+        _shutdownTimer ??= _time.CreateTimer(static abort => Cancel((CancellationTokenSource)abort!), _abort, _options.ShutdownTimeout, Timeout.InfiniteTimeSpan);
         await using var link = cancellationToken.Register(() => _abort.Cancel());
         _stopping.Cancel();
         // Never started: still close the queue and write what is in it (and in the spill) within the timeout.
@@ -82,8 +86,21 @@ public sealed partial class DecisionLogFlusher : IHostedService, IDisposable
 
     public void Dispose()
     {
+        _shutdownTimer?.Dispose();
         _stopping.Dispose();
         _abort.Dispose();
+    }
+
+    private static void Cancel(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The timer fired as the flusher was disposed: nothing is left to abort.
+        }
     }
 
     private async Task RunAsync(CancellationToken stoppingToken)
@@ -134,9 +151,10 @@ public sealed partial class DecisionLogFlusher : IHostedService, IDisposable
             return;
         }
 
-        using var window = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         // Idle: wake up in time for the next spill drain (and the spill's group fsync) even if nothing arrives.
-        window.CancelAfter(batch.Count == 0 && _options.SpillDrainInterval < _options.FlushInterval ? _options.SpillDrainInterval : _options.FlushInterval);
+        using var delay = new CancellationTokenSource(
+            batch.Count == 0 && _options.SpillDrainInterval < _options.FlushInterval ? _options.SpillDrainInterval : _options.FlushInterval, _time);
+        using var window = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, delay.Token);
         try
         {
             while (batch.Count < _options.BatchSize && await reader.WaitToReadAsync(window.Token))
@@ -260,11 +278,14 @@ public sealed partial class DecisionLogFlusher : IHostedService, IDisposable
     {
         try
         {
+            // Woken by the first commit when idle, then only once a batch is there (not at every group commit).
+            _log.WakeAt(1);
             if (Available(journal) == 0)
             {
-                await _log.WaitForWorkAsync(_options.SpillDrainInterval, stoppingToken);
+                await _log.WaitForWorkAsync(_options.SpillDrainInterval, _time, stoppingToken);
             }
 
+            _log.WakeAt(_options.BatchSize);
             var first = _time.GetTimestamp();
             while (Available(journal) is > 0 and var n && n < _options.BatchSize)
             {
@@ -274,7 +295,7 @@ public sealed partial class DecisionLogFlusher : IHostedService, IDisposable
                     return;
                 }
 
-                await _log.WaitForWorkAsync(left, stoppingToken);
+                await _log.WaitForWorkAsync(left, _time, stoppingToken);
             }
         }
         catch (OperationCanceledException)
@@ -349,8 +370,7 @@ public sealed partial class DecisionLogFlusher : IHostedService, IDisposable
                     LogTornTail(_logger, segment.Path, segment.ReadOffset);
                 }
 
-                segment.ReadOffset = read.End;
-                segment.ReadRecords += read.Lines;
+                journal.Advance(segment, read);
                 batch.Clear();
             }
         }

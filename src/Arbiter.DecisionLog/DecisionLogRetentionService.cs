@@ -5,10 +5,15 @@ using Microsoft.Extensions.Options;
 
 namespace Arbiter.DecisionLog;
 
-/// <summary>Runs the sink's pruning (<see cref="IDecisionLogRetention"/>) every <c>DecisionLog:PruneInterval</c>; idle for sinks that expire records themselves.</summary>
+/// <summary>
+/// Runs the sink's pruning (<see cref="IDecisionLogRetention"/>) every <c>DecisionLog:PruneInterval</c>; idle for sinks
+/// that expire records themselves. Logs each run (event <see cref="PrunedEventId"/>).
+/// </summary>
 internal sealed partial class DecisionLogRetentionService(
     IServiceProvider services, IOptions<DecisionLogOptions> options, TimeProvider time, ILogger<DecisionLogRetentionService> logger) : BackgroundService
 {
+    public const int PrunedEventId = 6030;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (services.GetService<IDecisionLogSink>() is not IDecisionLogRetention retention)
@@ -37,9 +42,9 @@ internal sealed partial class DecisionLogRetentionService(
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
-    [LoggerMessage(EventId = 6020, Level = LogLevel.Information, Message = "Decision log: pruned {Count} record(s) older than {Days} days")]
+    [LoggerMessage(EventId = 6030, Level = LogLevel.Information, Message = "Decision log: pruned {Count} record(s) older than {Days} days")]
     private static partial void LogPruned(ILogger logger, long count, int days);
 
-    [LoggerMessage(EventId = 6021, Level = LogLevel.Warning, Message = "Decision log: pruning failed; retrying at the next interval")]
+    [LoggerMessage(EventId = 6031, Level = LogLevel.Warning, Message = "Decision log: pruning failed; retrying at the next interval")]
     private static partial void LogPruneFailed(ILogger logger, Exception exception);
 }

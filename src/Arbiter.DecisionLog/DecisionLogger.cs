@@ -64,6 +64,7 @@ public sealed partial class DecisionLogger : IDisposable
     private int _maxQueueDepth;
     private volatile bool _sinkFailing;
     private int _journalFailing; // 1 from a failed group commit until one succeeds: logs the change once, not per group
+    private long _wakeAt = 1; // unread journal records at which a commit wakes the flusher (set by the flusher)
 
     public DecisionLogger(IOptions<DecisionLogOptions> options, ILogger<DecisionLogger> logger)
         : this(options, logger, JournalFiles.Default)
@@ -83,7 +84,7 @@ public sealed partial class DecisionLogger : IDisposable
         Spill = new DecisionSpill(_options.SpillDirectory);
         if (_options.Enabled && _options.Durability == DecisionLogDurability.Journal)
         {
-            Journal = new DecisionJournal(_options.SpillDirectory, _options.JournalSegmentBytes, files, Wake, OnJournalFailed);
+            Journal = new DecisionJournal(_options.SpillDirectory, _options.JournalSegmentBytes, _options.Capacity, files, OnJournalCommitted, OnJournalFailed);
             if (Journal.Failure is { } failure)
             {
                 LogJournalUnreadable(_logger, Journal.Directory, failure);
@@ -221,22 +222,54 @@ public sealed partial class DecisionLogger : IDisposable
         }
     }
 
-    /// <summary>A group committed: wakes the flusher (and notes a journal that is writable again).</summary>
-    private void Wake()
+    /// <summary>
+    /// A group committed: notes a journal that is writable again, and wakes the flusher once as many records wait as it
+    /// asked for (<see cref="WakeAt"/>) — not at every commit, which at thousands of commits a second costs CPU the
+    /// decisions need.
+    /// </summary>
+    private void OnJournalCommitted()
     {
         if (Volatile.Read(ref _journalFailing) == 1 && Journal?.Failure is null && Interlocked.Exchange(ref _journalFailing, 0) == 1)
         {
             LogJournalRecovered(_logger, Journal!.Directory);
         }
 
+        if (Journal!.UnreadRecords >= Volatile.Read(ref _wakeAt))
+        {
+            Wake();
+        }
+    }
+
+    /// <summary>The flusher: wake me when this many journal records are unread (1 when idle, a batch while filling one).</summary>
+    internal void WakeAt(long records) => Volatile.Write(ref _wakeAt, Math.Max(1, records));
+
+    /// <summary>Wakes the flusher (a record was queued in memory, or enough were committed).</summary>
+    private void Wake()
+    {
         if (_work.CurrentCount == 0)
         {
             _work.Release();
         }
     }
 
-    /// <summary>Waits until a group committed or a record was queued, at most <paramref name="timeout"/>.</summary>
-    internal Task WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken) => _work.WaitAsync(timeout, cancellationToken);
+    /// <summary>
+    /// Waits until a group committed or a record was queued, at most <paramref name="timeout"/> on <paramref name="time"/>
+    /// (not <see cref="SemaphoreSlim.WaitAsync(TimeSpan, CancellationToken)"/>, whose timeout is real time).
+    /// Throws <see cref="OperationCanceledException"/> only for <paramref name="cancellationToken"/>.
+    /// </summary>
+    internal async Task WaitForWorkAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var delay = new CancellationTokenSource(timeout, time);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, delay.Token);
+        try
+        {
+            await _work.WaitAsync(wait.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Timed out.
+        }
+    }
 
     /// <summary>The counters since start.</summary>
     public DecisionLogStats GetStats() => new(

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Win32.SafeHandles;
 
 namespace Arbiter.DecisionLog;
@@ -7,6 +8,9 @@ namespace Arbiter.DecisionLog;
 /// (what has been fsync'd; a group that failed is cut off there) and deleted once it is <see cref="Sealed"/> and read to
 /// the end. A segment left by an earlier process is <see cref="Recovered"/>: held exclusively, read to its end, and its
 /// last line may be torn.
+/// <para>The records of each committed group also stay in memory (<see cref="Retained"/>, bounded by the journal), so the
+/// flusher hands them to the sink without reading and parsing the file again; it reads the file only where a group was
+/// not retained (past the bound) and for recovered segments.</para>
 /// </summary>
 internal sealed class JournalSegment
 {
@@ -52,6 +56,15 @@ internal sealed class JournalSegment
     /// <summary>Records the flusher has taken (only the flusher touches it).</summary>
     public long ReadRecords { get; set; }
 
+    /// <summary>
+    /// Committed groups still in memory, in file order (the committer adds, the flusher removes those it has stored).
+    /// A gap between two (a group past the memory bound) is read from the file.
+    /// </summary>
+    public ConcurrentQueue<JournalGroup> Retained { get; } = new();
+
+    /// <summary>Records of the first retained group already stored (a group larger than what a batch took); flusher only.</summary>
+    public int HeadTaken { get; set; }
+
     /// <summary>Records committed but not yet taken by the flusher (a recovered segment counts as one full batch).</summary>
     public long Unread(int batchSize) =>
         Recovered ? (ReadOffset < Committed ? batchSize : 0) : CommittedRecords - ReadRecords;
@@ -83,3 +96,6 @@ internal sealed class JournalSegment
         }
     }
 }
+
+/// <summary>A committed group kept in memory: its records, and the bytes [<see cref="Start"/>, <see cref="End"/>) they occupy in the segment.</summary>
+internal sealed record JournalGroup(List<DecisionRecord> Records, long Start, long End);

@@ -6,6 +6,7 @@ namespace Arbiter.DecisionLog.Tests;
 public sealed class DecisionLoggerTests : IDisposable
 {
     private readonly string _spill = Path.Combine(Path.GetTempPath(), "arbiter-dl-tests-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly TestClock _clock = new();
 
     public void Dispose()
     {
@@ -16,7 +17,7 @@ public sealed class DecisionLoggerTests : IDisposable
     }
 
     // The memory mode (queue, spill): the journal has its own tests (JournalTests).
-    private DecisionLogOptions Options(int capacity = 1000, int batchSize = 100, int maxAttempts = 5) => new()
+    private DecisionLogOptions Options(int capacity = 1000, int batchSize = 100, int maxAttempts = 5, TimeSpan? retryDelay = null) => new()
     {
         Durability = DecisionLogDurability.Memory,
         Capacity = capacity,
@@ -24,16 +25,16 @@ public sealed class DecisionLoggerTests : IDisposable
         FlushInterval = TimeSpan.FromSeconds(30),
         SpillDirectory = _spill,
         MaxAttempts = maxAttempts,
-        RetryBaseDelay = TimeSpan.FromMilliseconds(5),
-        RetryMaxDelay = TimeSpan.FromMilliseconds(20),
+        RetryBaseDelay = retryDelay ?? TimeSpan.FromMilliseconds(5),
+        RetryMaxDelay = retryDelay ?? TimeSpan.FromMilliseconds(20),
         SpillDrainInterval = TimeSpan.FromMilliseconds(50),
         ShutdownTimeout = TimeSpan.FromSeconds(30),
     };
 
-    private static (DecisionLogger Logger, DecisionLogFlusher Flusher) Build(DecisionLogOptions options, IDecisionLogSink sink)
+    private (DecisionLogger Logger, DecisionLogFlusher Flusher) Build(DecisionLogOptions options, IDecisionLogSink sink)
     {
         var logger = new DecisionLogger(Microsoft.Extensions.Options.Options.Create(options), NullLogger<DecisionLogger>.Instance);
-        var flusher = new DecisionLogFlusher(logger, sink, TimeProvider.System, NullLogger<DecisionLogFlusher>.Instance);
+        var flusher = new DecisionLogFlusher(logger, sink, _clock, NullLogger<DecisionLogFlusher>.Instance);
         return (logger, flusher);
     }
 
@@ -92,7 +93,8 @@ public sealed class DecisionLoggerTests : IDisposable
     {
         var sink = new MemorySink();
         var flaky = new FlakySink(sink, failures: 3);
-        var (logger, flusher) = Build(Options(batchSize: 50), flaky);
+        var options = Options(batchSize: 50);
+        var (logger, flusher) = Build(options, flaky);
         using (logger)
         using (flusher)
         {
@@ -102,7 +104,8 @@ public sealed class DecisionLoggerTests : IDisposable
             }
 
             await flusher.StartAsync(CancellationToken.None);
-            await flusher.StopAsync(CancellationToken.None);
+            // Each backoff waits on the injected clock: moved on as each one starts, past its longest (jitter is at most 1.25x).
+            await _clock.DriveUntil(flusher.StopAsync(CancellationToken.None), options.RetryMaxDelay * 2);
 
             Assert.Equal(50, sink.Count);
             var stats = logger.GetStats();
@@ -150,28 +153,58 @@ public sealed class DecisionLoggerTests : IDisposable
     [Fact]
     public async Task WriteBatch_StoreDownPastRetries_SpilledAndDrainedWhenBack()
     {
-        var sink = new MemorySink();
-        var flaky = new FlakySink(sink, failures: 0) { Down = true };
-        var (logger, flusher) = Build(Options(batchSize: 20, maxAttempts: 2), flaky);
+        var sink = new SignalSink { Down = true };
+        var options = Options(batchSize: 20, maxAttempts: 2, retryDelay: TimeSpan.Zero);
+        var (logger, flusher) = Build(options, sink);
         using (logger)
         using (flusher)
         {
-            await flusher.StartAsync(CancellationToken.None);
             for (var i = 0; i < 20; i++)
             {
                 logger.TryLog(Records.Make());
             }
 
-            await WaitUntil(() => logger.GetStats().Spilled == 20, () => $"{logger.GetStats()} attempts {flaky.Attempts}");
-            Assert.Equal(0, sink.Count);
+            // A full batch at once: two attempts, spilled; the first drain (due at start) fails twice and leaves it there.
+            // Then the flusher waits for the next drain, and that wait is its first timer.
+            await flusher.StartAsync(CancellationToken.None);
+            await _clock.WhenTimers(1);
+            Assert.Equal(20, logger.GetStats().Spilled);
+            Assert.Equal(4, sink.Attempts);
+            Assert.Equal(0, sink.Inner.Count);
 
-            flaky.Down = false;
-            await WaitUntil(() => sink.Count == 20, () => $"{logger.GetStats()} stored {sink.Count}");
+            sink.Down = false;
+            await _clock.DriveUntil(sink.WhenStored(20), options.SpillDrainInterval);
             await flusher.StopAsync(CancellationToken.None);
 
             var stats = logger.GetStats();
             Assert.Equal(20, stats.Drained);
             Assert.Equal(0, stats.LostTotal);
+        }
+    }
+
+    [Fact]
+    public async Task FillAsync_PartialBatch_WrittenWhenTheInjectedClockEndsTheWait()
+    {
+        var sink = new SignalSink();
+        var options = Options(batchSize: 100);
+        var (logger, flusher) = Build(options, sink);
+        using (logger)
+        using (flusher)
+        {
+            await flusher.StartAsync(CancellationToken.None);
+            await _clock.WhenTimers(1); // idle: waits for records at most until the next spill drain is due
+            var stored = sink.WhenStored(5);
+            for (var i = 0; i < 5; i++)
+            {
+                logger.TryLog(Records.Make());
+            }
+
+            // Five of a batch of 100: written when the wait ends on the fake clock (the idle one, or the flush interval if
+            // the flusher took them after it), and not before: no fake time has passed yet.
+            Assert.False(stored.IsCompleted);
+            await _clock.DriveUntil(stored, options.FlushInterval);
+            await flusher.StopAsync(CancellationToken.None);
+            Assert.Equal(5, sink.Inner.Count);
         }
     }
 
@@ -245,15 +278,5 @@ public sealed class DecisionLoggerTests : IDisposable
 
         // Every default is valid; the spill directory is filled in by the sink from its store (SpillDirectoryTests).
         Assert.True(validator.Validate(null, new DecisionLogOptions { SpillDirectory = DecisionLogOptions.SpillDirectoryFor("test") }).Succeeded);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition, Func<string> state)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not reached within 30 s: " + state());
-            await Task.Delay(20);
-        }
     }
 }

@@ -50,7 +50,8 @@ public sealed class DiskFullTests : IDisposable
             SpillDrainInterval = TimeSpan.FromMilliseconds(50),
         };
         using var logger = new DecisionLogger(Microsoft.Extensions.Options.Options.Create(options), NullLogger<DecisionLogger>.Instance);
-        using var flusher = new DecisionLogFlusher(logger, sink, TimeProvider.System, NullLogger<DecisionLogFlusher>.Instance);
+        var clock = new TestClock();
+        using var flusher = new DecisionLogFlusher(logger, sink, clock, NullLogger<DecisionLogFlusher>.Instance);
         await flusher.StartAsync(CancellationToken.None);
 
         var records = Enumerable.Range(0, 50).Select(_ => Records.Make()).ToList();
@@ -60,7 +61,7 @@ public sealed class DiskFullTests : IDisposable
         var full = logger.GetStats();
         Assert.Equal(50, full.Unjournaled);
         Assert.True(full.JournalFailures >= 1);
-        await sink.WhenStored(50);
+        await clock.DriveUntil(sink.WhenStored(50), options.FlushInterval);
 
         File.Delete(filler);
         await logger.LogAsync(Records.Make(id: "with-space"));

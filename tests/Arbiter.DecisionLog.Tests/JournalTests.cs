@@ -10,7 +10,10 @@ namespace Arbiter.DecisionLog.Tests;
 /// </summary>
 public sealed class JournalTests : IDisposable
 {
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(10);
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "arbiter-journal-tests-" + Guid.NewGuid().ToString("N")[..8]);
+    // Every flusher wait is on this clock: a running flusher moves on only when a test drives it (DriveUntil).
+    private readonly TestClock _clock = new();
 
     public void Dispose()
     {
@@ -20,12 +23,12 @@ public sealed class JournalTests : IDisposable
         }
     }
 
-    private DecisionLogOptions Options(int batchSize = 100, long segmentBytes = 1 << 20) => new()
+    private DecisionLogOptions Options(int batchSize = 100, long segmentBytes = 1 << 20, int capacity = 1000) => new()
     {
         Durability = DecisionLogDurability.Journal,
-        Capacity = 1000,
+        Capacity = capacity,
         BatchSize = batchSize,
-        FlushInterval = TimeSpan.FromMilliseconds(10),
+        FlushInterval = FlushInterval,
         SpillDirectory = _directory,
         JournalSegmentBytes = segmentBytes,
         MaxAttempts = 3,
@@ -38,8 +41,8 @@ public sealed class JournalTests : IDisposable
     private static DecisionLogger Logger(DecisionLogOptions options, JournalFiles? files = null) =>
         new(Microsoft.Extensions.Options.Options.Create(options), NullLogger<DecisionLogger>.Instance, files ?? JournalFiles.Default);
 
-    private static DecisionLogFlusher Flusher(DecisionLogger logger, IDecisionLogSink sink) =>
-        new(logger, sink, TimeProvider.System, NullLogger<DecisionLogFlusher>.Instance);
+    private DecisionLogFlusher Flusher(DecisionLogger logger, IDecisionLogSink sink) =>
+        new(logger, sink, _clock, NullLogger<DecisionLogFlusher>.Instance);
 
     private string[] Segments() =>
         Directory.Exists(_directory) ? Directory.GetFiles(_directory, DecisionJournal.Prefix + "*") : [];
@@ -160,7 +163,7 @@ public sealed class JournalTests : IDisposable
         var crashedFlusher = Flusher(crashed, sink);
         await crashedFlusher.StartAsync(CancellationToken.None);
         await LogManyAsync(crashed, 200);
-        await sink.WhenStored(200);
+        await _clock.DriveUntil(sink.WhenStored(200), FlushInterval);
         crashed.Crash();
         await crashedFlusher.StopAsync(CancellationToken.None);
         crashedFlusher.Dispose();
@@ -250,12 +253,12 @@ public sealed class JournalTests : IDisposable
         var ids = await LogInGroupsAsync(logger, 10, 10);
 
         // The attempt after MaxAttempts (3) failures starts only once the flusher has reported the sink failing.
-        await sink.WhenAttempts(4);
+        await _clock.DriveUntil(sink.WhenAttempts(4), FlushInterval);
         Assert.Equal(DecisionLogHealth.SinkFailing, logger.Health.Reason);
         Assert.True(Segments().Length > 1, "the records wait in the journal");
 
         sink.Down = false;
-        await sink.WhenStored(100);
+        await _clock.DriveUntil(sink.WhenStored(100), FlushInterval);
         await flusher.StopAsync(CancellationToken.None);
 
         Assert.All(ids, id => Assert.True(sink.Inner.Contains(id)));
@@ -280,7 +283,7 @@ public sealed class JournalTests : IDisposable
         var failed = logger.GetStats();
         Assert.Equal(20, failed.Unjournaled);
         Assert.True(failed.JournalFailures >= 1);
-        await sink.WhenStored(20);
+        await _clock.DriveUntil(sink.WhenStored(20), FlushInterval);
 
         // Space again: the next group commits and the log is healthy.
         files.Full = false;
@@ -312,6 +315,70 @@ public sealed class JournalTests : IDisposable
         Assert.Equal(3, sink.Count);
         Assert.True(sink.Contains("big"));
         Assert.Equal(0, logger.GetStats().LostTotal);
+    }
+
+    [Fact]
+    public async Task Drain_CommittedGroupsRetained_StoredFromMemoryWithoutReadingTheFile()
+    {
+        var sink = new MemorySink();
+        using var logger = Logger(Options());
+        using var flusher = Flusher(logger, sink);
+        var ids = await LogManyAsync(logger, 250);
+        Assert.Equal(250, logger.Journal!.RetainedRecords);
+
+        // The file is durable, but the flusher need not read it back: overwrite it, and the records still arrive whole.
+        var path = Assert.Single(Segments());
+        var length = new FileInfo(path).Length;
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+        {
+            file.Write(Enumerable.Repeat((byte)'x', (int)length).ToArray());
+        }
+
+        await flusher.StartAsync(CancellationToken.None);
+        await flusher.StopAsync(CancellationToken.None);
+
+        Assert.All(ids, id => Assert.True(sink.Contains(id), id));
+        Assert.Equal(0, logger.GetStats().LostTotal);
+        Assert.Equal(0, logger.Journal.RetainedRecords);
+        Assert.Empty(Segments());
+    }
+
+    [Fact]
+    public async Task Drain_MoreCommittedThanCapacity_RestReadFromTheFile()
+    {
+        var sink = new MemorySink();
+        // 20 records of memory at most: most groups are not retained, so the flusher reads the gaps from the file.
+        using var logger = Logger(Options(batchSize: 20, capacity: 20, segmentBytes: 8192));
+        using var flusher = Flusher(logger, sink);
+        var ids = await LogInGroupsAsync(logger, 15, 10);
+        Assert.True(logger.Journal!.RetainedRecords <= 20);
+
+        await flusher.StartAsync(CancellationToken.None);
+        await flusher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(150, sink.Count);
+        Assert.All(ids, id => Assert.True(sink.Contains(id), id));
+        Assert.Equal(0, logger.GetStats().LostTotal);
+        Assert.Equal(0, logger.Journal.RetainedRecords);
+        Assert.Empty(Segments());
+    }
+
+    [Fact]
+    public async Task Drain_GroupLargerThanABatch_StoredInBatchesOfBatchSize()
+    {
+        var sink = new MemorySink();
+        using var logger = Logger(Options(batchSize: 100));
+        using var flusher = Flusher(logger, sink);
+        var records = Enumerable.Range(0, 250).Select(_ => Records.Make()).ToList();
+        await logger.LogAllAsync(records);
+
+        await flusher.StartAsync(CancellationToken.None);
+        await flusher.StopAsync(CancellationToken.None);
+
+        Assert.Equal(250, sink.Count);
+        Assert.Equal(3, sink.Writes); // 100 + 100 + 50 from one group of 250
+        Assert.All(records, r => Assert.True(sink.Contains(r.Id), r.Id));
+        Assert.Empty(Segments());
     }
 
     [Fact]

@@ -83,14 +83,12 @@ internal sealed class FlakySink(IDecisionLogSink inner, int failures) : IDecisio
 {
     private int _remaining = failures;
 
-    public volatile bool Down;
-
     public int Attempts;
 
     public Task WriteBatchAsync(IReadOnlyList<DecisionRecord> records, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Attempts);
-        if (Down || Interlocked.Decrement(ref _remaining) >= 0)
+        if (Interlocked.Decrement(ref _remaining) >= 0)
         {
             throw new IOException("transient: store unavailable");
         }

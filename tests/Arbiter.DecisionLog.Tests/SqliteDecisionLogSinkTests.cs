@@ -2,6 +2,7 @@ using Arbiter.Store.Sqlite;
 using Arbiter.Store.Sqlite.DecisionLog;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -58,8 +59,9 @@ public sealed class SqliteDecisionLogSinkTests : DecisionLogSinkContract, IDispo
             ["DecisionLog:PruneInterval"] = "01:00:00",
             ["DecisionLog:SpillDirectory"] = Path.Combine(Path.GetTempPath(), "arbiter-dl-" + Guid.NewGuid().ToString("N")[..8]),
         }).Build();
+        var pruned = new PruneEvents();
         await using var provider = new ServiceCollection()
-            .AddLogging()
+            .AddLogging(logging => logging.AddProvider(pruned))
             .AddSingleton<TimeProvider>(_time)
             .AddSqliteDecisionLogSink(configuration)
             .BuildServiceProvider();
@@ -68,9 +70,13 @@ public sealed class SqliteDecisionLogSinkTests : DecisionLogSinkContract, IDispo
         await sink.WriteBatchAsync([Records.Make(time: _time.GetUtcNow())], CancellationToken.None);
         var query = new DecisionLogQuery { From = _time.GetUtcNow(), To = _time.GetUtcNow().AddDays(3) };
 
+        // The first run at start (nothing expired yet), then one per tick of the fake clock.
         await retention.StartAsync(CancellationToken.None);
+        await pruned.WhenRuns(1);
+        Assert.Single((await sink.QueryAsync("t1", query, null, 10, CancellationToken.None)).Items);
         _time.Advance(TimeSpan.FromHours(25));
-        await WaitUntil(async () => (await sink.QueryAsync("t1", query, null, 10, CancellationToken.None)).Items.Count == 0);
+        await pruned.WhenRuns(2);
+        Assert.Empty((await sink.QueryAsync("t1", query, null, 10, CancellationToken.None)).Items);
         await retention.StopAsync(CancellationToken.None);
     }
 
@@ -89,13 +95,62 @@ public sealed class SqliteDecisionLogSinkTests : DecisionLogSinkContract, IDispo
         Assert.Equal(2, provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>().Count());
     }
 
-    private static async Task WaitUntil(Func<Task<bool>> condition)
+    /// <summary>Counts the retention service's runs from its log events, so the test waits on them instead of polling.</summary>
+    private sealed class PruneEvents : ILoggerProvider, ILogger
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!await condition())
+        private readonly Lock _lock = new();
+        private readonly List<(int Runs, TaskCompletionSource Done)> _waiters = [];
+        private int _runs;
+
+        public Task WhenRuns(int runs)
         {
-            Assert.True(DateTime.UtcNow < deadline, "condition not reached within 20 s");
-            await Task.Delay(20);
+            lock (_lock)
+            {
+                if (_runs >= runs)
+                {
+                    return Task.CompletedTask;
+                }
+
+                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters.Add((runs, done));
+                return done.Task;
+            }
+        }
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id != DecisionLogRetentionService.PrunedEventId)
+            {
+                return;
+            }
+
+            List<TaskCompletionSource> ready = [];
+            lock (_lock)
+            {
+                _runs++;
+                _waiters.RemoveAll(w =>
+                {
+                    if (w.Runs > _runs)
+                    {
+                        return false;
+                    }
+
+                    ready.Add(w.Done);
+                    return true;
+                });
+            }
+
+            ready.ForEach(done => done.TrySetResult());
+        }
+
+        public void Dispose()
+        {
         }
     }
 }

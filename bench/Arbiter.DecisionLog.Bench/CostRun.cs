@@ -1,0 +1,370 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Text.Json;
+using Arbiter.Store.Cosmos;
+using Arbiter.Store.Cosmos.DecisionLog;
+using Arbiter.Store.Sqlite;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Arbiter.Store.Sqlite.DecisionLog;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Arbiter.DecisionLog.Bench;
+
+/// <summary>
+/// What a decision costs to keep (issue #22): <c>count</c> real records (demo-tenant requests evaluated by the engine,
+/// stamped at 10,000 decisions/s) measured as they are stored today — the JSON record, the Cosmos DB item the sink
+/// writes (same members as <c>CosmosDecisionLogSink</c>), the SQLite row with its indexes (file bytes / rows) — and as
+/// grouped documents (records of one partition key in one document: plain, dictionary-coded, and dictionary-coded then
+/// Brotli-compressed and base64'd as a Cosmos document would carry it). Cosmos RU per write are interpolated from the
+/// published table of write charge by document size (see bench/README.md for the table and its source).
+/// </summary>
+public static class CostRun
+{
+    // Published write charge (RU) by document size (KB), "Understand request unit consumption", Azure Cosmos DB docs.
+    private static readonly (double Kb, double Ru)[] WriteCharge =
+        [(1, 4.95), (2, 6.29), (4, 6.67), (8, 7.04), (16, 9.52), (32, 11.23), (64, 22.67), (128, 48.19), (256, 98.29), (512, 184.57), (1024, 625.00), (2048, 1250.00)];
+
+    // Cosmos adds _rid, _self, _etag, _attachments and _ts to every stored item (measured on a real account: ~170 bytes).
+    private const int SystemPropertyBytes = 170;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
+        var snapshot = NoLossRun.DemoSnapshot();
+        var requests = NoLossRun.Requests(snapshot);
+        var start = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+        var records = new DecisionRecord[count];
+        for (var i = 0; i < count; i++)
+        {
+            var request = requests[i % requests.Length];
+            var began = Stopwatch.GetTimestamp();
+            var decision = snapshot.Evaluate(request);
+            // 10,000 decisions/s: one every 100 µs.
+            records[i] = DecisionRecord.From("demo", "req-" + i.ToString(CultureInfo.InvariantCulture), request, decision, Stopwatch.GetElapsedTime(began), start.AddTicks(i * 1000L));
+        }
+
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; {count:N0} demo-tenant decisions ({records.Count(r => r.Allowed):N0} permits), 10,000/s; load {Load()}");
+        var recordBytes = records.Average(r => JsonSerializer.SerializeToUtf8Bytes(r, DecisionLogJsonContext.Default.DecisionRecord).Length);
+        var itemBytes = records.Average(r => CosmosItemToday(r).Length) + SystemPropertyBytes;
+        Console.WriteLine($"record JSON: {recordBytes:F0} bytes; Cosmos item today (one per decision, + {SystemPropertyBytes} system bytes): {itemBytes:F0} bytes");
+        Console.WriteLine($"  -> {Ru(itemBytes):F2} RU per decision (one upsert each), {Ru(itemBytes) * 10_000:N0} RU/s at 10,000 decisions/s; {itemBytes * 10_000 * 86_400 / 1e9:F1} GB a day");
+        Console.WriteLine($"SQLite today: {await SqliteBytesPerRecordAsync(records):F0} bytes per decision (file, indexes included)");
+        if (Environment.GetEnvironmentVariable("ARBITER_TEST_COSMOS_LOCAL") is { Length: > 0 } endpoint)
+        {
+            var written = Math.Min(2_000, count);
+            var (stored, read) = await CosmosStoredBytesAsync(records.AsMemory(0, written), endpoint);
+            Console.WriteLine($"local Cosmos endpoint {endpoint}: {written:N0} records written by CosmosDecisionLogSink, {read:N0} items read back: {stored:F0} bytes per item as stored (system properties included)");
+        }
+
+        // Grouped by partition key (tenant, hour, bucket of 8) in arrival order, n records per document.
+        var byPartition = records.GroupBy(r => DecisionLogPartitions.Key(r.TenantId, r.Time, r.Id, 8)).ToList();
+        foreach (var n in new[] { 100, 250, 500, 1000 })
+        {
+            double plain = 0, coded = 0, compressed = 0, ru = 0;
+            var documents = 0;
+            foreach (var partition in byPartition)
+            {
+                foreach (var group in partition.Chunk(n))
+                {
+                    documents++;
+                    var p = GroupPlain(group).Length + SystemPropertyBytes;
+                    var (c, z) = GroupCoded(group);
+                    plain += p;
+                    coded += c + SystemPropertyBytes;
+                    compressed += z + SystemPropertyBytes;
+                    ru += Ru(z + SystemPropertyBytes);
+                }
+            }
+
+            Console.WriteLine($"grouped {n,5} per document ({documents:N0} documents): plain {plain / count:F0} B, coded {coded / count:F0} B, coded+brotli+base64 {compressed / count:F0} B per decision "
+                + $"({compressed / documents / 1024:F1} KB documents) -> {ru / count:F3} RU per decision, {ru / count * 10_000:N0} RU/s at 10,000/s");
+        }
+
+        return 0;
+    }
+
+    /// <summary>Linear interpolation in the published write-charge table (the charge of a 1 KB write at most for less).</summary>
+    public static double Ru(double bytes)
+    {
+        var kb = bytes / 1024;
+        if (kb <= WriteCharge[0].Kb)
+        {
+            return WriteCharge[0].Ru;
+        }
+
+        for (var i = 1; i < WriteCharge.Length; i++)
+        {
+            if (kb <= WriteCharge[i].Kb)
+            {
+                var (k0, r0) = WriteCharge[i - 1];
+                var (k1, r1) = WriteCharge[i];
+                return r0 + (r1 - r0) * (kb - k0) / (k1 - k0);
+            }
+        }
+
+        return WriteCharge[^1].Ru * kb / WriteCharge[^1].Kb;
+    }
+
+    /// <summary>The item <c>CosmosDecisionLogSink</c> writes today: the filter fields, the sort key, ttl and the whole record.</summary>
+    private static byte[] CosmosItemToday(DecisionRecord record)
+    {
+        using var stream = new MemoryStream(1024);
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", record.Id);
+            writer.WriteString("pk", DecisionLogPartitions.Key(record.TenantId, record.Time, record.Id, 8));
+            writer.WriteString("tenantId", record.TenantId);
+            writer.WriteString("sk", string.Create(CultureInfo.InvariantCulture, $"{record.Time.UtcTicks:D19}:{record.Id}"));
+            if (record.AgentId is not null)
+            {
+                writer.WriteString("agentId", record.AgentId);
+            }
+
+            writer.WriteString("subjectType", record.SubjectType);
+            writer.WriteString("subjectId", record.SubjectId);
+            writer.WriteString("action", record.Action);
+            writer.WriteString("resourceType", record.ResourceType);
+            writer.WriteString("resourceId", record.ResourceId);
+            writer.WriteBoolean("allowed", record.Allowed);
+            writer.WriteNumber("ttl", 90 * 86400);
+            writer.WritePropertyName("record");
+            JsonSerializer.Serialize(writer, record, DecisionLogJsonContext.Default.DecisionRecord);
+            writer.WriteEndObject();
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>A document of whole records (an array of today's JSON records) with the envelope a query needs.</summary>
+    private static byte[] GroupPlain(DecisionRecord[] group)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            Envelope(writer, group);
+            writer.WriteStartArray("records");
+            foreach (var record in group)
+            {
+                JsonSerializer.Serialize(writer, record, DecisionLogJsonContext.Default.DecisionRecord);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// The same records with every string in a per-document dictionary (ids, policy ids, reasons: each written once) and
+    /// each record an array of codes and numbers; the filter arrays (distinct agents, subjects, resources, actions) stay
+    /// plain for indexing. Returns the coded document's size, and its size with the records Brotli-compressed and base64'd.
+    /// </summary>
+    private static (int Coded, int Compressed) GroupCoded(DecisionRecord[] group)
+    {
+        var dictionary = new Dictionary<string, int>(StringComparer.Ordinal);
+        var strings = new List<string>();
+        int Code(string? value)
+        {
+            if (value is null)
+            {
+                return -1;
+            }
+
+            if (!dictionary.TryGetValue(value, out var code))
+            {
+                code = strings.Count;
+                dictionary[value] = code;
+                strings.Add(value);
+            }
+
+            return code;
+        }
+
+        var first = group[0].Time.UtcTicks;
+        using var body = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(body))
+        {
+            writer.WriteStartArray();
+            foreach (var r in group)
+            {
+                writer.WriteStartArray();
+                writer.WriteNumberValue((r.Time.UtcTicks - first) / 10); // µs after the document's first record
+                writer.WriteStringValue(r.Id);
+                writer.WriteNumberValue(Code(r.RequestId));
+                writer.WriteNumberValue(Code(r.SubjectType));
+                writer.WriteNumberValue(Code(r.SubjectId));
+                writer.WriteNumberValue(Code(r.AgentId));
+                writer.WriteNumberValue(Code(r.Action));
+                writer.WriteNumberValue(Code(r.ResourceType));
+                writer.WriteNumberValue(Code(r.ResourceId));
+                writer.WriteNumberValue(r.Allowed ? 1 : 0);
+                writer.WriteNumberValue(Code(r.Mode));
+                writer.WriteStartArray();
+                foreach (var p in r.MatchedPolicies)
+                {
+                    writer.WriteNumberValue(Code(p));
+                }
+
+                writer.WriteEndArray();
+                writer.WriteNumberValue(Code(r.ReasonAdmin));
+                writer.WriteNumberValue(Code(r.ReasonUser));
+                writer.WriteStartArray();
+                foreach (var o in r.Obligations)
+                {
+                    writer.WriteNumberValue(Code(o.Id));
+                    writer.WriteNumberValue(Code(o.Type));
+                }
+
+                writer.WriteEndArray();
+                writer.WriteNumberValue(r.SnapshotVersion);
+                writer.WriteNumberValue(r.LatencyMicroseconds);
+                writer.WriteNumberValue(r.ShadowWouldChange ? 1 : 0);
+                writer.WriteStartArray();
+                foreach (var p in r.ShadowPolicies)
+                {
+                    writer.WriteNumberValue(Code(p));
+                }
+
+                writer.WriteEndArray();
+                writer.WriteNumberValue(Code(r.ResourceServer));
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        var recordsJson = body.ToArray();
+        var stringsJson = JsonSerializer.SerializeToUtf8Bytes(strings, DecisionLogBenchJsonContext.Default.ListString);
+        byte[] Document(Action<Utf8JsonWriter> payload)
+        {
+            using var stream = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(stream))
+            {
+                writer.WriteStartObject();
+                Envelope(writer, group);
+                payload(writer);
+                writer.WriteEndObject();
+            }
+
+            return stream.ToArray();
+        }
+
+        var coded = Document(w =>
+        {
+            w.WritePropertyName("strings");
+            w.WriteRawValue(stringsJson);
+            w.WritePropertyName("records");
+            w.WriteRawValue(recordsJson);
+        });
+        using var packed = new MemoryStream();
+        using (var brotli = new BrotliStream(packed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            brotli.Write(stringsJson);
+            brotli.Write("\n"u8);
+            brotli.Write(recordsJson);
+        }
+
+        var compressed = Document(w => w.WriteBase64String("z", packed.ToArray()));
+        return (coded.Length, compressed.Length);
+    }
+
+    /// <summary>What a query filters on, indexed: partition, time range, and the distinct values of each filter field.</summary>
+    private static void Envelope(Utf8JsonWriter writer, DecisionRecord[] group)
+    {
+        writer.WriteString("id", group[0].Id);
+        writer.WriteString("pk", DecisionLogPartitions.Key(group[0].TenantId, group[0].Time, group[0].Id, 8));
+        writer.WriteString("tenantId", group[0].TenantId);
+        writer.WriteString("from", group[0].Time.UtcTicks.ToString("D19", CultureInfo.InvariantCulture));
+        writer.WriteString("to", group[^1].Time.UtcTicks.ToString("D19", CultureInfo.InvariantCulture));
+        writer.WriteNumber("ttl", 90 * 86400);
+        void Distinct(string name, IEnumerable<string?> values)
+        {
+            writer.WriteStartArray(name);
+            foreach (var value in values.OfType<string>().Distinct(StringComparer.Ordinal))
+            {
+                writer.WriteStringValue(value);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        Distinct("agents", group.Select(r => r.AgentId));
+        Distinct("subjects", group.Select(r => r.SubjectId));
+        Distinct("resources", group.Select(r => r.ResourceId));
+        Distinct("actions", group.Select(r => r.Action));
+        Distinct("ids", group.Select(r => r.Id));
+    }
+
+    /// <summary>Writes records through the real Cosmos sink, then point-reads each item: its bytes as the endpoint stores and returns it.</summary>
+    private static async Task<(double Bytes, int Read)> CosmosStoredBytesAsync(ReadOnlyMemory<DecisionRecord> records, string endpoint)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cosmos:AccountEndpoint"] = endpoint,
+            ["Cosmos:Key"] = Environment.GetEnvironmentVariable("ARBITER_TEST_COSMOS_LOCAL_KEY"),
+            ["Cosmos:Database"] = "arbiter-dl-cost-" + Guid.NewGuid().ToString("N")[..8],
+            ["Cosmos:CreateIfNotExists"] = "true",
+            ["DecisionLog:Buckets"] = "8",
+        }).Build();
+        await using var provider = new ServiceCollection().AddLogging().AddCosmosDecisionLogSink(configuration).BuildServiceProvider();
+        var sink = provider.GetRequiredService<CosmosDecisionLogSink>();
+        foreach (var batch in records.ToArray().Chunk(500))
+        {
+            await sink.WriteBatchAsync(batch, CancellationToken.None);
+        }
+
+        var container = provider.GetRequiredService<CosmosContainers>().Decisions;
+        long bytes = 0;
+        var read = 0;
+        foreach (var record in records.Span[..Math.Min(200, records.Length)].ToArray())
+        {
+            using var response = await container.ReadItemStreamAsync(record.Id, new PartitionKey(DecisionLogPartitions.Key(record.TenantId, record.Time, record.Id, 8)));
+            if (response.IsSuccessStatusCode)
+            {
+                using var content = new MemoryStream();
+                await response.Content.CopyToAsync(content);
+                bytes += content.Length;
+                read++;
+            }
+        }
+
+        await container.Database.DeleteStreamAsync();
+        return (read == 0 ? 0 : bytes / (double)read, read);
+    }
+
+    private static async Task<double> SqliteBytesPerRecordAsync(DecisionRecord[] records)
+    {
+        var work = Path.Combine(Path.GetTempPath(), "arbiter-decision-log-cost-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(work);
+        try
+        {
+            var path = Path.Combine(work, "arbiter.db");
+            var options = Options.Create(new DecisionLogOptions { SpillDirectory = Path.Combine(work, "spill") });
+            using (var sink = new SqliteDecisionLogSink(Options.Create(new SqliteStoreOptions { SqlitePath = path }), options, TimeProvider.System, NullLogger<SqliteDecisionLogSink>.Instance))
+            {
+                foreach (var batch in records.Chunk(1000))
+                {
+                    await sink.WriteBatchAsync(batch, CancellationToken.None);
+                }
+            }
+
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            // The WAL is checkpointed into the file when the last connection closes.
+            var bytes = Directory.GetFiles(work, "arbiter.db*").Sum(f => new FileInfo(f).Length);
+            return bytes / (double)records.Length;
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+}
