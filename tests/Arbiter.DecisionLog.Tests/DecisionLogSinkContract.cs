@@ -84,6 +84,19 @@ public abstract class DecisionLogSinkContract
     }
 
     [Fact]
+    public async Task Query_ByDecisionId_ThatOneRecordWhole()
+    {
+        var tenant = NewTenant();
+        var records = await Seed(tenant);
+
+        var found = await ReadAll(tenant, Week with { DecisionId = records[17].Id }, pageSize: 5);
+        var elsewhere = await ReadAll(NewTenant(), Week with { DecisionId = records[17].Id }, pageSize: 5);
+
+        Assert.Equal(Json(records[17]), Json(Assert.Single(found)));
+        Assert.Empty(elsewhere);
+    }
+
+    [Fact]
     public async Task Query_DeniedOnTool_WhoWasDenied()
     {
         var tenant = NewTenant();
