@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Arbiter.Client;
 using Arbiter.Mcp;
@@ -15,6 +17,9 @@ public static class JsonRpc
     public const int ParseError = -32700;
     public const int InvalidRequest = -32600;
     public const int InternalError = -32603;
+
+    /// <summary>How the gateway writes JSON: reasons stay readable (<c>'</c>, not <c>\u0027</c>); the body is JSON, never HTML.</summary>
+    public static readonly JsonSerializerOptions WireOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static JsonObject Error(JsonNode? id, int code, string message, JsonObject? data = null)
     {

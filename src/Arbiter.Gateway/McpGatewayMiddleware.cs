@@ -287,7 +287,7 @@ public sealed partial class McpGatewayMiddleware(RequestDelegate next, IOptions<
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(message.ToJsonString(), context.RequestAborted);
+        await context.Response.WriteAsync(message.ToJsonString(JsonRpc.WireOptions), context.RequestAborted);
     }
 
     [LoggerMessage(EventId = 7201, Level = LogLevel.Information, Message = "Gateway {Upstream}: {Target} denied by Arbiter decision {DecisionId}: {Reason}")]

@@ -51,7 +51,7 @@ public sealed partial class McpResponseRewriter(IOptions<GatewayOptions> options
         {
         }
         var rewritten = message is JsonObject obj ? await RewriteAsync(obj, exchange, decider, context.RequestAborted) : Unreadable(exchange);
-        await context.Response.WriteAsync(rewritten.ToJsonString(), context.RequestAborted);
+        await context.Response.WriteAsync(rewritten.ToJsonString(JsonRpc.WireOptions), context.RequestAborted);
     }
 
     private async Task RewriteEventStreamAsync(Stream source, HttpContext context, McpExchange exchange, McpDecider decider)
@@ -86,7 +86,7 @@ public sealed partial class McpResponseRewriter(IOptions<GatewayOptions> options
             {
                 var payload = data.ToString();
                 if (IsAnswer(payload, exchange, out var message))
-                    payload = (await RewriteAsync(message, exchange, decider, context.RequestAborted)).ToJsonString();
+                    payload = (await RewriteAsync(message, exchange, decider, context.RequestAborted)).ToJsonString(JsonRpc.WireOptions);
                 foreach (var part in payload.Split('\n'))
                     text.Append("data: ").Append(part).Append('\n');
             }
