@@ -153,11 +153,15 @@ public sealed class GatewayEnvironment : IAsyncDisposable
     }
 
     /// <summary>Registers a data resource (resources and prompts must be known to Arbiter to be decided).</summary>
-    public async Task RegisterAsync(string type, string id, string classification = "internal")
+    public Task RegisterAsync(string type, string id, string classification = "internal") =>
+        PutDirectoryAsync("data-resources", id, new JsonObject { ["type"] = type, ["classification"] = classification });
+
+    /// <summary>Writes a directory item (users, agents, mcp-servers, tools, data-resources) through the admin API.</summary>
+    public async Task PutDirectoryAsync(string collection, string id, JsonObject item)
     {
-        using var response = await Arbiter.PutAsJsonAsync("manage/v1/directory/data-resources/" + Uri.EscapeDataString(id), new JsonObject { ["type"] = type, ["classification"] = classification });
+        using var response = await Arbiter.PutAsJsonAsync($"manage/v1/directory/{collection}/{Uri.EscapeDataString(id)}", item);
         var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{id} not registered: {(int)response.StatusCode} {body}");
+        Assert.True(response.IsSuccessStatusCode, $"{collection}/{id} not written: {(int)response.StatusCode} {body}");
     }
 
     public async Task SetSuspendedAsync(string agent, bool suspended)
