@@ -50,6 +50,8 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<AgentHandlers>();
         services.TryAddSingleton<WhatIfHandler>();
         services.TryAddSingleton<TenantHandlers>();
+        services.TryAddSingleton<Arbiter.Governance.Drift.ToolDefinitionPins>();
+        services.TryAddSingleton<ToolDefinitionHandlers>();
         return builder;
     }
 

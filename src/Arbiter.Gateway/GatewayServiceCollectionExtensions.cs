@@ -1,3 +1,4 @@
+using Arbiter.Client;
 using Arbiter.Gateway;
 using Azure.Core;
 using Azure.Identity;
@@ -33,6 +34,22 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<UpstreamTokens>();
         services.AddSingleton<McpResponseRewriter>();
+        services.AddSingleton<ToolPinCache>();
+        // Tool pins go to the same Arbiter with the same credential and time budget as the decisions.
+        services.AddHttpClient<ToolPinClient>((provider, http) =>
+        {
+            var client = provider.GetRequiredService<IOptions<ArbiterClientOptions>>().Value;
+            var endpoint = client.Endpoint!.AbsoluteUri;
+            http.BaseAddress = new Uri(endpoint.EndsWith('/') ? endpoint : endpoint + "/");
+            http.Timeout = client.Timeout;
+            http.MaxResponseContentBufferSize = 4 * 1024 * 1024;
+        }).AddHttpMessageHandler(provider =>
+        {
+            var client = provider.GetRequiredService<IOptions<ArbiterClientOptions>>().Value;
+            return string.IsNullOrWhiteSpace(client.Scope)
+                ? new PassThroughHandler()
+                : new ArbiterCredentialHandler(provider.GetRequiredService<TokenCredential>(), client.Scope, provider.GetRequiredService<TimeProvider>());
+        });
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<GatewayOptions>>((jwt, gateway) =>
@@ -73,6 +90,9 @@ public static class GatewayServiceCollectionExtensions
             });
         return services;
     }
+
+    /// <summary>No credential in local development (Arbiter in Development mode on loopback).</summary>
+    private sealed class PassThroughHandler : DelegatingHandler;
 
     /// <summary>The upstreams with a usable URL (the rest fail validation at start; routes are built before it runs).</summary>
     private static GatewayOptions ValidUpstreams(GatewayOptions options)

@@ -25,7 +25,7 @@ namespace Arbiter.Gateway;
 /// trusts the headers sees what the upstream will run. A stream resumption (<c>Last-Event-ID</c>) is refused: a replayed
 /// answer would pass unfiltered.
 /// </summary>
-public sealed partial class McpGatewayMiddleware(RequestDelegate next, IOptions<GatewayOptions> options, ILogger<McpGatewayMiddleware> logger)
+public sealed partial class McpGatewayMiddleware(RequestDelegate next, IOptions<GatewayOptions> options, ToolPinCache pins, ILogger<McpGatewayMiddleware> logger)
 {
     public const string UpstreamMetadata = "Arbiter.Gateway.Upstream";
     public const string RowFiltersMetaKey = "arbiter/rowFilters";
@@ -157,6 +157,16 @@ public sealed partial class McpGatewayMiddleware(RequestDelegate next, IOptions<
 
     private async Task CallToolAsync(HttpContext context, McpDecider decider, UpstreamOptions upstream, string name, JsonObject message, JsonNode? id, McpCaller caller, string tool, string requestId)
     {
+        if (upstream.PinToolDefinitions && upstream.BlockChangedTools && pins.IsChanged(name, tool))
+        {
+            var blocked = AccessDecision.Failed(DecisionFailure.Rejected, $"tool '{tool}' changed since its definition was approved") with
+            {
+                ReasonUser = $"The tool '{tool}' changed since it was approved and is blocked until a reviewer approves the new definition.",
+            };
+            LogDenied(logger, name, tool, null, blocked.ReasonAdmin);
+            await WriteAsync(context, JsonRpc.ToolDenial(id, blocked, upstream.Arbiter));
+            return;
+        }
         var arguments = message["params"]?["arguments"] is JsonObject given
             ? given.Select(a => KeyValuePair.Create(a.Key, JsonSerializer.SerializeToElement(a.Value, GatewayJsonContext.Default.JsonNode))).ToList()
             : null;

@@ -15,7 +15,7 @@ namespace Arbiter.Gateway;
 /// notifications and the server's own requests still flow). Only the event that answers the request is changed; an
 /// answer that cannot be read or redacted is withheld, never passed on.
 /// </summary>
-public sealed partial class McpResponseRewriter(IOptions<GatewayOptions> options, ILogger<McpResponseRewriter> logger)
+public sealed partial class McpResponseRewriter(IOptions<GatewayOptions> options, ToolPinCache pins, ILogger<McpResponseRewriter> logger)
 {
     private readonly GatewayOptions _options = options.Value;
 
@@ -32,14 +32,15 @@ public sealed partial class McpResponseRewriter(IOptions<GatewayOptions> options
         context.Response.Headers.ContentLength = null;
         var upstream = _options.Upstreams[exchange.Upstream];
         var decider = new McpDecider(context.RequestServices.GetRequiredService<ArbiterClient>(), upstream.Arbiter);
+        var pinClient = context.RequestServices.GetRequiredService<ToolPinClient>();
         await using var source = await response.Content.ReadAsStreamAsync(context.RequestAborted);
         if (mediaType == "application/json")
-            await RewriteJsonAsync(source, context, exchange, decider);
+            await RewriteJsonAsync(source, context, exchange, decider, pinClient);
         else
-            await RewriteEventStreamAsync(source, context, exchange, decider);
+            await RewriteEventStreamAsync(source, context, exchange, decider, pinClient);
     }
 
-    private async Task RewriteJsonAsync(Stream source, HttpContext context, McpExchange exchange, McpDecider decider)
+    private async Task RewriteJsonAsync(Stream source, HttpContext context, McpExchange exchange, McpDecider decider, ToolPinClient pinClient)
     {
         var body = await ReadBoundedAsync(source, _options.MaxResponseBytes, context.RequestAborted);
         JsonNode? message = null;
@@ -50,11 +51,11 @@ public sealed partial class McpResponseRewriter(IOptions<GatewayOptions> options
         catch (JsonException)
         {
         }
-        var rewritten = message is JsonObject obj ? await RewriteAsync(obj, exchange, decider, context.RequestAborted) : Unreadable(exchange);
+        var rewritten = message is JsonObject obj ? await RewriteAsync(obj, exchange, decider, pinClient, context.RequestAborted) : Unreadable(exchange);
         await context.Response.WriteAsync(rewritten.ToJsonString(JsonRpc.WireOptions), context.RequestAborted);
     }
 
-    private async Task RewriteEventStreamAsync(Stream source, HttpContext context, McpExchange exchange, McpDecider decider)
+    private async Task RewriteEventStreamAsync(Stream source, HttpContext context, McpExchange exchange, McpDecider decider, ToolPinClient pinClient)
     {
         using var reader = new StreamReader(source, Encoding.UTF8);
         var output = context.Response.Body;
@@ -86,7 +87,7 @@ public sealed partial class McpResponseRewriter(IOptions<GatewayOptions> options
             {
                 var payload = data.ToString();
                 if (IsAnswer(payload, exchange, out var message))
-                    payload = (await RewriteAsync(message, exchange, decider, context.RequestAborted)).ToJsonString(JsonRpc.WireOptions);
+                    payload = (await RewriteAsync(message, exchange, decider, pinClient, context.RequestAborted)).ToJsonString(JsonRpc.WireOptions);
                 foreach (var part in payload.Split('\n'))
                     text.Append("data: ").Append(part).Append('\n');
             }
@@ -117,7 +118,7 @@ public sealed partial class McpResponseRewriter(IOptions<GatewayOptions> options
         return false;
     }
 
-    private async Task<JsonObject> RewriteAsync(JsonObject message, McpExchange exchange, McpDecider decider, CancellationToken cancellationToken)
+    private async Task<JsonObject> RewriteAsync(JsonObject message, McpExchange exchange, McpDecider decider, ToolPinClient pinClient, CancellationToken cancellationToken)
     {
         if (message["result"] is not JsonObject result)
             return message;
@@ -125,9 +126,9 @@ public sealed partial class McpResponseRewriter(IOptions<GatewayOptions> options
         {
             return exchange.Method switch
             {
-                "tools/list" => await FilterAsync(message, result, "tools", "name", exchange, (names, ct) => decider.ListToolsAsync(exchange.Caller, names, exchange.RequestId, ct), cancellationToken),
-                "resources/list" => await FilterAsync(message, result, "resources", "uri", exchange, (uris, ct) => decider.ListResourcesAsync(exchange.Caller, uris, exchange.RequestId, ct), cancellationToken),
-                "prompts/list" => await FilterAsync(message, result, "prompts", "name", exchange, (names, ct) => decider.ListPromptsAsync(exchange.Caller, names, exchange.RequestId, ct), cancellationToken),
+                "tools/list" => await FilterAsync(message, result, "tools", "name", exchange, pinClient, (names, ct) => decider.ListToolsAsync(exchange.Caller, names, exchange.RequestId, ct), cancellationToken),
+                "resources/list" => await FilterAsync(message, result, "resources", "uri", exchange, null, (uris, ct) => decider.ListResourcesAsync(exchange.Caller, uris, exchange.RequestId, ct), cancellationToken),
+                "prompts/list" => await FilterAsync(message, result, "prompts", "name", exchange, null, (names, ct) => decider.ListPromptsAsync(exchange.Caller, names, exchange.RequestId, ct), cancellationToken),
                 "tools/call" => Redact(message, result, exchange),
                 _ => message,
             };
@@ -138,11 +139,13 @@ public sealed partial class McpResponseRewriter(IOptions<GatewayOptions> options
         }
     }
 
-    private async Task<JsonObject> FilterAsync(JsonObject message, JsonObject result, string member, string key, McpExchange exchange,
+    private async Task<JsonObject> FilterAsync(JsonObject message, JsonObject result, string member, string key, McpExchange exchange, ToolPinClient? pinClient,
         Func<IReadOnlyList<string>, CancellationToken, Task<McpListDecision>> decide, CancellationToken cancellationToken)
     {
         if (result[member] is not JsonArray items)
             return Unreadable(exchange);
+        if (pinClient is not null && !await PinAsync(items, exchange, pinClient, cancellationToken))
+            return JsonRpc.Unavailable(exchange.Id, AccessDecision.Failed(DecisionFailure.Unavailable, "the tool definitions could not be pinned"));
         var names = items.Select(i => i?[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "").ToList();
         var decided = await decide(names, cancellationToken);
         if (decided.Outage is { } outage)
@@ -159,6 +162,49 @@ public sealed partial class McpResponseRewriter(IOptions<GatewayOptions> options
         }
         result[member] = kept;
         return message;
+    }
+
+    /// <summary>
+    /// Pins the listed tools' definitions in Arbiter and, when the upstream blocks changed tools, removes those whose
+    /// definition changed since it was approved. False when Arbiter could not say (the list then fails closed).
+    /// </summary>
+    private async Task<bool> PinAsync(JsonArray items, McpExchange exchange, ToolPinClient client, CancellationToken cancellationToken)
+    {
+        var upstream = _options.Upstreams[exchange.Upstream];
+        if (!upstream.PinToolDefinitions)
+            return true;
+        var definitions = new List<(JsonNode Item, string Name, string Definition)>();
+        foreach (var item in items)
+        {
+            if (item?["name"] is not JsonValue v || !v.TryGetValue<string>(out var name) || name.Length == 0)
+                continue;
+            var definition = new JsonObject { ["name"] = name, ["description"] = item["description"]?.DeepClone(), ["inputSchema"] = item["inputSchema"]?.DeepClone() };
+            definitions.Add((item, name, definition.ToJsonString()));
+        }
+        var states = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (definitions.Any(d => !pins.IsKnownPinned(exchange.Upstream, d.Name, d.Definition)))
+        {
+            var observed = await client.ObserveAsync(upstream.Arbiter.ServerId, new JsonArray([.. definitions.Select(d => JsonNode.Parse(d.Definition))]), exchange.RequestId, cancellationToken);
+            if (observed is null)
+                return false;
+            foreach (var (_, name, definition) in definitions)
+            {
+                var state = observed.GetValueOrDefault(name, "changed");
+                pins.Set(exchange.Upstream, name, definition, state);
+                states[name] = state;
+            }
+        }
+        if (!upstream.BlockChangedTools)
+            return true;
+        foreach (var (item, name, _) in definitions)
+        {
+            if (states.GetValueOrDefault(name) == "changed")
+            {
+                LogBlocked(logger, exchange.Upstream, name);
+                items.Remove(item);
+            }
+        }
+        return true;
     }
 
     private JsonObject Redact(JsonObject message, JsonObject result, McpExchange exchange)
@@ -192,6 +238,9 @@ public sealed partial class McpResponseRewriter(IOptions<GatewayOptions> options
         }
         return buffer.ToArray();
     }
+
+    [LoggerMessage(EventId = 7214, Level = LogLevel.Warning, Message = "Gateway {Upstream}: tool {Tool} changed since its definition was approved; it is blocked until a reviewer approves it")]
+    private static partial void LogBlocked(ILogger logger, string upstream, string tool);
 
     [LoggerMessage(EventId = 7211, Level = LogLevel.Warning, Message = "Gateway {Upstream}: {Method} answer failed closed, Arbiter could not decide: {Reason}")]
     private static partial void LogOutage(ILogger logger, string upstream, string method, string? reason);

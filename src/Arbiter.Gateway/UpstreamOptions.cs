@@ -22,6 +22,15 @@ public sealed class UpstreamOptions
     /// </summary>
     public bool AppliesRowFilters { get; set; }
 
+    /// <summary>
+    /// Record each tool's definition (name, description, input schema) in Arbiter the first time it is listed; a later
+    /// change is a governance finding (<c>toolDefinitionChanged</c>) until a reviewer approves the new definition.
+    /// </summary>
+    public bool PinToolDefinitions { get; set; } = true;
+
+    /// <summary>While a tool's definition is changed and not yet approved, list it to no one and deny its calls.</summary>
+    public bool BlockChangedTools { get; set; } = true;
+
     /// <summary>The longest the upstream may stay silent on one request before the call fails (YARP's activity timeout).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(100);
 

@@ -57,6 +57,9 @@ public sealed class FunctionsMetadataTests
         { "GovernanceCertify", "manage/v1/governance/agents/{id}/baseline", "post", "Anonymous", "Arbiter.Functions.Governance.GovernanceFunctions" },
         { "EntraSyncRun", "manage/v1/sync/run", "post", "Anonymous", "Arbiter.Functions.Sync.EntraSyncFunctions" },
         { "EntraSyncStatus", "manage/v1/sync/status", "get", "Anonymous", "Arbiter.Functions.Sync.EntraSyncFunctions" },
+        { "ToolDefinitionObserve", "manage/v1/tool-definitions/observe", "post", "Anonymous", "Arbiter.Functions.Admin.ToolDefinitionFunctions" },
+        { "ToolDefinitionList", "manage/v1/tool-definitions", "get", "Anonymous", "Arbiter.Functions.Admin.ToolDefinitionFunctions" },
+        { "ToolDefinitionApprove", "manage/v1/tool-definitions/{server}/{tool}/approve", "post", "Anonymous", "Arbiter.Functions.Admin.ToolDefinitionFunctions" },
     };
 
     public static TheoryData<string, string, string, string> OtherFunctions => new()

@@ -38,6 +38,9 @@ public sealed class GatewayEnvironment : IAsyncDisposable
 
     public Uri GatewayAddress { get; private set; } = null!;
 
+    /// <summary>Arbiter's services (its document store, to read what it wrote).</summary>
+    public IServiceProvider ArbiterServices => _arbiter!.Services;
+
     public MetaHrServer Meta { get; private set; } = null!;
 
     /// <summary>
