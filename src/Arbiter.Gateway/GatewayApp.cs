@@ -1,12 +1,12 @@
-using OpenTelemetry;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace Arbiter.Gateway;
 
 /// <summary>
 /// The gateway host: authentication, then per upstream route the MCP-aware step (<see cref="McpGatewayMiddleware"/>)
-/// in YARP's pipeline before forwarding; <c>/health</c> unauthenticated; traces through OpenTelemetry (OTLP when
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set).
+/// in YARP's pipeline before forwarding; <c>/health</c> unauthenticated; traces through OpenTelemetry.
 /// </summary>
 public static class GatewayApp
 {
@@ -25,9 +25,20 @@ public static class GatewayApp
         if (settings is not null)
             builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddArbiterGateway(builder.Configuration);
-        var otel = builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource("Yarp.ReverseProxy"));
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-            otel.UseOtlpExporter();
+        // Exporters as in Arbiter itself: OTLP when OpenTelemetry:OtlpEndpoint is set, Azure Monitor when
+        // APPLICATIONINSIGHTS_CONNECTION_STRING is set; the traces carry each request and its upstream call.
+        var otlp = builder.Configuration["OpenTelemetry:OtlpEndpoint"];
+        var appInsights = builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("arbiter-gateway"))
+            .WithTracing(tracing =>
+            {
+                tracing.AddAspNetCoreInstrumentation().AddSource("Yarp.ReverseProxy");
+                if (!string.IsNullOrWhiteSpace(otlp))
+                    tracing.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
+                if (!string.IsNullOrWhiteSpace(appInsights))
+                    tracing.AddAzureMonitorTraceExporter(o => o.ConnectionString = appInsights);
+            });
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
