@@ -16,7 +16,7 @@ namespace Arbiter.Gateway;
 /// answered here, in Arbiter.Mcp's denial shape, and never reaches the upstream.</item>
 /// <item><c>tools/list</c>, <c>resources/list</c>, <c>prompts/list</c> are forwarded and their answers filtered per item
 /// (<see cref="McpResponseRewriter"/>).</item>
-/// <item>Passed through as they are: <c>initialize</c>, <c>ping</c>, <c>logging/setLevel</c>, notifications
+/// <item>Passed through as they are: <c>initialize</c> and <c>server/discover</c> (2026-07-28), <c>ping</c>, <c>logging/setLevel</c>, notifications
 /// (<c>notifications/*</c>) and the caller's answers to the server's own requests (sampling, elicitation, roots):
 /// none of them reaches a tool, a resource or a prompt.</item>
 /// <item>Any other method is denied (fail closed): a method the gateway does not understand cannot be authorized.</item>
@@ -31,7 +31,7 @@ public sealed partial class McpGatewayMiddleware(RequestDelegate next, IOptions<
     public const string RowFiltersMetaKey = "arbiter/rowFilters";
     public const string MethodHeader = "Mcp-Method";
     public const string NameHeader = "Mcp-Name";
-    private static readonly IReadOnlySet<string> PassThrough = new HashSet<string>(["initialize", "ping", "logging/setLevel"], StringComparer.Ordinal);
+    private static readonly IReadOnlySet<string> PassThrough = new HashSet<string>(["initialize", "server/discover", "ping", "logging/setLevel"], StringComparer.Ordinal);
     private static readonly IReadOnlySet<string> Filtered = new HashSet<string>(["tools/list", "resources/list", "prompts/list"], StringComparer.Ordinal);
     private static readonly IReadOnlySet<string> RedactOnly = new HashSet<string>([McpDecider.RedactObligation], StringComparer.Ordinal);
     private readonly GatewayOptions _options = options.Value;
