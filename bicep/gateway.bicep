@@ -52,6 +52,9 @@ module gateway 'modules/gateway.bicep' = {
     skuName: skuName
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
+    // Role assignment names need the principal id, which exists only once the identity does.
+    #disable-next-line what-if-short-circuiting
+    identityPrincipalId: identity.outputs.principalId
     applicationInsightsName: applicationInsightsName
     authority: '${environment().authentication.loginEndpoint}${entraTenantId}/v2.0'
     audience: gatewayAudience

@@ -23,6 +23,9 @@ param identityId string
 @description('Client id of that identity (DefaultAzureCredential picks it from AZURE_CLIENT_ID).')
 param identityClientId string
 
+@description('Principal id of that identity (its telemetry ingestion role).')
+param identityPrincipalId string
+
 @description('Application Insights component the gateway reports to.')
 param applicationInsightsName string
 
@@ -101,6 +104,19 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Arbiter__Client__Endpoint: arbiterEndpoint
     Arbiter__Client__Scope: arbiterScope
   }, upstreamSettings)
+}
+
+// Application Insights has local auth off: the gateway ingests with its identity.
+var monitoringMetricsPublisher = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '3913510d-42f4-4e42-8a64-420c390055eb')
+
+resource telemetryRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(applicationInsights.id, identityPrincipalId, monitoringMetricsPublisher)
+  scope: applicationInsights
+  properties: {
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: monitoringMetricsPublisher
+  }
 }
 
 // Publishing credentials (basic auth for FTP and SCM) stay off: deployments sign in with Entra ID.
