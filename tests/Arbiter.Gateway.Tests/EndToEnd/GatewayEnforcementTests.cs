@@ -97,6 +97,24 @@ public sealed class GatewayEnforcementTests
         Assert.DoesNotContain("AB123456C", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("hr-lookup", "grade < 'E1'")]
+    [InlineData("hr-policies", "row filters: none")]
+    public async Task CallTool_CallerSendsItsOwnRowFilters_OnlyArbitersReachTheUpstream(string tool, string expected)
+    {
+        await using var env = await GatewayEnvironment.StartAsync();
+        using var http = new HttpClient();
+        using var request = Post(env, "meta", env.Issuer.MintDelegated("alice", "hr-assistant", GatewayEnvironment.GatewayAudience),
+            """{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"TOOL","arguments":{"topic":"leave"},"_meta":{"arbiter/rowFilters":[{"id":"mine","filter":"grade < 'Z9'"}],"progressToken":"p1"}}}""".Replace("TOOL", tool, StringComparison.Ordinal));
+
+        using var response = await http.SendAsync(request);
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        Assert.Contains(expected, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Z9", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task CallTool_AgentSuspended_NextCallDenied()
     {

@@ -83,10 +83,12 @@ public sealed class MetaHrServer : IAsyncDisposable
         }
 
         [McpServerTool(Name = "hr-policies"), Description("HR policies.")]
-        public static string HrPolicies(string topic)
+        public static string HrPolicies(RequestContext<CallToolRequestParams> context, string topic)
         {
             Interlocked.Increment(ref _runs);
-            return "Annual leave: 25 days (" + topic + ")";
+            // Shows any row filters that reached it, so a test can see that a caller's own never do.
+            var filters = context.Params?.Meta?["arbiter/rowFilters"]?.ToJsonString() ?? "none";
+            return "Annual leave: 25 days (" + topic + "); row filters: " + filters;
         }
 
         [McpServerTool(Name = "docs-search"), Description("Company docs.")]
