@@ -53,6 +53,8 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<ReplayHandler>();
         services.TryAddSingleton<Arbiter.Api.Schemas.SchemaHandler>();
         services.TryAddSingleton<TenantHandlers>();
+        services.TryAddSingleton<Arbiter.Governance.Drift.ToolDefinitionPins>();
+        services.TryAddSingleton<ToolDefinitionHandlers>();
         return builder;
     }
 

@@ -12,7 +12,7 @@ namespace Arbiter.Mcp;
 /// (<c>reason: insufficient_authorization</c>, <c>authorizationContextId</c>: the decision id). An unreachable or
 /// unreadable PDP is <c>-32603</c> (internal error): nothing is decided, nothing runs.
 /// </summary>
-internal static class McpDenials
+public static class McpDenials
 {
     public const string MetaKey = "io.modelcontextprotocol/authorization";
 

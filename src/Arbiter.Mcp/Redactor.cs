@@ -9,7 +9,7 @@ namespace Arbiter.Mcp;
 /// it cannot read as JSON (plain text, images, embedded resources) is withheld, not passed through: an answer that
 /// cannot be redacted does not leave the server.
 /// </summary>
-internal static class Redactor
+public static class Redactor
 {
     public const string Withheld = "The answer was withheld: it could not be redacted as policy requires.";
 

@@ -62,6 +62,11 @@ public static class Endpoints
         manage.MapGet("/decisions/{id}", (Caller caller, string id, DecisionLogHandlers h, CancellationToken ct) => h.GetAsync(caller, id, ct));
         manage.MapPost("/sync/run", (Caller caller, SyncHandlers h, CancellationToken ct) => h.RunAsync(caller, ct));
         manage.MapGet("/sync/status", (Caller caller, SyncHandlers h, CancellationToken ct) => h.StatusAsync(caller, ct));
+        manage.MapGet("/tool-definitions", (HttpContext c, Caller caller, ToolDefinitionHandlers h, CancellationToken ct) => h.ListAsync(c, caller, ct));
+        manage.MapPost("/tool-definitions/{server}/{tool}/approve", (Caller caller, string server, string tool, ToolDefinitionHandlers h, CancellationToken ct) => h.ApproveAsync(caller, server, tool, ct));
+        // An enforcement point reports the tools it sees with its evaluate role: it needs no admin rights to be pinned.
+        var pinning = app.MapGroup("/" + AdminDocuments.Prefix).WithMetadata(new RequiresRoleAttribute(CallerRole.Evaluate));
+        pinning.MapPost("/" + ToolDefinitionHandlers.ObserveRoute, (Caller caller, JsonInput input, ToolDefinitionHandlers h, CancellationToken ct) => h.ObserveAsync(caller, input, ct));
         return app;
     }
 

@@ -67,6 +67,9 @@ public sealed class FunctionsMetadataTests
         { "PolicyReplay", "manage/v1/replay", "post", "Anonymous", "Arbiter.Functions.Admin.ReplayFunction" },
         { "SchemaFunction", "schemas/{name}", "get", "Anonymous", "Arbiter.Functions.Schemas.SchemaFunction" },
         { "OpenApiFunction", "openapi/v1.json", "get", "Anonymous", "Arbiter.Functions.OpenApi.OpenApiFunction" },
+        { "ToolDefinitionObserve", "manage/v1/tool-definitions/observe", "post", "Anonymous", "Arbiter.Functions.Admin.ToolDefinitionFunctions" },
+        { "ToolDefinitionList", "manage/v1/tool-definitions", "get", "Anonymous", "Arbiter.Functions.Admin.ToolDefinitionFunctions" },
+        { "ToolDefinitionApprove", "manage/v1/tool-definitions/{server}/{tool}/approve", "post", "Anonymous", "Arbiter.Functions.Admin.ToolDefinitionFunctions" },
     };
 
     public static TheoryData<string, string, string, string> OtherFunctions => new()

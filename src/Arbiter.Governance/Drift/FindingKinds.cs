@@ -40,8 +40,14 @@ public static class FindingKinds
     /// <summary>No decision for the agent in <see cref="GovernanceOptions.UnusedDays"/> days (subject: empty).</summary>
     public const string Unused = "unused";
 
+    /// <summary>
+    /// An MCP server describes a tool differently from its approved definition (subject: tool name; the finding's agent
+    /// id is <c>mcp-server:{server}</c>). Raised by the gateway's tool-definition pinning (<see cref="ToolDefinitionPins"/>).
+    /// </summary>
+    public const string ToolDefinitionChanged = "toolDefinitionChanged";
+
     public static readonly IReadOnlyList<string> All =
-        [NewTool, NewServer, NewData, HigherSensitivity, HigherClassification, NewInvokingGroup, OrphanedAgent, DisabledStillGranted, GrantExpired, GrantExpiring, Unused];
+        [NewTool, NewServer, NewData, HigherSensitivity, HigherClassification, NewInvokingGroup, OrphanedAgent, DisabledStillGranted, GrantExpired, GrantExpiring, Unused, ToolDefinitionChanged];
 
     /// <summary>Findings about the state of things rather than reach beyond the baseline: an approval accepts them as they are.</summary>
     public static bool IsStateKind(string kind) => kind is OrphanedAgent or DisabledStillGranted or GrantExpired or GrantExpiring or Unused;
@@ -49,7 +55,7 @@ public static class FindingKinds
     public static FindingSeverity DefaultSeverity(string kind) => kind switch
     {
         DisabledStillGranted => FindingSeverity.Critical,
-        NewServer or HigherSensitivity or HigherClassification or OrphanedAgent => FindingSeverity.High,
+        NewServer or HigherSensitivity or HigherClassification or OrphanedAgent or ToolDefinitionChanged => FindingSeverity.High,
         NewTool or NewData or NewInvokingGroup => FindingSeverity.Medium,
         GrantExpired or Unused => FindingSeverity.Low,
         _ => FindingSeverity.Info,
