@@ -7,7 +7,8 @@ namespace Arbiter.Server;
 /// <summary>
 /// Drift detection and recertification on the self-hosted server: on when the storage connection that announces review
 /// tasks (<see cref="GovernanceOptions.QueueConnection"/>, <c>AzureWebJobsStorage</c> by default) is configured, off
-/// otherwise. Only the HTTP routes run here (drift runs on request); the timers live in the Functions app.
+/// otherwise. The HTTP routes run here, and drift on request or on <see cref="GovernanceSchedule"/> when
+/// <c>Governance:Schedule:DriftSeconds</c> is set; the other timers live in the Functions app.
 /// </summary>
 public static partial class ServerGovernance
 {
@@ -15,7 +16,11 @@ public static partial class ServerGovernance
     public static void AddWhenQueued(WebApplicationBuilder builder)
     {
         if (MissingConnection(builder.Configuration) is null)
+        {
             builder.AddArbiterGovernanceApi();
+            builder.Services.AddOptions<GovernanceScheduleOptions>().Bind(builder.Configuration.GetSection(GovernanceScheduleOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+            builder.Services.AddHostedService<GovernanceSchedule>();
+        }
     }
 
     /// <summary>Maps the governance routes when they were registered, otherwise says once that governance is off and why.</summary>
