@@ -24,7 +24,9 @@ if ! (exec 3<>"/dev/tcp/127.0.0.1/$AZURITE_QUEUE_PORT") 2>/dev/null; then
 fi
 # Azurite's well-known development account (public, documented by Microsoft; it protects nothing).
 storage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;QueueEndpoint=http://127.0.0.1:${AZURITE_QUEUE_PORT}/devstoreaccount1"
-dotnet run --project src/Arbiter.Server -c Release -- \
+dotnet build src/Arbiter.Server -c Release --nologo -v q -clp:ErrorsOnly
+# The server runs as a child (not exec) so Azurite is stopped after it; a TERM or Ctrl+C reaches both.
+dotnet src/Arbiter.Server/bin/Release/net10.0/Arbiter.Server.dll --contentRoot "$root/src/Arbiter.Server" \
   --urls "$url" \
   --Arbiter:PublicBaseUrl "$url" \
   --Auth:Mode Development --Auth:DevelopmentTenant demo \
@@ -33,4 +35,7 @@ dotnet run --project src/Arbiter.Server -c Release -- \
   --Seed:File "$root/infra/seed/demo-tenant.json" --Seed:Tenant demo \
   --AzureWebJobsStorage "$storage" \
   --Governance:Schedule:DriftSeconds 15 \
-  "$@"
+  "$@" &
+server=$!
+trap 'kill -TERM "$server" 2>/dev/null || true' INT TERM
+wait "$server" || wait "$server"

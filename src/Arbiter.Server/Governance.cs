@@ -1,6 +1,7 @@
 using Arbiter.Api;
 using Arbiter.Governance;
 using Arbiter.Governance.Reviews;
+using Arbiter.Review;
 
 namespace Arbiter.Server;
 
@@ -20,6 +21,7 @@ public static partial class ServerGovernance
             builder.AddArbiterGovernanceApi();
             builder.Services.AddOptions<GovernanceScheduleOptions>().Bind(builder.Configuration.GetSection(GovernanceScheduleOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
             builder.Services.AddHostedService<GovernanceSchedule>();
+            builder.AddArbiterReview();
         }
     }
 
@@ -32,6 +34,7 @@ public static partial class ServerGovernance
             return;
         }
         app.MapGovernanceEndpoints();
+        app.MapArbiterReview();
     }
 
     /// <summary>Null when the queue connection is configured, else the name of its missing setting (a connection string or an identity-based <c>{name}:queueServiceUri</c> / <c>{name}:accountName</c>).</summary>
