@@ -39,7 +39,24 @@ public sealed partial class GovernanceSchedule(
 {
     private const string SeedMarkerId = "seed:governance";
 
+    private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the first round over every tenant has ended (at once when the schedule is off): the event tests and tools wait for.</summary>
+    public Task FirstRound => _firstRound.Task;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        finally
+        {
+            _firstRound.TrySetResult();
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         var seconds = schedule.Value.DriftSeconds;
         if (seconds <= 0)
@@ -60,6 +77,7 @@ public sealed partial class GovernanceSchedule(
                     LogFailed(logger, tenant, e);
                 }
             }
+            _firstRound.TrySetResult();
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
