@@ -116,9 +116,11 @@ public sealed class ReviewHandlers(
             return NotFound(context, reviewer, id);
         if (decision == "revoke" && context.Request.Form["confirm"] != "yes")
             return Problem(context, reviewer, StatusCodes.Status400BadRequest, "Not confirmed", "confirm: revoke from the confirmation page, which shows what is removed", "confirm");
-        if (Justification(context, reviewer) is { Problem: { } bad })
+        var justification = Justification(context, reviewer);
+        if (justification.Problem is { } bad)
             return bad;
-        var comment = $"{decision} by {reviewer.Id}: {Justification(context, reviewer).Text}";
+        // The history entry records who acted; its note is the reviewer's own words.
+        var comment = justification.Text;
         var result = decision switch
         {
             "approve" => await actions.ApproveAsync(reviewer.TenantId, id, reviewer.Id, comment, cancellationToken),
@@ -194,7 +196,14 @@ public sealed class ReviewHandlers(
             return new(Problem(context, reviewer, StatusCodes.Status413PayloadTooLarge, "Form too large", $"a form may carry at most {MaxFormBytes} bytes, with a length"));
         if (!context.Request.HasFormContentType)
             return new(Problem(context, reviewer, StatusCodes.Status400BadRequest, "Not a form", "the request must be a form post", "content-type"));
-        await context.Request.ReadFormAsync(cancellationToken);
+        try
+        {
+            await context.Request.ReadFormAsync(cancellationToken);
+        }
+        catch (InvalidDataException e)
+        {
+            return new(Problem(context, reviewer, StatusCodes.Status400BadRequest, "Unreadable form", "the form could not be read: " + e.Message, "body"));
+        }
         if (!await antiforgery.IsRequestValidAsync(context))
             return new(Problem(context, reviewer, StatusCodes.Status400BadRequest, "Form expired", "__RequestVerificationToken: the anti-forgery token is missing or invalid; reload the page and try again", "__RequestVerificationToken"));
         return new(null);

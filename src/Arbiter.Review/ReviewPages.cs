@@ -39,7 +39,7 @@ public static class ReviewPages
         {
             var overdue = task.DueAt < now;
             var d = task.Diff;
-            var summary = $"+{d.AddedTools.Count + d.AddedServers.Count + d.AddedData.Count + d.AddedGroups.Count} / −{d.RemovedTools.Count + d.RemovedServers.Count + d.RemovedData.Count + d.RemovedGroups.Count}";
+            var summary = $"+{d.AddedTools.Count + d.AddedServers.Count + d.AddedData.Count + d.AddedGroups.Count} / -{d.RemovedTools.Count + d.RemovedServers.Count + d.RemovedData.Count + d.RemovedGroups.Count}";
             rows.Append(overdue ? "<tr class=\"overdue\">" : "<tr>")
                 .Append($"<td data-label=\"Due\">{Day(task.DueAt)}{(overdue ? " <span class=\"tag\">overdue</span>" : "")}</td>")
                 .Append($"<td data-label=\"Agent\"><a href=\"{Link("tasks", task.Id)}\">Review {E(task.AgentName ?? task.AgentId)}</a> <span class=\"muted\">({E(task.AgentId)})</span></td>")
@@ -223,8 +223,8 @@ public static class ReviewPages
 
     private static string ChangeTag(string change) => change switch
     {
-        ReachChange.Added => "<span class=\"tag\">＋ added</span>",
-        ReachChange.Removed => "<span class=\"tag\">− removed</span>",
+        ReachChange.Added => "<span class=\"tag\">+ added</span>",
+        ReachChange.Removed => "<span class=\"tag\">- removed</span>",
         _ => "certified",
     };
 

@@ -35,7 +35,7 @@ public sealed partial class ReviewPageTests(ReviewSite site) : IClassFixture<Rev
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Review of Ledger reconciliation (backend, agent-only)");
         var added = page.Locator("tr[data-resource='sql-query']");
         await Expect(added).ToHaveClassAsync("added");
-        await Expect(added).ToContainTextAsync("＋ added");
+        await Expect(added).ToContainTextAsync("+ added");
         await Expect(added).ToContainTextAsync("recon-agent-warehouse-sql");
         // Nothing ever called ledger-read; sql-query's last use is this test's own decision (once the log has flushed it).
         await Expect(page.Locator("tr[data-resource='ledger-read']")).ToHaveClassAsync("kept");
@@ -159,7 +159,7 @@ public sealed partial class ReviewPageTests(ReviewSite site) : IClassFixture<Rev
         var page = await site.SignInAsync("frank");
         var token = await page.Locator("form.signout input[name='__RequestVerificationToken']").GetAttributeAsync("value");
         var request = page.Context.APIRequest;
-        var taskId = await WriteTaskAsync("recon-agent", "frank", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(3));
+        var taskId = await WriteTaskAsync("legacy-bot", "frank", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(3));
 
         var noToken = await request.PostAsync($"/review/tasks/{taskId}/suspend", new() { Form = FormOf(request, ("justification", "x")) });
         Assert.Equal(400, noToken.Status);
