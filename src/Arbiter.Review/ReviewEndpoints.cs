@@ -1,21 +1,28 @@
+using Arbiter.Api.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace Arbiter.Review;
 
-/// <summary>The reviewer page's routes under /review/ (public to the API edge: the page signs its users in itself).</summary>
+/// <summary>
+/// The reviewer page's routes under /review/: public to the API edge (no bearer token; the page signs its users in
+/// itself with its cookie). The Functions app maps the same table (functions/Review/ReviewFunctions.cs).
+/// </summary>
 public static class ReviewEndpoints
 {
     public static IEndpointRouteBuilder MapArbiterReview(this IEndpointRouteBuilder app)
     {
-        var open = app.MapGroup(ReviewHtml.Base).ExcludeFromDescription();
+        var open = app.MapGroup(ReviewHtml.Base).ExcludeFromDescription().WithMetadata(new RequiresRoleAttribute(CallerRole.Public));
         open.MapGet("/review.css", ReviewAssets.Stylesheet);
         open.MapGet("/signin", (HttpContext c, ReviewHandlers h, CancellationToken ct) => h.SignInPageAsync(c, ct));
         open.MapPost("/signin", (HttpContext c, ReviewHandlers h, CancellationToken ct) => h.SignInAsync(c, ct));
 
-        var signedIn = app.MapGroup(ReviewHtml.Base).ExcludeFromDescription().AddEndpointFilter(ReviewAuthentication.RequireReviewerAsync);
-        signedIn.MapGet("/", (HttpContext c, ReviewHandlers h, CancellationToken ct) => h.MyReviewsAsync(c, ct));
+        var signedIn = app.MapGroup(ReviewHtml.Base).ExcludeFromDescription().WithMetadata(new RequiresRoleAttribute(CallerRole.Public))
+            .AddEndpointFilter(ReviewAuthentication.RequireReviewerAsync);
+        // Outside the group: a group's empty route reads "/review/", and the Functions app's table says "review".
+        app.MapGet(ReviewHtml.Base, (HttpContext c, ReviewHandlers h, CancellationToken ct) => h.MyReviewsAsync(c, ct))
+            .ExcludeFromDescription().WithMetadata(new RequiresRoleAttribute(CallerRole.Public)).AddEndpointFilter(ReviewAuthentication.RequireReviewerAsync);
         signedIn.MapPost("/signout", (HttpContext c, ReviewHandlers h, CancellationToken ct) => h.SignOutAsync(c, ct));
         signedIn.MapGet("/tasks/{id}", (HttpContext c, string id, ReviewHandlers h, CancellationToken ct) => h.TaskAsync(c, id, ct));
         signedIn.MapGet("/tasks/{id}/revoke", (HttpContext c, string id, ReviewHandlers h, CancellationToken ct) => h.ConfirmRevokeAsync(c, id, ct));

@@ -57,6 +57,17 @@ public sealed class FunctionsMetadataTests
         { "GovernanceCertify", "manage/v1/governance/agents/{id}/baseline", "post", "Anonymous", "Arbiter.Functions.Governance.GovernanceFunctions" },
         { "EntraSyncRun", "manage/v1/sync/run", "post", "Anonymous", "Arbiter.Functions.Sync.EntraSyncFunctions" },
         { "EntraSyncStatus", "manage/v1/sync/status", "get", "Anonymous", "Arbiter.Functions.Sync.EntraSyncFunctions" },
+        { "ReviewStylesheet", "review/review.css", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewSignInPage", "review/signin", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewSignIn", "review/signin", "post", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewHome", "review", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewSignOut", "review/signout", "post", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewTask", "review/tasks/{id}", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewConfirmRevoke", "review/tasks/{id}/revoke", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewDecide", "review/tasks/{id}/{decision}", "post", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewAgents", "review/agents", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewConfirmKillSwitch", "review/agents/{id}/{action}", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewKillSwitch", "review/agents/{id}/{action}", "post", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
     };
 
     public static TheoryData<string, string, string, string> OtherFunctions => new()
