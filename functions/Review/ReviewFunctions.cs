@@ -24,6 +24,14 @@ public sealed class ReviewFunctions(ReviewHandlers handlers)
     public Task<IResult> SignIn([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "review/signin")] HttpRequest request, CancellationToken ct) =>
         handlers.SignInAsync(request.HttpContext, ct);
 
+    [Function("ReviewSignInEntra")]
+    public static IResult SignInEntra([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "review/signin/entra")] HttpRequest request) =>
+        ReviewEntraId.Challenge(request.HttpContext);
+
+    [Function("ReviewSignInCallback")]
+    public static Task<IResult> SignInCallback([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "review/signin-oidc")] HttpRequest request) =>
+        ReviewEntraId.CallbackAsync(request.HttpContext);
+
     [Function("ReviewHome")]
     public Task<IResult> Home([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "review")] HttpRequest request, CancellationToken ct) =>
         ReviewAuthentication.SignedInAsync(request.HttpContext, () => handlers.MyReviewsAsync(request.HttpContext, ct));

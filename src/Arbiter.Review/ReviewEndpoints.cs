@@ -17,6 +17,8 @@ public static class ReviewEndpoints
         open.MapGet("/review.css", ReviewAssets.Stylesheet);
         open.MapGet("/signin", (HttpContext c, ReviewHandlers h, CancellationToken ct) => h.SignInPageAsync(c, ct));
         open.MapPost("/signin", (HttpContext c, ReviewHandlers h, CancellationToken ct) => h.SignInAsync(c, ct));
+        open.MapGet("/signin/entra", (HttpContext c) => ReviewEntraId.Challenge(c));
+        open.MapPost("/signin-oidc", (HttpContext c, CancellationToken _) => ReviewEntraId.CallbackAsync(c));
 
         var signedIn = app.MapGroup(ReviewHtml.Base).ExcludeFromDescription().WithMetadata(new RequiresRoleAttribute(CallerRole.Public))
             .AddEndpointFilter(ReviewAuthentication.RequireReviewerAsync);

@@ -17,7 +17,7 @@ public static class ReviewPages
         if (!development)
         {
             return "<p>Sign in with your organisation's Microsoft Entra ID account.</p>"
-                + $"<p><a class=\"button\" href=\"{Base}/signin/entra?returnUrl={Uri.EscapeDataString(returnUrl)}\">Sign in with Microsoft Entra ID</a></p>";
+                + $"<p><a class=\"button\" id=\"entra\" href=\"{Base}/signin/entra?returnUrl={Uri.EscapeDataString(returnUrl)}\">Sign in with Microsoft Entra ID</a></p>";
         }
         var options = new StringBuilder();
         foreach (var user in state.Users.Values.Where(u => u.Enabled).OrderBy(u => u.DisplayName ?? u.Id, StringComparer.Ordinal))

@@ -37,6 +37,8 @@ public static class ReviewServiceCollectionExtensions
             options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             options.FormFieldName = "__RequestVerificationToken";
         });
+        if (ReviewEntraId.IsConfigured(builder.Configuration))
+            ReviewEntraId.Add(services, builder.Configuration);
         services.TryAddSingleton<AgentReviews>();
         services.TryAddSingleton<ReviewHandlers>();
         return builder;

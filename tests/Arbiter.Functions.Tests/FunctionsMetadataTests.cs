@@ -60,6 +60,8 @@ public sealed class FunctionsMetadataTests
         { "ReviewStylesheet", "review/review.css", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
         { "ReviewSignInPage", "review/signin", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
         { "ReviewSignIn", "review/signin", "post", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewSignInEntra", "review/signin/entra", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewSignInCallback", "review/signin-oidc", "post", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
         { "ReviewHome", "review", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
         { "ReviewSignOut", "review/signout", "post", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
         { "ReviewTask", "review/tasks/{id}", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
