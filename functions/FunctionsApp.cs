@@ -15,6 +15,7 @@ public static class FunctionsApp
         builder.AddArbiterSync();
         builder.AddArbiterTelemetry();
         builder.AddArbiterGovernanceApi();
+        builder.AddArbiterReview();
         builder.AddDevelopmentGuard();
         return builder;
     }

@@ -13,6 +13,16 @@ trap cleanup EXIT
 
 infra/servers.sh start "${servers[@]}" || { echo "0 passed, 1 failed (local servers did not start)"; exit 1; }
 export ARBITER_TEST_STORAGE="UseDevelopmentStorage=true"
+# The reviewer page's browser tests (tests/Arbiter.Review.Tests) drive Debian's chromium through Playwright's
+# ExecutablePath: Playwright's own browser download cannot reach its CDN. Installed quietly, only when missing.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing chromium (apt-get, for the reviewer page tests)..."
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium; } \
+    >"$root/.run/chromium-install.log" 2>&1 || echo "chromium could not be installed (.run/chromium-install.log); the reviewer page tests will fail"
+fi
+# Screenshots of the reviewer pages land beside the TRX files.
+export ARBITER_TEST_RESULTS="$results"
 # The local Cosmos test server behind its keep-alive proxy; it accepts any key. The query-plan interop is needed before
 # the first CosmosClient of the process for ORDER BY/TOP queries against it.
 export ARBITER_TEST_COSMOS_LOCAL="https://127.0.0.1:${COSMOS_PORT:-8081}/"

@@ -1,13 +1,15 @@
 using Arbiter.Api;
 using Arbiter.Governance;
 using Arbiter.Governance.Reviews;
+using Arbiter.Review;
 
 namespace Arbiter.Server;
 
 /// <summary>
 /// Drift detection and recertification on the self-hosted server: on when the storage connection that announces review
 /// tasks (<see cref="GovernanceOptions.QueueConnection"/>, <c>AzureWebJobsStorage</c> by default) is configured, off
-/// otherwise. Only the HTTP routes run here (drift runs on request); the timers live in the Functions app.
+/// otherwise. The HTTP routes run here, and drift on request or on <see cref="GovernanceSchedule"/> when
+/// <c>Governance:Schedule:DriftSeconds</c> is set; the other timers live in the Functions app.
 /// </summary>
 public static partial class ServerGovernance
 {
@@ -15,7 +17,12 @@ public static partial class ServerGovernance
     public static void AddWhenQueued(WebApplicationBuilder builder)
     {
         if (MissingConnection(builder.Configuration) is null)
+        {
             builder.AddArbiterGovernanceApi();
+            builder.Services.AddOptions<GovernanceScheduleOptions>().Bind(builder.Configuration.GetSection(GovernanceScheduleOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+            builder.Services.AddHostedService<GovernanceSchedule>();
+            builder.AddArbiterReview();
+        }
     }
 
     /// <summary>Maps the governance routes when they were registered, otherwise says once that governance is off and why.</summary>
@@ -27,6 +34,7 @@ public static partial class ServerGovernance
             return;
         }
         app.MapGovernanceEndpoints();
+        app.MapArbiterReview();
     }
 
     /// <summary>Null when the queue connection is configured, else the name of its missing setting (a connection string or an identity-based <c>{name}:queueServiceUri</c> / <c>{name}:accountName</c>).</summary>

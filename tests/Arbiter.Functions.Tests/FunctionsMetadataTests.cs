@@ -70,6 +70,19 @@ public sealed class FunctionsMetadataTests
         { "ToolDefinitionObserve", "manage/v1/tool-definitions/observe", "post", "Anonymous", "Arbiter.Functions.Admin.ToolDefinitionFunctions" },
         { "ToolDefinitionList", "manage/v1/tool-definitions", "get", "Anonymous", "Arbiter.Functions.Admin.ToolDefinitionFunctions" },
         { "ToolDefinitionApprove", "manage/v1/tool-definitions/{server}/{tool}/approve", "post", "Anonymous", "Arbiter.Functions.Admin.ToolDefinitionFunctions" },
+        { "ReviewStylesheet", "review/review.css", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewSignInPage", "review/signin", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewSignIn", "review/signin", "post", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewSignInEntra", "review/signin/entra", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewSignInCallback", "review/signin-oidc", "post", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewHome", "review", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewSignOut", "review/signout", "post", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewTask", "review/tasks/{id}", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewConfirmRevoke", "review/tasks/{id}/revoke", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewDecide", "review/tasks/{id}/{decision}", "post", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewAgents", "review/agents", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewConfirmKillSwitch", "review/agents/{id}/{action}", "get", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
+        { "ReviewKillSwitch", "review/agents/{id}/{action}", "post", "Anonymous", "Arbiter.Functions.Review.ReviewFunctions" },
     };
 
     public static TheoryData<string, string, string, string> OtherFunctions => new()

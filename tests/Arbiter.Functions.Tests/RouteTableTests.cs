@@ -1,11 +1,13 @@
 using System.Text.Json;
 using Arbiter.Api;
 using Arbiter.Api.Http;
+using Arbiter.Review;
 using Arbiter.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Arbiter.Functions.Tests;
@@ -49,9 +51,11 @@ public sealed class RouteTableTests
         builder.AddArbiterApi();
         builder.AddArbiterSync();
         builder.AddArbiterGovernanceApi();
+        builder.AddArbiterReview();
         var app = builder.Build();
         app.MapArbiterEndpoints();
         app.MapGovernanceEndpoints();
+        app.MapArbiterReview();
         var routes = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
             .SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(m =>
                 $"{m.ToUpperInvariant()} {e.RoutePattern.RawText!.TrimStart('/')} {e.Metadata.GetMetadata<RequiresRoleAttribute>()?.Role}"))
