@@ -44,6 +44,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<ArbiterEdge>();
         services.TryAddSingleton<DecisionHandlers>();
         services.TryAddSingleton<DecisionLogHandlers>();
+        services.TryAddSingleton<DecisionLogLossWatch>();
         services.TryAddSingleton<HealthEndpoint>();
         services.TryAddSingleton<AdminDocuments>();
         services.TryAddSingleton<PolicyHandlers>();
