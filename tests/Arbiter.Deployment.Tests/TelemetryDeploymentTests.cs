@@ -22,6 +22,24 @@ public sealed class TelemetryDeploymentTests
     }
 
     [Fact]
+    public void Workbook_OnApplicationInsights_ShowsTheOnCallFigures()
+    {
+        var workbook = Assert.Single(CompiledTemplate.Resources("Microsoft.Insights/workbooks"));
+
+        Assert.Equal("shared", workbook.Declaration["kind"]?.GetValue<string>());
+        Assert.Contains("Microsoft.Insights/components", workbook.Property("sourceId")?.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("workbookContent", workbook.Property("serializedData")?.GetValue<string>(), StringComparison.Ordinal);
+        var queries = workbook.Template["variables"]?["workbookQueries"]?.AsArray().Select(q => q!["query"]!.GetValue<string>()).ToList() ?? [];
+        // Decisions by outcome, p50/p99, denials by reason, snapshot age, log backlog and losses, sync lag.
+        Assert.Contains(queries, q => q.Contains("\"arbiter.decisions\"", StringComparison.Ordinal) && q.Contains("outcome", StringComparison.Ordinal));
+        Assert.Contains(queries, q => q.Contains("arbiter.decide", StringComparison.Ordinal) && q.Contains("percentile(duration, 99)", StringComparison.Ordinal));
+        Assert.Contains(queries, q => q.Contains("customDimensions.reason", StringComparison.Ordinal));
+        Assert.Contains(queries, q => q.Contains("arbiter.snapshot.age", StringComparison.Ordinal));
+        Assert.Contains(queries, q => q.Contains("arbiter.decision_log.queue_depth", StringComparison.Ordinal) && q.Contains("arbiter.decision_log.lost", StringComparison.Ordinal));
+        Assert.Contains(queries, q => q.Contains("Entra sync of tenant", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void AppSettings_OtlpThroughTheStandardSetting()
     {
         var settings = AppSettingsTests.AppSettings();

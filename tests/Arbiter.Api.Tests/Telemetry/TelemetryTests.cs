@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
@@ -28,10 +27,13 @@ namespace Arbiter.Api.Tests.Telemetry;
 public sealed class TelemetryTests
 {
     // Nothing listens on port 1: the exporter gets its token, then fails to connect, and the test has what it needs.
+    // ForceFlush returns early when the exporter's own timer has just taken the batch; then the collector says when.
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+
     private const string ConnectionString = "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:1/";
 
     [Fact]
-    public void AddArbiterTelemetry_ConnectionStringSet_ExporterSendsWithTheSharedCredential()
+    public async Task AddArbiterTelemetry_ConnectionStringSet_ExporterSendsWithTheSharedCredential()
     {
         var credential = new RecordingCredential();
         using var host = Build(credential, new() { ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = ConnectionString });
@@ -41,7 +43,7 @@ public sealed class TelemetryTests
 
         Assert.Same(credential, options.Credential);
         Assert.Same(credential, host.Services.GetRequiredService<TokenCredential>());
-        Assert.Contains(credential.Scopes, s => s.Contains("monitor.azure.com", StringComparison.Ordinal));
+        await credential.Asked("monitor.azure.com").WaitAsync(Limit);
     }
 
     [Fact]
@@ -69,7 +71,7 @@ public sealed class TelemetryTests
 
         ExportOneSpan(host);
 
-        var body = Assert.Single(collector.Received("/v1/traces"));
+        var body = await collector.Traces.WaitAsync(Limit);
         Assert.Contains("arbiter-otel-test", body, StringComparison.Ordinal);
         Assert.Contains("otel-env-test", body, StringComparison.Ordinal);
         Assert.Contains("otel-probe", body, StringComparison.Ordinal);
@@ -87,9 +89,27 @@ public sealed class TelemetryTests
 
         ExportOneSpan(host);
 
-        var body = Assert.Single(collector.Received("/v1/traces"));
+        var body = await collector.Traces.WaitAsync(Limit);
         Assert.Contains("service.name", body, StringComparison.Ordinal);
         Assert.Contains(TelemetryHostApplicationBuilderExtensions.DefaultServiceName, body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReasonCode_EveryUserReason_HasItsOwnCode()
+    {
+        string[] reasons =
+        [
+            Arbiter.Engine.Snapshots.PolicySnapshot.UserReasons.Permitted, Arbiter.Engine.Snapshots.PolicySnapshot.UserReasons.Denied,
+            Arbiter.Engine.Snapshots.PolicySnapshot.UserReasons.Forbidden, Arbiter.Engine.Snapshots.PolicySnapshot.UserReasons.NoAgentAccess,
+            Arbiter.Engine.Snapshots.PolicySnapshot.UserReasons.AgentNotPermitted, Arbiter.Engine.Snapshots.PolicySnapshot.UserReasons.UserNotPermitted,
+            Arbiter.Engine.Snapshots.PolicySnapshot.UserReasons.Error,
+        ];
+
+        var codes = reasons.Select(ArbiterTelemetry.ReasonCode).ToList();
+
+        Assert.DoesNotContain("other", codes);
+        Assert.Equal(codes.Count, codes.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal("other", ArbiterTelemetry.ReasonCode("Some sentence nobody mapped."));
     }
 
     private static IHost Build(TokenCredential credential, Dictionary<string, string?> settings)
@@ -113,21 +133,25 @@ public sealed class TelemetryTests
     {
         var traces = host.Services.GetRequiredService<TracerProvider>();
         using (var activity = ArbiterTelemetry.Source.StartActivity("otel-probe"))
+        {
             Assert.NotNull(activity);
+            Assert.True(activity.Recorded, $"not recorded; parent {activity.ParentId}");
+        }
         Assert.True(traces.ForceFlush());
     }
 
-    /// <summary>An OTLP/HTTP receiver on Kestrel: keeps each request body (protobuf; its strings are plain UTF-8).</summary>
+    /// <summary>An OTLP/HTTP receiver on Kestrel: keeps the first trace export (protobuf; its strings are plain UTF-8).</summary>
     private sealed class OtlpCollector : IAsyncDisposable
     {
         private readonly WebApplication _app;
-        private readonly ConcurrentQueue<(string Path, string Body)> _received = new();
+        private readonly TaskCompletionSource<string> _traces = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         private OtlpCollector(WebApplication app) => _app = app;
 
         public string Address { get; private set; } = "";
 
-        public IEnumerable<string> Received(string path) => _received.Where(r => r.Path == path).Select(r => r.Body);
+        /// <summary>The first trace export's body.</summary>
+        public Task<string> Traces => _traces.Task;
 
         public static async Task<OtlpCollector> StartAsync()
         {
@@ -139,7 +163,8 @@ public sealed class TelemetryTests
             {
                 using var body = new MemoryStream();
                 await context.Request.Body.CopyToAsync(body);
-                collector._received.Enqueue((context.Request.Path.Value!, Encoding.UTF8.GetString(body.ToArray())));
+                if (context.Request.Path == "/v1/traces")
+                    collector._traces.TrySetResult(Encoding.UTF8.GetString(body.ToArray()));
                 return Results.Ok();
             });
             await app.StartAsync();
