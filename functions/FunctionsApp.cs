@@ -1,6 +1,7 @@
 using Arbiter.Api;
 using Arbiter.Runtime;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -14,6 +15,8 @@ public static class FunctionsApp
         builder.AddArbiterApi();
         builder.AddArbiterSync();
         builder.AddArbiterTelemetry();
+        // Each invocation's spans join the host's trace (host.json: telemetryMode OpenTelemetry).
+        builder.Services.AddOpenTelemetry().UseFunctionsWorkerDefaults();
         builder.AddArbiterGovernanceApi();
         builder.AddArbiterReview();
         builder.AddDevelopmentGuard();

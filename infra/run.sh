@@ -33,7 +33,7 @@ dotnet src/Arbiter.Server/bin/Release/net10.0/Arbiter.Server.dll --contentRoot "
   --Store:Kind Sqlite --Store:SqlitePath "$root/.run/demo.db" \
   --Snapshot:Tenants demo \
   --Seed:File "$root/infra/seed/demo-tenant.json" --Seed:Tenant demo \
-  --AzureWebJobsStorage "$storage" \
+  --Governance:Queue "$storage" \
   --Governance:Schedule:DriftSeconds 15 \
   "$@" &
 server=$!

@@ -182,6 +182,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Auth__Mode: 'EntraId' // Never Development in Azure: that mode trusts unsigned callers.
     Auth__Authority: settings.authAuthority
     Auth__Audience: settings.authAudience
+    Auth__MetadataAddress: '' // empty: {Authority}/.well-known/openid-configuration
     Auth__EvaluateRole: settings.authEvaluateRole
     Auth__AdminRole: settings.authAdminRole
     Auth__DevelopmentTenant: '' // Read only in Development mode.
@@ -203,9 +204,12 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Sync__Schedule: settings.syncSchedule
     Sync__Enabled: settings.syncEnabled ? 'true' : 'false'
     Governance__ReviewQueue: settings.reviewQueue
+    // The review-task queue client (Azure SDK client configuration): the runtime storage account, with the identity.
+    Governance__Queue__serviceUri: storage.properties.primaryEndpoints.queue
+    Governance__QueueConnection: '' // unset: Governance:Queue
     DecisionLog__RetentionDays: string(settings.decisionRetentionDays)
     DecisionLog__Durability: 'Journal' // an answer leaves once its record is fsync'd to the local journal (Memory: faster, a crash loses the queue)
-    OpenTelemetry__OtlpEndpoint: settings.otlpEndpoint
+    OTEL_EXPORTER_OTLP_ENDPOINT: settings.otlpEndpoint // empty: no OTLP export (the standard OpenTelemetry setting)
   }
 }
 

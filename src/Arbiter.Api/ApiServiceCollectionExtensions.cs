@@ -35,7 +35,8 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<BaseConfigurationManager>(sp =>
         {
             var auth = sp.GetRequiredService<IOptions<AuthOptions>>().Value;
-            var metadata = auth.MetadataAddress ?? $"{auth.Authority?.TrimEnd('/')}/.well-known/openid-configuration";
+            // Empty counts as unset: app settings cannot be null.
+            var metadata = string.IsNullOrWhiteSpace(auth.MetadataAddress) ? $"{auth.Authority?.TrimEnd('/')}/.well-known/openid-configuration" : auth.MetadataAddress;
             return new ConfigurationManager<OpenIdConnectConfiguration>(metadata, new OpenIdConnectConfigurationRetriever(),
                 new HttpDocumentRetriever { RequireHttps = !Uri.TryCreate(metadata, UriKind.Absolute, out var u) || !u.IsLoopback });
         });
@@ -44,6 +45,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<ArbiterEdge>();
         services.TryAddSingleton<DecisionHandlers>();
         services.TryAddSingleton<DecisionLogHandlers>();
+        services.TryAddSingleton<DecisionLogLossWatch>();
         services.TryAddSingleton<HealthEndpoint>();
         services.TryAddSingleton<AdminDocuments>();
         services.TryAddSingleton<PolicyHandlers>();

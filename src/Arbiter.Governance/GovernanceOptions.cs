@@ -31,10 +31,11 @@ public sealed partial class GovernanceOptions
     public string ReviewQueue { get; set; } = "review-tasks";
 
     /// <summary>
-    /// The configuration name of the storage connection: a connection string under that name, or
-    /// <c>{name}:queueServiceUri</c> / <c>{name}:accountName</c> for an identity-based connection (Functions convention).
+    /// The configuration section of the queue client (Azure SDK client configuration: a connection string, or
+    /// <c>serviceUri</c> with the process's credential). Unset: <c>Governance:Queue</c>, else <c>AzureWebJobsStorage</c>
+    /// (see <see cref="GovernanceQueueConnection"/>).
     /// </summary>
-    public string QueueConnection { get; set; } = "AzureWebJobsStorage";
+    public string? QueueConnection { get; set; }
 
     /// <summary>Findings at or above this severity open (or join) the agent's review task.</summary>
     public FindingSeverity ReviewSeverity { get; set; } = FindingSeverity.Medium;
@@ -78,8 +79,6 @@ internal sealed class GovernanceOptionsValidator : IValidateOptions<GovernanceOp
         var errors = new List<string>();
         if (string.IsNullOrEmpty(options.ReviewQueue) || !GovernanceOptions.QueueNamePattern().IsMatch(options.ReviewQueue))
             errors.Add($"Governance:ReviewQueue '{options.ReviewQueue}' is not a valid queue name (3-63 lowercase letters, digits and single hyphens)");
-        if (string.IsNullOrWhiteSpace(options.QueueConnection))
-            errors.Add("Governance:QueueConnection must name a storage connection setting (e.g. AzureWebJobsStorage)");
         if (!Enum.IsDefined(options.ReviewSeverity))
             errors.Add("Governance:ReviewSeverity must be one of Info, Low, Medium, High, Critical");
         if (!Enum.IsDefined(options.OverdueAction))

@@ -3,9 +3,8 @@ using Arbiter.Governance.Drift;
 using Arbiter.Governance.Entitlements;
 using Arbiter.Governance.Reviews;
 using Arbiter.Runtime;
-using Azure.Core;
-using Azure.Identity;
 using Azure.Storage.Queues;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -30,9 +29,8 @@ public static class GovernanceServiceCollectionExtensions
     /// review services and the queries. Needs the runtime (<c>AddArbiterRuntime</c>: store, change feed, snapshots,
     /// policy versions, audit, kill switch). Registers, unless already present: <see cref="TimeProvider.System"/>,
     /// a <see cref="NullAgentActivity"/> (replace it to enable unused-agent findings), and a <see cref="QueueServiceClient"/>
-    /// from <see cref="GovernanceOptions.QueueConnection"/> (a connection string, or <c>{name}:queueServiceUri</c> /
-    /// <c>{name}:accountName</c> with the registered <see cref="TokenCredential"/> or <see cref="DefaultAzureCredential"/>),
-    /// encoding messages in Base64 as the Functions queue trigger expects.
+    /// bound by <c>AddAzureClients</c> from the section <see cref="GovernanceQueueConnection"/> finds, with the process's
+    /// one credential, encoding messages in Base64 as the Functions queue trigger expects.
     /// </summary>
     public static IServiceCollection AddArbiterGovernance(this IServiceCollection services, IConfiguration configuration)
     {
@@ -40,7 +38,7 @@ public static class GovernanceServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GovernanceOptions>, GovernanceOptionsValidator>());
         services.AddTenantServices();
         services.TryAddSingleton<IAgentActivity, NullAgentActivity>();
-        services.TryAddSingleton(sp => CreateQueueService(configuration, sp.GetRequiredService<IOptions<GovernanceOptions>>().Value.QueueConnection, sp.GetService<TokenCredential>()));
+        AddQueueService(services, configuration);
         services.TryAddSingleton<EntitlementCalculator>();
         services.TryAddSingleton<ReviewQueue>();
         services.TryAddSingleton<ReviewTasks>();
@@ -53,15 +51,18 @@ public static class GovernanceServiceCollectionExtensions
         return services;
     }
 
-    private static QueueServiceClient CreateQueueService(IConfiguration configuration, string name, TokenCredential? credential)
+    private static void AddQueueService(IServiceCollection services, IConfiguration configuration)
     {
-        var clientOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
-        if (configuration[name] is { Length: > 0 } connectionString)
-            return new QueueServiceClient(connectionString, clientOptions);
-        var section = configuration.GetSection(name);
-        var uri = section["queueServiceUri"] is { Length: > 0 } u ? new Uri(u)
-            : section["accountName"] is { Length: > 0 } account ? new Uri($"https://{account}.queue.core.windows.net")
-            : throw new InvalidOperationException($"Governance needs a storage connection: set '{name}' (connection string) or '{name}:queueServiceUri' / '{name}:accountName'");
-        return new QueueServiceClient(uri, credential ?? new DefaultAzureCredential(), clientOptions);
+        services.AddArbiterAzureCredential(configuration);
+        if (GovernanceQueueConnection.Find(configuration) is { } section)
+        {
+            services.AddAzureClients(azure => azure.AddQueueServiceClient((IConfiguration)section)
+                .ConfigureOptions(options => options.MessageEncoding = QueueMessageEncoding.Base64));
+            return;
+        }
+        // Hosts that always register governance (Functions, the CLI) fail when a review is announced, with the fix.
+        var expected = GovernanceQueueConnection.Expected(configuration);
+        services.TryAddSingleton<QueueServiceClient>(_ => throw new InvalidOperationException(
+            $"Governance needs a storage queue: set '{expected}' (a connection string) or '{expected}:serviceUri'"));
     }
 }

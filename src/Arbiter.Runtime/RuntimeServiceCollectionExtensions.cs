@@ -7,14 +7,10 @@ using Arbiter.Runtime.Telemetry;
 using Arbiter.Runtime.Tenants;
 using Arbiter.Store.Cosmos;
 using Arbiter.Store.Sqlite;
-using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 
 namespace Arbiter.Runtime;
 
@@ -29,6 +25,8 @@ public static class RuntimeServiceCollectionExtensions
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
+        // Before the store: the Cosmos client takes the process's one credential.
+        services.AddArbiterAzureCredential(configuration);
         services.AddOptions<SnapshotOptions>().Bind(configuration.GetSection(SnapshotOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
@@ -66,37 +64,5 @@ public static class RuntimeServiceCollectionExtensions
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<AgentKillSwitch>();
         return services;
-    }
-
-    /// <summary>
-    /// OpenTelemetry: traces (Arbiter decisions, plus whatever <paramref name="tracing"/> adds — the self-hosted server
-    /// adds its ASP.NET Core requests) and metrics (decisions, latency, snapshot age, decision-log queue and losses).
-    /// Exporters: OTLP when <c>OpenTelemetry:OtlpEndpoint</c> is set, Azure Monitor when
-    /// <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set.
-    /// </summary>
-    public static IHostApplicationBuilder AddArbiterTelemetry(this IHostApplicationBuilder builder, Action<TracerProviderBuilder>? tracing = null)
-    {
-        var otlp = builder.Configuration["OpenTelemetry:OtlpEndpoint"];
-        var appInsights = builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
-        builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService("arbiter"))
-            .WithTracing(t =>
-            {
-                t.AddSource(ArbiterTelemetry.SourceName);
-                tracing?.Invoke(t);
-                if (!string.IsNullOrWhiteSpace(otlp))
-                    t.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
-                if (!string.IsNullOrWhiteSpace(appInsights))
-                    t.AddAzureMonitorTraceExporter(o => o.ConnectionString = appInsights);
-            })
-            .WithMetrics(metrics =>
-            {
-                metrics.AddMeter(ArbiterTelemetry.MeterName, "Arbiter.DecisionLog");
-                if (!string.IsNullOrWhiteSpace(otlp))
-                    metrics.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
-                if (!string.IsNullOrWhiteSpace(appInsights))
-                    metrics.AddAzureMonitorMetricExporter(o => o.ConnectionString = appInsights);
-            });
-        return builder;
     }
 }

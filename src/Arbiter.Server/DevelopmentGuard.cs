@@ -15,7 +15,7 @@ public static partial class DevelopmentGuard
     public static bool IsDevelopment(WebApplication app) =>
         app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Mode == AuthMode.Development;
 
-    /// <summary>Before start: the configured addresses.</summary>
+    /// <summary>Before start: the configured addresses (refuses only; the warning comes once, from <see cref="CheckBound"/>).</summary>
     public static bool Check(WebApplication app)
     {
         if (!IsDevelopment(app))
@@ -30,7 +30,7 @@ public static partial class DevelopmentGuard
             urls.AddRange((config[key] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"http://*:{p}"));
         }
         urls.AddRange(config.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>());
-        return Verdict(app, urls);
+        return Verdict(app, urls, announce: false);
     }
 
     /// <summary>After start: the addresses the server really listens on.</summary>
@@ -39,10 +39,10 @@ public static partial class DevelopmentGuard
         if (!IsDevelopment(app))
             return true;
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        return Verdict(app, addresses);
+        return Verdict(app, addresses, announce: true);
     }
 
-    private static bool Verdict(WebApplication app, IEnumerable<string> urls)
+    private static bool Verdict(WebApplication app, IEnumerable<string> urls, bool announce)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Arbiter.Security");
         var exposed = urls.Where(u => !IsLoopback(u)).ToArray();
@@ -52,7 +52,8 @@ public static partial class DevelopmentGuard
             LogRefused(logger, addresses);
             return false;
         }
-        LogDevelopmentMode(logger, app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.DevelopmentTenant!);
+        if (announce)
+            LogDevelopmentMode(logger, app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.DevelopmentTenant!);
         return true;
     }
 

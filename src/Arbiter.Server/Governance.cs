@@ -6,10 +6,10 @@ using Arbiter.Review;
 namespace Arbiter.Server;
 
 /// <summary>
-/// Drift detection and recertification on the self-hosted server: on when the storage connection that announces review
-/// tasks (<see cref="GovernanceOptions.QueueConnection"/>, <c>AzureWebJobsStorage</c> by default) is configured, off
-/// otherwise. The HTTP routes run here, and drift on request or on <see cref="GovernanceSchedule"/> when
-/// <c>Governance:Schedule:DriftSeconds</c> is set; the other timers live in the Functions app.
+/// Drift detection and recertification on the self-hosted server: on when the storage queue that announces review tasks
+/// is configured (<c>Governance:Queue</c>, see <see cref="GovernanceQueueConnection"/>), off otherwise. The HTTP routes
+/// run here, and drift on request or on <see cref="GovernanceSchedule"/> when <c>Governance:Schedule:DriftSeconds</c> is
+/// set; the other timers live in the Functions app.
 /// </summary>
 public static partial class ServerGovernance
 {
@@ -37,17 +37,11 @@ public static partial class ServerGovernance
         app.MapArbiterReview();
     }
 
-    /// <summary>Null when the queue connection is configured, else the name of its missing setting (a connection string or an identity-based <c>{name}:queueServiceUri</c> / <c>{name}:accountName</c>).</summary>
-    private static string? MissingConnection(IConfiguration configuration)
-    {
-        var name = configuration[$"{GovernanceOptions.Section}:{nameof(GovernanceOptions.QueueConnection)}"] is { Length: > 0 } n ? n : new GovernanceOptions().QueueConnection;
-        var section = configuration.GetSection(name);
-        return !string.IsNullOrWhiteSpace(section.Value) || !string.IsNullOrWhiteSpace(section["queueServiceUri"]) || !string.IsNullOrWhiteSpace(section["accountName"])
-            ? null
-            : name;
-    }
+    /// <summary>Null when the queue connection is configured, else the name of the setting to set.</summary>
+    private static string? MissingConnection(IConfiguration configuration) =>
+        GovernanceQueueConnection.Find(configuration) is null ? GovernanceQueueConnection.Expected(configuration) : null;
 
     [LoggerMessage(EventId = 4401, Level = LogLevel.Warning,
-        Message = "Governance is off: no storage connection '{Connection}' is configured, and review tasks are announced on an Azure Storage queue. Set it (or Governance:QueueConnection) to turn drift detection and the manage/v1/governance routes on")]
+        Message = "Governance is off: review tasks are announced on an Azure Storage queue and '{Connection}' is not configured. Set it (a connection string, or '{Connection}:serviceUri' with the app's identity) to turn drift detection and the manage/v1/governance routes on")]
     private static partial void LogOff(ILogger logger, string connection);
 }

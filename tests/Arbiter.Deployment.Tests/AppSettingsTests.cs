@@ -18,6 +18,8 @@ public sealed class AppSettingsTests
         ["FUNCTIONS_WORKER_RUNTIME"] = "set by functionAppConfig.runtime on Flex Consumption",
         // The local emulator's key; the Azure account has keys disabled (disableLocalAuth).
         ["Cosmos__Key"] = "Cosmos DB keys are disabled in Azure; the app uses its managed identity",
+        // The emulator's connection string locally; Governance__Queue__serviceUri with the identity in Azure.
+        ["Governance__Queue"] = "identity-based Governance__Queue__serviceUri in Azure",
     };
 
     [Fact]
@@ -111,7 +113,7 @@ public sealed class AppSettingsTests
         Assert.Empty(unknown);
     }
 
-    private static JsonObject AppSettings()
+    internal static JsonObject AppSettings()
     {
         var config = Assert.Single(
             CompiledTemplate.Resources("Microsoft.Web/sites/config"),

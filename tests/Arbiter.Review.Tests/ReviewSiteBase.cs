@@ -42,7 +42,7 @@ public abstract class ReviewSiteBase : IAsyncLifetime
         ["Snapshot:Tenants"] = Tenant,
         ["Auth:Mode"] = "Development",
         ["Auth:DevelopmentTenant"] = Tenant,
-        ["AzureWebJobsStorage"] = Storage,
+        ["Governance:Queue"] = Storage,
         ["Governance:ReviewQueue"] = _queue,
         // One round at start (certify as seeded, the seed's later changes, drift); the next is an hour away.
         ["Governance:Schedule:DriftSeconds"] = "3600",

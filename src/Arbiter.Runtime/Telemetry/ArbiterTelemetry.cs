@@ -2,12 +2,13 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Arbiter.Runtime.Snapshots;
 using Arbiter.Engine.Decisions;
+using Arbiter.Engine.Snapshots;
 
 namespace Arbiter.Runtime.Telemetry;
 
 /// <summary>
-/// Traces (ActivitySource "Arbiter") and metrics (Meter "Arbiter.Decisions"): decisions by outcome and mode, decision
-/// latency, snapshot age per tenant. The decision log adds Meter "Arbiter.DecisionLog" (queue depth, written, lost).
+/// Traces (ActivitySource "Arbiter") and metrics (Meter "Arbiter.Decisions"): decisions by outcome, mode and reason code,
+/// decision latency, snapshot age per tenant (docs/telemetry.md). The decision log adds Meter "Arbiter.DecisionLog" (queue depth, written, lost).
 /// Never records subjects, resources or reasons as tags: they are unbounded and may be personal data.
 /// </summary>
 public sealed class ArbiterTelemetry : IDisposable
@@ -35,9 +36,26 @@ public sealed class ArbiterTelemetry : IDisposable
     {
         var outcome = new KeyValuePair<string, object?>("outcome", decision.Allowed ? "permit" : "deny");
         var mode = new KeyValuePair<string, object?>("mode", decision.Mode);
-        _decisions.Add(1, outcome, mode);
+        var reason = new KeyValuePair<string, object?>("reason", ReasonCode(decision.ReasonUser));
+        _decisions.Add(1, outcome, mode, reason);
         _latency.Record(latency.TotalMicroseconds, outcome);
     }
+
+    /// <summary>
+    /// The user-facing reason is one of a few fixed sentences, so it maps to a bounded tag (a dashboard's "denials by
+    /// reason"); the admin reason names policies and entities and never becomes a tag.
+    /// </summary>
+    public static string ReasonCode(string reasonUser) => reasonUser switch
+    {
+        PolicySnapshot.UserReasons.Permitted => "permitted",
+        PolicySnapshot.UserReasons.Denied => "no-grant",
+        PolicySnapshot.UserReasons.Forbidden => "forbidden",
+        PolicySnapshot.UserReasons.NoAgentAccess => "no-agent-access",
+        PolicySnapshot.UserReasons.AgentNotPermitted => "agent-not-permitted",
+        PolicySnapshot.UserReasons.UserNotPermitted => "user-not-permitted",
+        PolicySnapshot.UserReasons.Error => "error",
+        _ => "other",
+    };
 
     public void Dispose() => _meter.Dispose();
 }

@@ -24,6 +24,6 @@ public sealed class GovernanceOffTests(DevelopmentServer server) : IClassFixture
 
         Assert.True(run.Listened, run.Output);
         Assert.Single(run.Output.Split('\n'), line => line.Contains("Governance is off", StringComparison.Ordinal));
-        Assert.Contains("AzureWebJobsStorage", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Governance:Queue", run.Output, StringComparison.Ordinal);
     }
 }

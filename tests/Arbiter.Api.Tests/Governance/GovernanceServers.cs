@@ -19,7 +19,7 @@ public static class GovernanceStorage
     /// <summary>Turns governance on: the queue connection (the server maps the routes only with one) and this server's queue.</summary>
     public static void Apply(IDictionary<string, string?> settings, string queue)
     {
-        settings["AzureWebJobsStorage"] = Connection;
+        settings["Governance:Queue"] = Connection;
         settings["Governance:ReviewQueue"] = queue;
     }
 
