@@ -160,12 +160,14 @@ public sealed class ServerFaultTests(ITestOutputHelper output) : IDisposable
 
     private static StringContent Body(int worker, int i, bool batch)
     {
+        // The decision ids come with the explanation (answers are minimal unless asked).
+        const string Explain = "\"options\":{\"explain\":true}";
         string One(int n) =>
             "{\"subject\":{\"type\":\"user\",\"id\":\"" + Users[n % Users.Length] + "\"},\"action\":{\"name\":\"agent.invoke\"},"
-            + "\"resource\":{\"type\":\"agent\",\"id\":\"" + Agents[n / Users.Length % Agents.Length] + "\"}}";
+            + "\"resource\":{\"type\":\"agent\",\"id\":\"" + Agents[n / Users.Length % Agents.Length] + "\"}";
         var json = batch
-            ? "{\"evaluations\":[" + string.Join(",", Enumerable.Range(0, BatchSize).Select(k => One(worker + i + k))) + "]}"
-            : One(worker + i);
+            ? "{" + Explain + ",\"evaluations\":[" + string.Join(",", Enumerable.Range(0, BatchSize).Select(k => One(worker + i + k) + "}")) + "]}"
+            : One(worker + i) + "," + Explain + "}";
         return new StringContent(json, Encoding.UTF8, "application/json");
     }
 

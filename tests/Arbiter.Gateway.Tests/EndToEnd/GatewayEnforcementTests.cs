@@ -12,6 +12,8 @@ namespace Arbiter.Gateway.Tests.EndToEnd;
 /// The official MCP client → the gateway → the sample HR server (no Arbiter.Mcp in it) and a plain SDK server, with
 /// the self-hosted Arbiter on the demo tenant deciding. Each test starts its own servers.
 /// </summary>
+// MetaHrServer.Runs counts tool runs process-wide: the classes that assert on it do not run side by side.
+[Collection(MetaHrServer.RunsCollection)]
 public sealed class GatewayEnforcementTests
 {
     [Fact]

@@ -4,6 +4,8 @@ using ModelContextProtocol;
 namespace Arbiter.Gateway.Tests.EndToEnd;
 
 /// <summary>What the agent sees when something behind the gateway is gone: Arbiter (fail closed) or the MCP server (a clear error, at once).</summary>
+// MetaHrServer.Runs counts tool runs process-wide: the classes that assert on it do not run side by side.
+[Collection(MetaHrServer.RunsCollection)]
 public sealed class GatewayFaultTests
 {
     [Fact]

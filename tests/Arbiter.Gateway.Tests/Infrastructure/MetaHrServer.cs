@@ -31,6 +31,9 @@ public sealed class MetaHrServer : IAsyncDisposable
 
     public Uri Endpoint { get; }
 
+    /// <summary>The test collection of the classes that read <see cref="Runs"/> (it is shared by every instance).</summary>
+    public const string RunsCollection = "MetaHrServer runs";
+
     /// <summary>Tool handler runs, so a test can assert a denied call never reached the server.</summary>
     public static int Runs => Volatile.Read(ref _runs);
 
