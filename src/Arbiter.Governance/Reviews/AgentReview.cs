@@ -19,14 +19,6 @@ public sealed record ReachItem(string Kind, string Id, string? DisplayName, stri
 /// <summary>A group whose members may invoke the agent (or could, at its baseline), and the policies that name it.</summary>
 public sealed record InvokingGroupItem(string Id, string? DisplayName, string Change, IReadOnlyList<string> Policies);
 
-/// <summary>
-/// What a revoke of the task would do now, worked out the way <see cref="ReviewActions.RevokeAsync"/> does it: grants
-/// disabled (dedicated to this agent, covering only drifted reach), resources and groups cut by a forbid, or — when
-/// nothing in the reach drifted — the agent suspended.
-/// </summary>
-public sealed record RevokePlan(IReadOnlyList<string> RemovedReach, IReadOnlyList<string> DisabledPolicies, IReadOnlyList<string> ForbiddenResources,
-    IReadOnlyList<string> ForbiddenGroups, bool SuspendsAgent, string? Note);
-
 /// <summary>Everything a reviewer needs to decide one task: who answers for the agent, its reach against the baseline, usage, the findings.</summary>
 public sealed record AgentReview(
     ReviewTaskRecord Task,

@@ -56,7 +56,7 @@ public sealed class AgentReviews(
             .Where(f => task.Findings.Contains(f.Id, StringComparer.Ordinal)).ToList();
         var reach = await ReachAsync(tenantId, snapshot, task.AgentId, now, baseline?.Entitlements, cancellationToken);
         return new AgentReview(task, now, baseline, diff, reach, Groups(snapshot, task.AgentId, now, baseline?.Entitlements), findings,
-            PlanRevoke(snapshot, task.AgentId, now, baseline?.Entitlements), UsageDays);
+            RevokePlan.For(snapshot, task.AgentId, now, baseline?.Entitlements), UsageDays);
     }
 
     private async Task<IReadOnlyList<ReachItem>> ReachAsync(string tenantId, PolicySnapshot snapshot, string agentId, AgentEntitlements? now, AgentEntitlements? baseline,
@@ -102,52 +102,6 @@ public sealed class AgentReviews(
             snapshot.State.Groups.TryGetValue(g, out var fact) ? fact.DisplayName : null,
             !current.Contains(g) ? ReachChange.Removed : certified.Contains(g) ? ReachChange.Kept : ReachChange.Added,
             [.. invoke.Where(p => p.Subjects!.Groups.Contains(g) || index.Ancestors(g).Any(a => p.Subjects.Groups.Contains(a))).Select(p => p.Id).Order(StringComparer.Ordinal)]))];
-    }
-
-    /// <summary>Mirrors the choices of <see cref="ReviewActions"/>' revoke, without writing anything.</summary>
-    private static RevokePlan PlanRevoke(PolicySnapshot snapshot, string agentId, AgentEntitlements? now, AgentEntitlements? baseline)
-    {
-        if (now is null)
-            return new RevokePlan([], [], [], [], false, "the agent no longer exists; there is nothing to revoke");
-        if (baseline is null)
-            return new RevokePlan([], [], [], [], true, "the agent has no certified baseline, so revoke suspends it");
-        var state = snapshot.State;
-        var index = TenantIndex.For(snapshot);
-        var diff = EntitlementDiff.Between(baseline, now);
-        var certified = baseline.Tools.Concat(baseline.Servers).Concat(baseline.Data).Select(id => ResourceRef.Find(state, id)).OfType<ResourceRef>().ToList();
-        var drifted = diff.AddedTools.Concat(diff.AddedServers).Concat(diff.AddedData).Distinct(StringComparer.Ordinal)
-            .Select(id => ResourceRef.Find(state, id)).OfType<ResourceRef>().ToList();
-        var disable = new SortedSet<string>(StringComparer.Ordinal);
-        var forbid = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var resource in drifted)
-        {
-            var grants = index.GrantsOf(agentId).Where(p => p.Effect == Effect.Permit && p.Actions.Contains(resource.Action) && ResourceMatch.Matches(p.Resources, resource)).ToList();
-            if (grants.Count == 0)
-                continue;
-            var allDisabled = true;
-            foreach (var grant in grants)
-            {
-                if (ResourceMatch.IsDedicatedTo(grant, agentId) && !certified.Any(c => grant.Actions.Contains(c.Action) && ResourceMatch.Matches(grant.Resources, c)))
-                    disable.Add(grant.Id);
-                else
-                    allDisabled = false;
-            }
-            if (!allDisabled)
-                forbid.Add(resource.Id);
-        }
-        string? note = null;
-        if (diff.AnyUserMayInvokeAdded)
-        {
-            var open = index.InvokePoliciesOf(agentId).Where(p => p.Effect == Effect.Permit && p.Subjects!.AnyAuthenticated).ToList();
-            foreach (var p in open.Where(p => ResourceMatch.IsDedicatedTo(p, agentId)))
-                disable.Add(p.Id);
-            if (open.Any(p => !ResourceMatch.IsDedicatedTo(p, agentId)))
-                note = "'any authenticated user may invoke' comes from a policy shared with other agents and is not narrowed";
-        }
-        var removed = drifted.Select(d => d.Id).Order(StringComparer.Ordinal).ToList();
-        if (drifted.Count == 0 && diff.AddedGroups.Count == 0 && disable.Count == 0)
-            return new RevokePlan([], [], [], [], true, "nothing in its reach drifted from the baseline, so revoke suspends the agent");
-        return new RevokePlan(removed, [.. disable], [.. forbid], diff.AddedGroups, false, note);
     }
 
     private async Task<DateTimeOffset?> LastUsedAsync(string tenantId, string agentId, string resourceId, CancellationToken cancellationToken)

@@ -178,48 +178,15 @@ public sealed partial class ReviewActions(
         var now = calculator.Compute(snapshot, agentId, options.Value.MaxUserClasses);
         if (now is null)
             return "the agent no longer exists; nothing to revoke";
-        if (baseline is null)
-            return await SuspendAgentAsync(tenantId, agentId, actor, cancellationToken) + " (no certified baseline to revoke to)";
-
-        var state = snapshot.State;
-        var index = TenantIndex.For(snapshot);
-        var diff = EntitlementDiff.Between(baseline.Entitlements, now);
-        var certified = baseline.Entitlements.Tools.Concat(baseline.Entitlements.Servers).Concat(baseline.Entitlements.Data)
-            .Select(id => ResourceRef.Find(state, id)).OfType<ResourceRef>().ToList();
-        var drifted = diff.AddedTools.Concat(diff.AddedServers).Concat(diff.AddedData).Distinct(StringComparer.Ordinal)
-            .Select(id => ResourceRef.Find(state, id)).OfType<ResourceRef>().ToList();
-
-        var disable = new SortedSet<string>(StringComparer.Ordinal);
-        var forbid = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var resource in drifted)
-        {
-            var grants = index.GrantsOf(agentId).Where(p => p.Effect == Effect.Permit && p.Actions.Contains(resource.Action) && ResourceMatch.Matches(p.Resources, resource)).ToList();
-            // A server reached only through its tools has no grant of its own: it goes when the tools go.
-            if (grants.Count == 0)
-                continue;
-            var allDisabled = true;
-            foreach (var grant in grants)
-            {
-                if (ResourceMatch.IsDedicatedTo(grant, agentId) && !certified.Any(c => grant.Actions.Contains(c.Action) && ResourceMatch.Matches(grant.Resources, c)))
-                    disable.Add(grant.Id);
-                else
-                    allDisabled = false;
-            }
-            if (!allDisabled)
-                forbid.Add(resource.Id);
-        }
+        // The same plan the review page showed the reviewer before they confirmed.
+        var plan = RevokePlan.For(snapshot, agentId, now, baseline?.Entitlements);
+        if (plan.SuspendsAgent)
+            return await SuspendAgentAsync(tenantId, agentId, actor, cancellationToken) + $" ({plan.Note})";
         var notes = new List<string>();
-        if (diff.AnyUserMayInvokeAdded)
-        {
-            var open = index.InvokePoliciesOf(agentId).Where(p => p.Effect == Effect.Permit && p.Subjects!.AnyAuthenticated).ToList();
-            foreach (var p in open.Where(p => ResourceMatch.IsDedicatedTo(p, agentId)))
-                disable.Add(p.Id);
-            if (open.Any(p => !ResourceMatch.IsDedicatedTo(p, agentId)))
-                notes.Add("'any authenticated user may invoke' comes from a policy shared with other agents and was not narrowed; suspend the agent or edit that policy");
-        }
-
-        if (drifted.Count == 0 && diff.AddedGroups.Count == 0 && disable.Count == 0)
-            return await SuspendAgentAsync(tenantId, agentId, actor, cancellationToken) + " (nothing in its reach drifted from the baseline, so revoke suspends)";
+        if (plan.Note is { } note)
+            notes.Add(note + "; suspend the agent or edit that policy");
+        var disable = plan.DisabledPolicies;
+        var forbid = plan.ForbiddenResources;
 
         foreach (var policyId in disable)
         {
@@ -233,10 +200,10 @@ public sealed partial class ReviewActions(
             var id = await MergeForbidAsync(tenantId, agentId, "reach", "resources", forbid, task.Id, actor, cancellationToken);
             notes.Add($"forbid policy '{id}' now denies this agent {string.Join(", ", forbid)}");
         }
-        if (diff.AddedGroups.Count > 0)
+        if (plan.ForbiddenGroups.Count > 0)
         {
-            var id = await MergeForbidAsync(tenantId, agentId, "invoke", "groups", diff.AddedGroups, task.Id, actor, cancellationToken);
-            notes.Add($"forbid policy '{id}' now denies members of {string.Join(", ", diff.AddedGroups)} invoking this agent");
+            var id = await MergeForbidAsync(tenantId, agentId, "invoke", "groups", plan.ForbiddenGroups, task.Id, actor, cancellationToken);
+            notes.Add($"forbid policy '{id}' now denies members of {string.Join(", ", plan.ForbiddenGroups)} invoking this agent");
         }
         return "revoked: " + string.Join("; ", notes) + "; the certified baseline is unchanged";
     }
