@@ -60,38 +60,8 @@ public sealed class ReplayHandler(TenantSnapshots snapshots, IDecisionLogQuery l
         if (query.Validate(PolicyReplay.PageSize) is { Count: > 0 } invalid)
             return Problems.BadRequest(invalid[0].Message, "/" + invalid[0].Field);
 
-        var changes = new List<SourceChange>();
-        var problems = new List<ProblemDto>();
-        var candidateIds = new HashSet<string>(StringComparer.Ordinal);
-        if (root.TryGetProperty("policies", out var proposed))
-        {
-            if (proposed.ValueKind != JsonValueKind.Array)
-                return Problems.BadRequest("'policies' must be an array of policy documents", "/policies");
-            var i = 0;
-            foreach (var p in proposed.EnumerateArray())
-            {
-                var parsed = PolicyParser.Parse(p);
-                if (parsed.IsValid)
-                {
-                    if (!candidateIds.Add(parsed.Policy!.Id))
-                        problems.Add(new ProblemDto($"/policies/{i}/id", $"the policy '{parsed.Policy.Id}' is given twice"));
-                    changes.Add(new SourceChange(SourceKinds.Policy, parsed.Policy.Id, p.Clone()));
-                }
-                else
-                {
-                    problems.AddRange(parsed.Problems.Select(x => new ProblemDto($"/policies/{i}{x.Path}", x.Message)));
-                }
-                i++;
-            }
-        }
-        if (root.TryGetProperty("remove", out var remove))
-        {
-            if (remove.ValueKind != JsonValueKind.Array || remove.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String))
-                return Problems.BadRequest("'remove' must be an array of policy ids", "/remove");
-            changes.AddRange(remove.EnumerateArray().Select(x => new SourceChange(SourceKinds.Policy, x.GetString()!, null)));
-        }
-        if (problems.Count > 0)
-            return Problems.BadRequest("the candidate policies have problems", problems[0].Path, problems);
+        if (CandidatePolicies.Read(root, "candidate", out var changes) is { } candidateProblem)
+            return candidateProblem;
         if (changes.Count == 0 && !replace)
             return Problems.BadRequest("give the candidate: 'policies' to add or change, 'remove', or 'replace': true", "/policies");
 
@@ -99,7 +69,11 @@ public sealed class ReplayHandler(TenantSnapshots snapshots, IDecisionLogQuery l
         if (lease.Snapshot is null)
             return Problems.Unavailable(lease.Failure!);
         if (replace)
-            changes.AddRange(lease.Snapshot.State.Policies.Keys.Where(id => !candidateIds.Contains(id)).Select(id => new SourceChange(SourceKinds.Policy, id, null)));
+        {
+            // Replace: every current policy the candidate does not give is removed.
+            var given = changes.Where(c => c.Body is not null).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+            changes.AddRange(lease.Snapshot.State.Policies.Keys.Where(id => !given.Contains(id)).Select(id => new SourceChange(SourceKinds.Policy, id, null)));
+        }
 
         var report = await new PolicyReplay(log).RunAsync(caller.TenantId, lease.Snapshot, changes, query, new ReplayLimits(maxRecords, maxFlips), null, cancellationToken);
         return TypedResults.Json(report, ReplayJsonContext.Default.ReplayReport);

@@ -24,31 +24,8 @@ public sealed class WhatIfHandler(TenantSnapshots snapshots)
         if (lease.Snapshot is null)
             return Problems.Unavailable(lease.Failure!);
 
-        var problems = new List<ProblemDto>();
-        var changes = new List<SourceChange>();
-        if (root.TryGetProperty("policies", out var proposed))
-        {
-            if (proposed.ValueKind != JsonValueKind.Array)
-                return Problems.BadRequest("'policies' must be an array of policy documents", "/policies");
-            var i = 0;
-            foreach (var p in proposed.EnumerateArray())
-            {
-                var parsed = PolicyParser.Parse(p);
-                if (parsed.IsValid)
-                    changes.Add(new SourceChange(SourceKinds.Policy, parsed.Policy!.Id, p.Clone()));
-                else
-                    problems.AddRange(parsed.Problems.Select(x => new ProblemDto($"/policies/{i}{x.Path}", x.Message)));
-                i++;
-            }
-        }
-        if (root.TryGetProperty("remove", out var remove))
-        {
-            if (remove.ValueKind != JsonValueKind.Array || remove.EnumerateArray().Any(r => r.ValueKind != JsonValueKind.String))
-                return Problems.BadRequest("'remove' must be an array of policy ids", "/remove");
-            changes.AddRange(remove.EnumerateArray().Select(r => new SourceChange(SourceKinds.Policy, r.GetString()!, null)));
-        }
-        if (problems.Count > 0)
-            return Problems.BadRequest("the proposed policies have problems", problems[0].Path, problems);
+        if (CandidatePolicies.Read(root, "proposed", out var changes) is { } proposalProblem)
+            return proposalProblem;
         if (!root.TryGetProperty("evaluations", out var items) || items.ValueKind != JsonValueKind.Array || items.GetArrayLength() == 0)
             return Problems.BadRequest("'evaluations' is required: the requests to compare", "/evaluations");
 
