@@ -83,9 +83,12 @@ public sealed partial class PolicySnapshot
     {
         if (e.Request.Subject.Type == SubjectTypes.Agent)
             return DecideAgentOnly(ref e);
+        var direct = IsDirect(e.Request);
+        if (direct)
+            e.Mode = Decision.DirectMode; // also when the subject is refused below: the log says which mode was asked for
         if (ResolveSubject(ref e, out var principal) is { } subjectProblem)
             return Stop(ref e, subjectProblem);
-        return IsDirect(e.Request) ? DecideDirect(ref e, principal) : DecidePrincipal(ref e, principal);
+        return direct ? DecideDirect(ref e, principal) : DecidePrincipal(ref e, principal);
     }
 
     /// <summary>
