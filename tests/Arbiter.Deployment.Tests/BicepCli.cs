@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 
 namespace Arbiter.Deployment.Tests;
 
@@ -24,7 +23,7 @@ public static class BicepCli
     public static string ExecutablePath => LazyPath.Value;
 
     public static CliResult Run(params string[] arguments) =>
-        Runs.GetOrAdd(string.Join('\0', arguments), _ => new Lazy<CliResult>(() => Execute(ExecutablePath, arguments))).Value;
+        Runs.GetOrAdd(string.Join('\0', arguments), _ => new Lazy<CliResult>(() => Command.Run(ExecutablePath, arguments, Timeout))).Value;
 
     private static string Locate()
     {
@@ -36,7 +35,7 @@ public static class BicepCli
                 : throw new InvalidOperationException($"ARBITER_BICEP points to {configured}, which does not exist.");
         }
 
-        var restore = Execute("bash", [Path.Combine(Repository.Root, "infra", "bicep.sh")]);
+        var restore = Command.Run("bash", [Path.Combine(Repository.Root, "infra", "bicep.sh")], Timeout);
         if (restore.ExitCode != 0)
         {
             throw new InvalidOperationException($"infra/bicep.sh failed ({restore.ExitCode}):\n{restore.Output}");
@@ -45,32 +44,5 @@ public static class BicepCli
         return File.Exists(path)
             ? path
             : throw new InvalidOperationException($"infra/bicep.sh printed {path}, which does not exist.");
-    }
-
-    private static CliResult Execute(string fileName, IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo(fileName)
-        {
-            WorkingDirectory = Repository.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)
-            ?? throw new InvalidOperationException($"Could not start {fileName}.");
-        // Read both streams concurrently so neither pipe fills up and blocks the child.
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(Timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', arguments)} ran longer than {Timeout}.");
-        }
-        return new CliResult(process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
     }
 }

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Arbiter.Api;
 using Arbiter.Api.Tests.Infrastructure;
 using Arbiter.Runtime;
@@ -17,7 +19,8 @@ namespace Arbiter.Api.Tests.Telemetry;
 /// <summary>
 /// Every Azure client of the app — Cosmos DB, Microsoft Graph, the governance queue, the Azure Monitor exporter — is a DI
 /// singleton that gets its tokens from the one <see cref="TokenCredential"/> in DI. Each client here is pointed at a
-/// loopback port nothing listens on: it asks the credential for a token, then fails to connect, and is cancelled.
+/// loopback port this test holds bound but never listens on (so no other test's server can take it, and a connection is
+/// refused at once): it asks the credential for a token, then fails to connect, and is cancelled.
 /// </summary>
 public sealed class AzureClientsTests
 {
@@ -27,7 +30,9 @@ public sealed class AzureClientsTests
     public async Task AddArbiter_EveryAzureClient_TakesItsTokenFromTheOneCredential()
     {
         var credential = new RecordingCredential();
-        var port = ServerProcess.FreePort();
+        using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)closed.LocalEndPoint!).Port;
         using var host = Build(credential, new()
         {
             ["Store:Kind"] = "Cosmos",
@@ -45,18 +50,31 @@ public sealed class AzureClientsTests
         Assert.Same(credential, services.GetRequiredService<IOptionsMonitor<AzureMonitorExporterOptions>>().Get(Options.DefaultName).Credential);
 
         var queue = services.GetRequiredService<QueueServiceClient>().GetPropertiesAsync(cancel.Token);
-        await credential.Asked("storage.azure.com").WaitAsync(Limit);
+        await AskedAsync(credential, "storage.azure.com", "the governance queue");
         var graph = services.GetRequiredService<GraphServiceClient>().Organization.GetAsync(cancellationToken: cancel.Token);
-        await credential.Asked("graph.microsoft.com").WaitAsync(Limit);
-        var cosmos = services.GetRequiredService<CosmosClient>().ReadAccountAsync();
-        await credential.Asked("127.0.0.1").WaitAsync(Limit);
+        await AskedAsync(credential, "graph.microsoft.com", "Microsoft Graph");
+        var cosmos = services.GetRequiredService<CosmosClient>().GetDatabase("arbiter").ReadAsync(cancellationToken: cancel.Token);
+        await AskedAsync(credential, "127.0.0.1", "Cosmos DB");
         await cancel.CancelAsync();
 
         Assert.Same(services.GetRequiredService<QueueServiceClient>(), services.GetRequiredService<QueueServiceClient>());
-        await Assert.ThrowsAnyAsync<Exception>(() => queue);
-        await Assert.ThrowsAnyAsync<Exception>(() => graph);
+        await Assert.ThrowsAnyAsync<Exception>(() => queue.WaitAsync(Limit));
+        await Assert.ThrowsAnyAsync<Exception>(() => graph.WaitAsync(Limit));
         services.GetRequiredService<CosmosClient>().Dispose();
-        await Assert.ThrowsAnyAsync<Exception>(() => cosmos);
+        await Assert.ThrowsAnyAsync<Exception>(() => cosmos.WaitAsync(Limit));
+    }
+
+    /// <summary>Waits until a scope containing <paramref name="scope"/> is asked for; on a timeout, says which client and what was asked.</summary>
+    private static async Task AskedAsync(RecordingCredential credential, string scope, string client)
+    {
+        try
+        {
+            await credential.Asked(scope).WaitAsync(Limit);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"{client} did not ask the credential for a token with a scope containing '{scope}' within {Limit}; asked so far: [{string.Join(", ", credential.Scopes)}]");
+        }
     }
 
     [Theory]
