@@ -5,20 +5,25 @@ using System.Text.Json;
 namespace Arbiter.DecisionLog;
 
 /// <summary>
-/// The local write-ahead journal of the decision log (<c>DecisionLog:Durability</c> = <c>Journal</c>): append-only
-/// segment files of JSON lines (<c>journal-*.jsonl</c>) in the spill directory.
+/// The local write-ahead journal of the decision log (<c>DecisionLog:Durability</c> = <c>Journal</c> or <c>JournalFsync</c>):
+/// append-only segment files of JSON lines (<c>journal-*.jsonl</c>) in the spill directory.
 /// <list type="bullet">
-/// <item>Group commit: appenders put their serialized lines in a pending buffer and wait on its group; one committer
-/// thread writes the whole buffer with one write() and one fsync, then completes the group. While it fsyncs, the next
-/// group fills, so the fsync rate adapts to the load (one per fsync time at most) and no append waits for more than
-/// about two fsyncs.</item>
-/// <item>A failed write or fsync fails its whole group (its records are handed back through <c>onFailed</c>) and cuts
-/// the segment back to what was committed before; a later group tries again.</item>
-/// <item>The flusher takes committed records only (<see cref="Read"/>), and deletes a segment (<see cref="Remove"/>) once it
-/// is sealed (<see cref="Rotate"/> or full at <c>JournalSegmentBytes</c>) and entirely in the sink. A committed group's
+/// <item>An append is one write() of its serialized lines, made by the appender itself under a short lock, before
+/// <see cref="Append"/> returns: from then on the record is in the kernel's page cache, which outlives the process
+/// (kill -9 loses nothing written). There is no hand-off to another thread on the decision path.</item>
+/// <item>One syncer thread fsyncs behind the appenders, back to back: each fsync covers everything written while the
+/// previous one ran, so the fsync rate adapts to the load and the disk sees one flush per fsync time at most. With
+/// <c>JournalFsync</c> an append's task completes only after the fsync that covers it (group commit: every append written
+/// during one fsync waits for the next); with <c>Journal</c> it completes at once.</item>
+/// <item>A failed write fails that append (its records are handed back through <c>onFailed</c>) and cuts the segment back to
+/// what was written before; a later append tries again. A failed fsync seals the segment (after a failed fsync the kernel
+/// may have dropped its dirty pages, so it is never written to again) and degrades health until a later fsync succeeds;
+/// its records are still in memory for the flusher.</item>
+/// <item>The flusher takes written records only (<see cref="Read"/>), and deletes a segment (<see cref="Remove"/>) once it
+/// is sealed (<see cref="Rotate"/> or full at <c>JournalSegmentBytes</c>) and entirely in the sink. A written append's
 /// records stay in memory for it (up to <c>retainRecords</c> in all), so in steady state the journal is written and
 /// fsync'd but never read back nor parsed: that would double the CPU the log costs per decision. The file is read only
-/// for groups past that bound and for recovered segments.</item>
+/// for appends past that bound and for recovered segments.</item>
 /// <item>Segments found at start belong to a process that is gone (a live one holds a lock on each of its own): they
 /// are <see cref="JournalSegment.Recovered"/> first. Their final line may be torn by the crash — that append never
 /// completed, so its decision was never answered.</item>
@@ -37,6 +42,7 @@ internal sealed class DecisionJournal : IDisposable
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
+    private static readonly Task<bool> Written = Task.FromResult(true);
     private static readonly Task<bool> NotWritten = Task.FromResult(false);
 
     private readonly object _gate = new();
@@ -44,69 +50,77 @@ internal sealed class DecisionJournal : IDisposable
     private readonly Lock _segmentsLock = new();
     private readonly string _directory;
     private readonly long _segmentBytes;
+    private readonly bool _fsyncBeforeAnswer;
     private readonly JournalFiles _files;
     private readonly Action _onCommitted;
     private readonly Action<IReadOnlyList<DecisionRecord>, Exception> _onFailed;
-    private readonly Thread _committer;
+    private readonly Action<int, Exception> _onSyncFailed;
+    private readonly Thread _syncer;
     private readonly List<JournalSegment> _segments = [];
     private readonly long _retainLimit;
 
-    // Guarded by _gate: what the next group will write, and who waits for it.
-    private ArrayBufferWriter<byte> _pending = new(1 << 16);
-    private List<DecisionRecord> _pendingRecords = [];
-    private TaskCompletionSource<bool> _group = NewGroup();
+    // Guarded by _gate: whether anything was written since the syncer last looked, and whether it is to stop.
+    private bool _dirty;
     private bool _stopping;
     private bool _crashed;
 
-    // The committer's own (under _writeLock).
-    private ArrayBufferWriter<byte> _spare = new(1 << 16);
-    private List<DecisionRecord> _spareRecords = [];
+    // Guarded by _writeLock: the segment appended to, and (JournalFsync) the appends waiting for the next fsync.
     private JournalSegment? _current;
     private int _sequence;
+    private bool _closed;
+    private TaskCompletionSource<bool> _syncGroup = NewGroup();
+    private int _syncWaiters;
 
     private long _commits;
     private long _failedGroups;
     private long _retained;
     private long _committedRecords;
     private long _takenRecords;
-    private volatile Exception? _failure;
+    private volatile Exception? _writeFailure; // cleared by the next write that succeeds
+    private volatile Exception? _syncFailure; // cleared by the next fsync that succeeds
 
-    /// <param name="retainRecords">Committed records kept in memory for the flusher at most; past it, it reads the file.</param>
-    /// <param name="onCommitted">After each group is durable (wakes the flusher).</param>
-    /// <param name="onFailed">With the records of a group that could not be made durable, before its appenders resume.</param>
-    public DecisionJournal(string directory, long segmentBytes, int retainRecords, JournalFiles files, Action onCommitted, Action<IReadOnlyList<DecisionRecord>, Exception> onFailed)
+    /// <param name="fsyncBeforeAnswer">JournalFsync: an append's task completes after the fsync that covers it, not after its write.</param>
+    /// <param name="retainRecords">Written records kept in memory for the flusher at most; past it, it reads the file.</param>
+    /// <param name="onCommitted">After each append is written (wakes the flusher).</param>
+    /// <param name="onFailed">With the records of an append that could not be written, before its appender resumes.</param>
+    /// <param name="onSyncFailed">With how many answers were waiting for an fsync that failed (0 with <c>Journal</c>).</param>
+    public DecisionJournal(string directory, long segmentBytes, bool fsyncBeforeAnswer, int retainRecords, JournalFiles files,
+        Action onCommitted, Action<IReadOnlyList<DecisionRecord>, Exception> onFailed, Action<int, Exception> onSyncFailed)
     {
         _directory = Path.GetFullPath(directory);
         _segmentBytes = segmentBytes;
+        _fsyncBeforeAnswer = fsyncBeforeAnswer;
         _retainLimit = retainRecords;
         _files = files;
         _onCommitted = onCommitted;
         _onFailed = onFailed;
+        _onSyncFailed = onSyncFailed;
         Recover();
-        _committer = new Thread(Run) { IsBackground = true, Name = "decision-journal" };
-        _committer.Start();
+        _syncer = new Thread(Run) { IsBackground = true, Name = "decision-journal-sync" };
+        _syncer.Start();
     }
 
     public string Directory => _directory;
 
-    /// <summary>Groups fsync'd so far.</summary>
+    /// <summary>fsyncs done so far (one per segment with unsynced bytes per round).</summary>
     public long Commits => Interlocked.Read(ref _commits);
 
-    /// <summary>Groups that could not be written.</summary>
+    /// <summary>Appends that could not be written, and fsyncs that failed.</summary>
     public long FailedGroups => Interlocked.Read(ref _failedGroups);
 
-    /// <summary>Records of this process's segments committed and not yet taken by the flusher (see <see cref="Advance"/>).</summary>
+    /// <summary>Records of this process's segments written and not yet taken by the flusher (see <see cref="Advance"/>).</summary>
     public long UnreadRecords => Interlocked.Read(ref _committedRecords) - Interlocked.Read(ref _takenRecords);
 
-    /// <summary>Committed records held in memory for the flusher.</summary>
+    /// <summary>Written records held in memory for the flusher.</summary>
     public long RetainedRecords => Interlocked.Read(ref _retained);
 
-    /// <summary>Why the last group failed; null once a later one succeeded (or none failed).</summary>
-    public Exception? Failure => _failure;
+    /// <summary>Why the last write failed (null once a later one succeeded), else why the last fsync failed (null once a later one succeeded).</summary>
+    public Exception? Failure => _writeFailure ?? _syncFailure;
 
     /// <summary>
-    /// Appends records as one unit of the next group: the task is true once they are durable, false when their group
-    /// failed (they were handed to <c>onFailed</c>). Serialized on the caller's thread, so appenders serialize in parallel.
+    /// Appends records with one write() on the caller's thread. The task is true once they are written (<c>Journal</c>:
+    /// at once) or fsync'd (<c>JournalFsync</c>: when the fsync covering them completes; false when it failed), false when
+    /// the write failed (they were handed to <c>onFailed</c>).
     /// </summary>
     public Task<bool> Append(IReadOnlyList<DecisionRecord> records)
     {
@@ -122,25 +136,45 @@ internal sealed class DecisionJournal : IDisposable
         }
 
         writer.Reset(lines);
-        lock (_gate)
+        Exception? failure;
+        Task<bool> answer;
+        lock (_writeLock)
         {
-            if (!_stopping)
-            {
-                var wasEmpty = _pendingRecords.Count == 0;
-                _pending.Write(lines.WrittenSpan);
-                _pendingRecords.AddRange(records);
-                if (wasEmpty)
-                {
-                    Monitor.Pulse(_gate); // the committer waits only while nothing is pending
-                }
-
-                return _group.Task;
-            }
+            failure = _closed ? new ObjectDisposedException(nameof(DecisionJournal)) : Write(lines.WrittenSpan, records);
+            answer = failure is not null ? NotWritten : _fsyncBeforeAnswer ? Join() : Written;
         }
 
-        // Disposed: nothing more reaches the journal.
-        _onFailed(records, new ObjectDisposedException(nameof(DecisionJournal)));
-        return NotWritten;
+        if (failure is not null)
+        {
+            _onFailed(records, failure);
+            return NotWritten;
+        }
+
+        MarkDirty();
+        _onCommitted();
+        return answer;
+    }
+
+    /// <summary>Under the write lock, after a write: the task of the fsync that will cover it.</summary>
+    private Task<bool> Join()
+    {
+        _syncWaiters++;
+        return _syncGroup.Task;
+    }
+
+    /// <summary>Wakes the syncer once per round, not per append.</summary>
+    private void MarkDirty()
+    {
+        if (Volatile.Read(ref _dirty))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _dirty = true;
+            Monitor.Pulse(_gate);
+        }
     }
 
     /// <summary>The segments in the order they were written (recovered ones first).</summary>
@@ -334,14 +368,19 @@ internal sealed class DecisionJournal : IDisposable
 
     public void Dispose()
     {
+        lock (_writeLock)
+        {
+            _closed = true; // later appends take the memory way
+        }
+
         lock (_gate)
         {
             _stopping = true;
             Monitor.Pulse(_gate);
         }
 
-        // What is pending is committed before the committer ends; fsync is bounded by the disk.
-        _committer.Join();
+        // Everything written is fsync'd before the syncer ends; fsync is bounded by the disk.
+        _syncer.Join();
         foreach (var segment in Segments())
         {
             segment.Close();
@@ -349,8 +388,8 @@ internal sealed class DecisionJournal : IDisposable
     }
 
     /// <summary>
-    /// Tests only: what kill -9 does. The pending group is never written nor answered, handles are closed as the kernel
-    /// would (committed bytes stay in the file), nothing is deleted.
+    /// Tests only: what kill -9 does. Nothing more is fsync'd nor answered, handles are closed as the kernel would
+    /// (written bytes stay in the file), nothing is deleted.
     /// </summary>
     internal void Crash()
     {
@@ -361,9 +400,12 @@ internal sealed class DecisionJournal : IDisposable
             Monitor.Pulse(_gate);
         }
 
+        // An fsync in flight holds its handle open past Close; the kernel would have closed every handle at once.
+        _syncer.Join();
         lock (_writeLock)
         lock (_segmentsLock)
         {
+            _closed = true;
             foreach (var segment in _segments)
             {
                 segment.Close();
@@ -415,107 +457,158 @@ internal sealed class DecisionJournal : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            _failure = ex;
+            _writeFailure = ex; // until the first append is written
         }
     }
 
+    /// <summary>The syncer: while anything was written since its last round, fsyncs every segment with unsynced bytes.</summary>
     private void Run()
     {
         while (true)
         {
-            List<DecisionRecord> records;
-            TaskCompletionSource<bool> group;
-            ArrayBufferWriter<byte> lines;
+            bool stopping;
             lock (_gate)
             {
-                while (_pendingRecords.Count == 0 && !_stopping)
+                while (!_dirty && !_stopping)
                 {
                     Monitor.Wait(_gate);
                 }
 
-                if (_crashed || _pendingRecords.Count == 0)
+                if (_crashed)
                 {
                     return;
                 }
 
-                lines = _pending;
-                records = _pendingRecords;
-                group = _group;
-                _pending = _spare;
-                _pendingRecords = _spareRecords;
-                _group = NewGroup();
+                stopping = _stopping;
+                _dirty = false;
             }
 
-            bool durable;
-            lock (_writeLock)
+            Sync();
+            if (stopping && !Volatile.Read(ref _dirty))
             {
-                durable = Commit(lines.WrittenSpan, records);
-                if (_crashed)
-                {
-                    return; // a dead process answers nobody
-                }
-            }
-
-            if (!durable)
-            {
-                _onFailed(records, _failure!);
-            }
-
-            // The buffer is swapped back in at the next group; the records' list went to the flusher or to onFailed.
-            lines.ResetWrittenCount();
-            _spare = lines;
-            _spareRecords = [];
-            group.TrySetResult(durable);
-            if (durable)
-            {
-                _onCommitted();
+                return;
             }
         }
     }
 
-    /// <summary>One write() and one fsync for the whole group, on the current segment (opened or rotated as needed).</summary>
-    private bool Commit(ReadOnlySpan<byte> lines, List<DecisionRecord> records)
+    /// <summary>
+    /// One round: takes what was written so far (and, with JournalFsync, the appends waiting for it) under the write lock,
+    /// fsyncs outside it while appenders go on writing, then answers the waiters.
+    /// </summary>
+    private void Sync()
     {
-        var written = false;
+        List<(JournalSegment Segment, long Upto)> dirty = [];
+        TaskCompletionSource<bool> group;
+        int waiters;
+        var seen = _syncFailure;
+        lock (_writeLock)
+        {
+            group = _syncGroup;
+            waiters = _syncWaiters;
+            if (waiters > 0)
+            {
+                _syncGroup = NewGroup();
+                _syncWaiters = 0;
+            }
+
+            lock (_segmentsLock)
+            {
+                foreach (var segment in _segments)
+                {
+                    if (!segment.Recovered && segment.Synced < segment.Committed)
+                    {
+                        dirty.Add((segment, segment.Committed));
+                    }
+                }
+            }
+        }
+
+        Exception? failure = null;
+        foreach (var (segment, upto) in dirty)
+        {
+            try
+            {
+                segment.Owner.Flush(flushToDisk: true);
+                segment.Synced = upto;
+                Interlocked.Increment(ref _commits);
+            }
+            catch (ObjectDisposedException) when (segment.IsClosed)
+            {
+                // Drained and deleted meanwhile: the sink has all of it.
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                failure = ex;
+                Interlocked.Increment(ref _failedGroups);
+                // After a failed fsync the kernel may have dropped the pages, and a second fsync may report success all
+                // the same: that segment is neither fsync'd nor written to again. Its records are in memory for the flusher.
+                segment.Synced = long.MaxValue;
+                lock (_writeLock)
+                {
+                    if (ReferenceEquals(_current, segment))
+                    {
+                        SealCurrent();
+                    }
+                }
+            }
+        }
+
+        if (failure is not null)
+        {
+            _syncFailure = failure;
+            _onSyncFailed(waiters, failure);
+        }
+        else if (dirty.Count > 0 && seen is not null)
+        {
+            // fsync'd again: clears the failure seen before this round only, never one that came during it.
+            Interlocked.CompareExchange(ref _syncFailure, null, seen);
+        }
+
+        if (waiters > 0 && !Volatile.Read(ref _crashed))
+        {
+            group.TrySetResult(failure is null); // a dead process answers nobody
+        }
+    }
+
+    /// <summary>Under the write lock: one write() of an append on the current segment (opened or rotated as needed); the failure, or null.</summary>
+    private Exception? Write(ReadOnlySpan<byte> lines, IReadOnlyList<DecisionRecord> records)
+    {
         try
         {
             var segment = _current ?? OpenSegment();
             segment.Owner.Write(lines);
-            written = true;
-            segment.Owner.Flush(flushToDisk: true);
             var start = segment.Committed;
             // Retained before Committed moves, so the flusher never reads from the file a group it will find in memory.
             if (Interlocked.Read(ref _retained) + records.Count <= _retainLimit)
             {
-                segment.Retained.Enqueue(new JournalGroup(records, start, start + lines.Length));
+                segment.Retained.Enqueue(new JournalGroup([.. records], start, start + lines.Length));
                 Interlocked.Add(ref _retained, records.Count);
             }
 
             segment.Commit(start + lines.Length, records.Count);
             Interlocked.Add(ref _committedRecords, records.Count);
-            Interlocked.Increment(ref _commits);
-            _failure = null;
+            _writeFailure = null;
             if (segment.Committed >= _segmentBytes)
             {
                 SealCurrent();
             }
 
-            return true;
+            return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
         {
             Interlocked.Increment(ref _failedGroups);
-            _failure = ex;
+            _writeFailure = ex;
             if (_current is { } segment)
             {
-                // After a failed fsync the kernel may have dropped the pages: that segment is not written to again.
-                if (written || !TryTruncate(segment))
+                // A partial write is cut off, so the next append follows whole lines; a segment that cannot be cut is left.
+                if (!TryTruncate(segment))
                 {
                     SealCurrent();
                 }
             }
 
-            return false;
+            return ex;
         }
     }
 

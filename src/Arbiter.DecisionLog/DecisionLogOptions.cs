@@ -11,9 +11,10 @@ public sealed class DecisionLogOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>
-    /// <c>DecisionLog:Durability</c>: <c>Journal</c> (default: a decision's answer leaves once its record is fsync'd to the
-    /// local journal, so a crash loses no answered decision) or <c>Memory</c> (opt-in: faster, and a crash loses what was
-    /// still in memory — see <see cref="DecisionLogDurability.Memory"/>).
+    /// <c>DecisionLog:Durability</c>: <c>Journal</c> (default: a decision's answer leaves once its record is written to the
+    /// local journal, fsync'd right behind, so a crash of the process loses no answered decision), <c>JournalFsync</c>
+    /// (opt-in: the answer waits for the fsync too, so a crash of the machine loses none either) or <c>Memory</c> (opt-in:
+    /// faster, and a crash loses what was still in memory — see <see cref="DecisionLogDurability"/>).
     /// </summary>
     public DecisionLogDurability Durability { get; set; } = DecisionLogDurability.Journal;
 
@@ -109,7 +110,7 @@ internal sealed class DecisionLogOptionsValidator : IValidateOptions<DecisionLog
 
         if (!Enum.IsDefined(o.Durability))
         {
-            failures.Add("DecisionLog:Durability must be Journal or Memory.");
+            failures.Add("DecisionLog:Durability must be Journal, JournalFsync or Memory.");
         }
 
         if (o.JournalSegmentBytes is < 4096 or > 1L << 30)

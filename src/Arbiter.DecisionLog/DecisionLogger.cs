@@ -9,11 +9,12 @@ namespace Arbiter.DecisionLog;
 /// <summary>
 /// What the decision path calls: <see cref="LogAsync"/> / <see cref="LogAllAsync"/>. With <c>DecisionLog:Durability</c>
 /// <list type="bullet">
-/// <item><c>Journal</c> (default): the record is appended to the local journal and the call completes once it is fsync'd
-/// (group commit: one fsync for every record appended meanwhile). The flusher sends the journal to the sink and deletes
-/// what the sink has. When the journal cannot be written, the call still completes (the decision is answered), the
-/// record is counted <c>unjournaled</c>, health is degraded, and the record goes the memory way below — so only a crash
-/// before it is stored loses it.</item>
+/// <item><c>Journal</c> (default): the record is written to the local journal before the call completes (so a crash of
+/// the process loses no answered decision) and fsync'd right behind it; with <c>JournalFsync</c> the call completes only
+/// once it is fsync'd (group commit: one fsync for every record written meanwhile). The flusher sends the journal to the
+/// sink and deletes what the sink has. When the journal cannot be written, the call still completes (the decision is
+/// answered), the record is counted <c>unjournaled</c>, health is degraded, and the record goes the memory way below —
+/// so only a crash before it is stored loses it.</item>
 /// <item><c>Memory</c>: the call completes at once. The record goes into a bounded in-memory queue (<c>Capacity</c>); when
 /// that is full, to the local spill file; only when that append fails too is it lost (counted <c>spill-failed</c>).</item>
 /// </list>
@@ -82,9 +83,10 @@ public sealed partial class DecisionLogger : IDisposable
             SingleWriter = false,
         });
         Spill = new DecisionSpill(_options.SpillDirectory);
-        if (_options.Enabled && _options.Durability == DecisionLogDurability.Journal)
+        if (_options.Enabled && _options.Durability is DecisionLogDurability.Journal or DecisionLogDurability.JournalFsync)
         {
-            Journal = new DecisionJournal(_options.SpillDirectory, _options.JournalSegmentBytes, _options.Capacity, files, OnJournalCommitted, OnJournalFailed);
+            Journal = new DecisionJournal(_options.SpillDirectory, _options.JournalSegmentBytes, _options.Durability == DecisionLogDurability.JournalFsync,
+                _options.Capacity, files, OnJournalCommitted, OnJournalFailed, OnJournalSyncFailed);
             if (Journal.Failure is { } failure)
             {
                 LogJournalUnreadable(_logger, Journal.Directory, failure);
@@ -98,9 +100,9 @@ public sealed partial class DecisionLogger : IDisposable
         _drainedCounter = _meter.CreateCounter<long>("arbiter.decision_log.drained", "{record}", "Spilled records moved into the store.");
         _lostCounter = _meter.CreateCounter<long>("arbiter.decision_log.lost", "{record}", "Records lost, by reason.");
         _unjournaledCounter = _meter.CreateCounter<long>("arbiter.decision_log.unjournaled", "{record}", "Decisions answered while the journal could not be written (not durable).");
-        _journalFailuresCounter = _meter.CreateCounter<long>("arbiter.decision_log.journal_failures", "{group}", "Journal group commits that failed.");
+        _journalFailuresCounter = _meter.CreateCounter<long>("arbiter.decision_log.journal_failures", "{failure}", "Journal writes and fsyncs that failed.");
         _meter.CreateObservableGauge("arbiter.decision_log.queue_depth", () => _queue.Reader.Count, "{record}", "Records waiting in memory.");
-        _meter.CreateObservableCounter("arbiter.decision_log.journal_commits", () => Journal?.Commits ?? 0, "{group}", "Journal group commits (fsyncs).");
+        _meter.CreateObservableCounter("arbiter.decision_log.journal_commits", () => Journal?.Commits ?? 0, "{fsync}", "Journal fsyncs (each covers every record written while the one before ran).");
         _meter.CreateObservableGauge("arbiter.decision_log.degraded", () => Health.Healthy ? 0 : 1, "{state}", "1 while the decision log cannot keep its promise (see /health).");
     }
 
@@ -125,8 +127,8 @@ public sealed partial class DecisionLogger : IDisposable
     internal DecisionJournal? Journal { get; }
 
     /// <summary>
-    /// Logs one record. With the journal, completes once the record is durable (or, when the journal cannot be written,
-    /// once that is known and counted); in memory mode, at once. Never throws for a logging failure. Cancelling stops the
+    /// Logs one record. With the journal, completes once the record is written (<c>Journal</c>: synchronously) or fsync'd
+    /// (<c>JournalFsync</c>) — or, when the journal cannot be written, once that is known and counted; in memory mode, at once. Never throws for a logging failure. Cancelling stops the
     /// wait only: the record is logged regardless.
     /// </summary>
     public ValueTask LogAsync(DecisionRecord record, CancellationToken cancellationToken = default)
@@ -146,7 +148,7 @@ public sealed partial class DecisionLogger : IDisposable
         return Wait(Journal.Append([record]), cancellationToken);
     }
 
-    /// <summary>Logs records as one group commit (a batch evaluation): one fsync for all of them, never one per record.</summary>
+    /// <summary>Logs records as one append (a batch evaluation): one write and at most one fsync for all of them, never one per record.</summary>
     public ValueTask LogAllAsync(IReadOnlyList<DecisionRecord> records, CancellationToken cancellationToken = default)
     {
         if (!_options.Enabled || records.Count == 0)
@@ -223,7 +225,22 @@ public sealed partial class DecisionLogger : IDisposable
     }
 
     /// <summary>
-    /// A group committed: notes a journal that is writable again, and wakes the flusher once as many records wait as it
+    /// An fsync failed: the records are written and still reach the sink from memory, but not durably; with
+    /// <c>JournalFsync</c> the <paramref name="waiting"/> answers that were promised an fsync count as unjournaled.
+    /// </summary>
+    private void OnJournalSyncFailed(int waiting, Exception error)
+    {
+        Interlocked.Add(ref _unjournaled, waiting);
+        _unjournaledCounter.Add(waiting);
+        _journalFailuresCounter.Add(1);
+        if (Interlocked.Exchange(ref _journalFailing, 1) == 0)
+        {
+            LogJournalFailed(_logger, waiting, Journal?.Directory ?? _options.SpillDirectory, error);
+        }
+    }
+
+    /// <summary>
+    /// An append was written: notes a journal that is writable again, and wakes the flusher once as many records wait as it
     /// asked for (<see cref="WakeAt"/>) — not at every commit, which at thousands of commits a second costs CPU the
     /// decisions need.
     /// </summary>
@@ -413,10 +430,10 @@ public sealed record DecisionLogStats(
 {
     public long LostTotal => Lost.Values.Sum();
 
-    /// <summary>Journal group commits (one fsync each).</summary>
+    /// <summary>Journal fsyncs.</summary>
     public long JournalCommits { get; init; }
 
-    /// <summary>Journal group commits that failed.</summary>
+    /// <summary>Journal writes and fsyncs that failed.</summary>
     public long JournalFailures { get; init; }
 
     /// <summary>Decisions answered while the journal could not be written: sent through memory, lost only by a crash before they were stored.</summary>

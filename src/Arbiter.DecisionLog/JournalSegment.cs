@@ -5,7 +5,7 @@ namespace Arbiter.DecisionLog;
 
 /// <summary>
 /// One journal segment file, as the flusher sees it. A segment of this process is read up to <see cref="Committed"/>
-/// (what has been fsync'd; a group that failed is cut off there) and deleted once it is <see cref="Sealed"/> and read to
+/// (what has been written; a write that failed is cut off there), and fsync'd by the journal's syncer up to <see cref="Synced"/>, and deleted once it is <see cref="Sealed"/> and read to
 /// the end. A segment left by an earlier process is <see cref="Recovered"/>: held exclusively, read to its end, and its
 /// last line may be torn.
 /// <para>The records of each committed group also stay in memory (<see cref="Retained"/>, bounded by the journal), so the
@@ -17,6 +17,8 @@ internal sealed class JournalSegment
     private long _committed;
     private long _committedRecords;
     private volatile bool _sealed;
+    private volatile bool _closed;
+    private long _synced;
     private SafeFileHandle? _read;
 
     /// <param name="owner">
@@ -41,10 +43,20 @@ internal sealed class JournalSegment
 
     public bool Recovered { get; }
 
-    /// <summary>Bytes fsync'd: the flusher never reads past it.</summary>
+    /// <summary>Bytes written (whole appends): the flusher never reads past it.</summary>
     public long Committed => Volatile.Read(ref _committed);
 
-    /// <summary>Records fsync'd (unknown, so 0, for a recovered segment).</summary>
+    /// <summary>Bytes fsync'd (the syncer's only).</summary>
+    public long Synced
+    {
+        get => Volatile.Read(ref _synced);
+        set => Volatile.Write(ref _synced, value);
+    }
+
+    /// <summary>Its handles are released (<see cref="Close"/>): drained and deleted, or the process is stopping.</summary>
+    public bool IsClosed => _closed;
+
+    /// <summary>Records written (unknown, so 0, for a recovered segment).</summary>
     public long CommittedRecords => Volatile.Read(ref _committedRecords);
 
     /// <summary>No more appends: once read up to <see cref="Committed"/>, the segment can go.</summary>
@@ -73,7 +85,7 @@ internal sealed class JournalSegment
     public SafeFileHandle ReadHandle =>
         Recovered ? Owner.SafeFileHandle : _read ??= File.OpenHandle(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
 
-    /// <summary>Called by the committer after an fsync: the flusher may read up to here.</summary>
+    /// <summary>Called by the appender after its write, under the journal's write lock: the flusher may read up to here.</summary>
     public void Commit(long length, int records)
     {
         Volatile.Write(ref _committedRecords, _committedRecords + records);
@@ -85,6 +97,7 @@ internal sealed class JournalSegment
     /// <summary>Releases the handles (and with them the lock); the file stays unless deleted first.</summary>
     public void Close()
     {
+        _closed = true;
         _read?.Dispose();
         try
         {
@@ -92,7 +105,7 @@ internal sealed class JournalSegment
         }
         catch (IOException)
         {
-            // Everything committed was fsync'd already; a failing close loses nothing.
+            // What was written is the kernel's to keep; a failing close loses nothing.
         }
     }
 }

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Arbiter.DecisionLog.Tests;
 
 /// <summary>
-/// The journal (<c>Durability</c> = <c>Journal</c>): a record is fsync'd before <see cref="DecisionLogger.LogAsync"/>
-/// completes, appends are group-committed, a crash loses nothing acknowledged, and a journal that cannot be written is
+/// The journal: a record is written (<c>Durability</c> = <c>Journal</c>) or fsync'd (<c>JournalFsync</c>) before
+/// <see cref="DecisionLogger.LogAsync"/> completes, fsyncs cover every append written meanwhile, a crash loses nothing acknowledged, and a journal that cannot be written is
 /// counted and reported. Delivery after a crash is at least once; the sink's upsert by id stores each record once.
 /// </summary>
 public sealed class JournalTests : IDisposable
@@ -23,9 +23,10 @@ public sealed class JournalTests : IDisposable
         }
     }
 
-    private DecisionLogOptions Options(int batchSize = 100, long segmentBytes = 1 << 20, int capacity = 1000) => new()
+    private DecisionLogOptions Options(int batchSize = 100, long segmentBytes = 1 << 20, int capacity = 1000,
+        DecisionLogDurability durability = DecisionLogDurability.Journal) => new()
     {
-        Durability = DecisionLogDurability.Journal,
+        Durability = durability,
         Capacity = capacity,
         BatchSize = batchSize,
         FlushInterval = FlushInterval,
@@ -69,21 +70,22 @@ public sealed class JournalTests : IDisposable
     private static string Line(DecisionRecord record) =>
         JsonSerializer.Serialize(record, DecisionLogJsonContext.Default.DecisionRecord) + "\n";
 
-    [Fact]
-    public async Task LogAsync_Completed_RecordIsInTheJournalFileAndStoredAtStop()
+    [Theory]
+    [InlineData(DecisionLogDurability.Journal)]
+    [InlineData(DecisionLogDurability.JournalFsync)]
+    public async Task LogAsync_Completed_RecordIsInTheJournalFileAndStoredAtStop(DecisionLogDurability durability)
     {
         var files = new TestJournalFiles();
         var sink = new MemorySink();
-        using var logger = Logger(Options(), files);
+        using var logger = Logger(Options(durability: durability), files);
         using var flusher = Flusher(logger, sink);
 
         var ids = await LogManyAsync(logger, 250);
 
-        // Durable before the call completed: every record is a line of the (fsync'd) journal, none is in the sink yet.
+        // Written before the call completed: every record is a line of the journal, none is in the sink yet.
         var text = await File.ReadAllTextAsync(Assert.Single(Segments()));
         Assert.All(ids, id => Assert.Contains($"\"id\":\"{id}\"", text, StringComparison.Ordinal));
         Assert.Equal(0, sink.Count);
-        Assert.Equal(files.Fsyncs, logger.GetStats().JournalCommits);
 
         await flusher.StartAsync(CancellationToken.None);
         await flusher.StopAsync(CancellationToken.None);
@@ -95,13 +97,42 @@ public sealed class JournalTests : IDisposable
         Assert.Equal(0, stats.LostTotal);
         Assert.Equal(0, stats.Unjournaled);
         Assert.True(logger.Health.Healthy);
+        // With Journal the fsyncs run behind the answers (none at all when the segment was drained and deleted first).
+        logger.Journal!.Dispose();
+        Assert.True(logger.GetStats().JournalCommits >= (durability == DecisionLogDurability.JournalFsync ? 1 : 0));
+        Assert.Equal(files.Fsyncs, logger.GetStats().JournalCommits);
     }
 
     [Fact]
-    public async Task LogAsync_ManyConcurrentAppends_OneFsyncPerGroup()
+    public async Task LogAsync_JournalFsyncHeld_AnsweredOnceWrittenAndFsyncdBehind()
     {
         var files = new TestJournalFiles();
         using var logger = Logger(Options(), files);
+
+        // The first append's fsync is held: with Journal, neither it nor the appends after it wait for the disk.
+        var held = files.HoldNextFsync();
+        var first = logger.LogAsync(Records.Make(id: "first")).AsTask();
+        await held;
+        var rest = Enumerable.Range(0, 100).Select(i => logger.LogAsync(Records.Make(id: $"r{i}")).AsTask()).ToList();
+        Assert.True(first.IsCompletedSuccessfully);
+        Assert.All(rest, t => Assert.True(t.IsCompletedSuccessfully));
+        var segment = Assert.Single(logger.Journal!.Segments());
+        Assert.Equal(0, segment.Synced);
+        Assert.Contains("\"id\":\"r99\"", await File.ReadAllTextAsync(segment.Path), StringComparison.Ordinal);
+
+        files.Release();
+        logger.Journal.Dispose(); // stopping fsyncs whatever is still unsynced, then ends the syncer
+
+        Assert.Equal(segment.Committed, segment.Synced);
+        Assert.Equal(2, files.Fsyncs); // the held one, then one for the 100 written meanwhile
+        Assert.Equal(101, logger.GetStats().Accepted);
+    }
+
+    [Fact]
+    public async Task LogAsync_FsyncModeManyConcurrentAppends_OneFsyncPerGroup()
+    {
+        var files = new TestJournalFiles();
+        using var logger = Logger(Options(durability: DecisionLogDurability.JournalFsync), files);
 
         // The first append's fsync is held: the next 100 appends pile up behind it.
         var held = files.HoldNextFsync();
@@ -115,21 +146,50 @@ public sealed class JournalTests : IDisposable
         await first;
         await Task.WhenAll(rest);
 
-        // Two groups: the first record alone, then all 100 with one write and one fsync.
+        // Two fsyncs: the first record alone, then all 100 written while it was held.
         Assert.Equal(2, files.Fsyncs);
         Assert.Equal(2, logger.GetStats().JournalCommits);
     }
 
     [Fact]
-    public async Task LogAllAsync_Batch_OneFsync()
+    public async Task LogAllAsync_FsyncModeBatch_OneFsync()
     {
         var files = new TestJournalFiles();
-        using var logger = Logger(Options(), files);
+        using var logger = Logger(Options(durability: DecisionLogDurability.JournalFsync), files);
 
         await logger.LogAllAsync([.. Enumerable.Range(0, 100).Select(_ => Records.Make())]);
 
         Assert.Equal(1, files.Fsyncs);
         Assert.Equal(100, logger.GetStats().Accepted);
+    }
+
+    [Fact]
+    public async Task Sync_FsyncFails_HealthDegradedSegmentSealedRecordsStillStored()
+    {
+        var files = new TestJournalFiles { FailFsync = true };
+        var sink = new MemorySink();
+        using var logger = Logger(Options(durability: DecisionLogDurability.JournalFsync), files);
+        using var flusher = Flusher(logger, sink);
+
+        await logger.LogAsync(Records.Make(id: "unsynced"));
+
+        // Promised an fsync it did not get: answered, counted, degraded; the segment is never written to again.
+        Assert.Equal(DecisionLogHealth.JournalFailed, logger.Health.Reason);
+        Assert.Equal(1, logger.GetStats().Unjournaled);
+        var failed = Assert.Single(logger.Journal!.Segments());
+        Assert.True(failed.Sealed);
+
+        files.FailFsync = false;
+        await logger.LogAsync(Records.Make(id: "synced"));
+        Assert.True(logger.Health.Healthy);
+        Assert.Equal(2, logger.Journal.Segments().Length);
+
+        await flusher.StartAsync(CancellationToken.None);
+        await flusher.StopAsync(CancellationToken.None);
+        Assert.True(sink.Contains("unsynced"));
+        Assert.True(sink.Contains("synced"));
+        Assert.Equal(0, logger.GetStats().LostTotal);
+        Assert.Empty(Segments());
     }
 
     [Fact]
@@ -272,7 +332,8 @@ public sealed class JournalTests : IDisposable
     {
         var files = new TestJournalFiles { Full = true };
         var sink = new SignalSink();
-        using var logger = Logger(Options(batchSize: 10), files);
+        // JournalFsync: the append after the disk has room again returns after the fsync that makes the log healthy.
+        using var logger = Logger(Options(batchSize: 10, durability: DecisionLogDurability.JournalFsync), files);
         using var flusher = Flusher(logger, sink);
         await flusher.StartAsync(CancellationToken.None);
 
@@ -285,7 +346,7 @@ public sealed class JournalTests : IDisposable
         Assert.True(failed.JournalFailures >= 1);
         await _clock.DriveUntil(sink.WhenStored(20), FlushInterval);
 
-        // Space again: the next group commits and the log is healthy.
+        // Space again: the next append is written and fsync'd, and the log is healthy.
         files.Full = false;
         await logger.LogAsync(Records.Make(id: "after"));
         Assert.True(logger.Health.Healthy);

@@ -2,7 +2,7 @@ namespace Arbiter.DecisionLog.Tests;
 
 /// <summary>
 /// The journal's file seam for tests: counts fsyncs, can hold the next fsync until released (to pile appends up behind
-/// it), and can fail writes as a full disk does.
+/// it), and can fail writes as a full disk does, or fsyncs as a failing disk does.
 /// </summary>
 internal sealed class TestJournalFiles : JournalFiles
 {
@@ -14,6 +14,9 @@ internal sealed class TestJournalFiles : JournalFiles
 
     /// <summary>While set, every write fails with ENOSPC's IOException.</summary>
     public volatile bool Full;
+
+    /// <summary>While set, every fsync fails with EIO's IOException.</summary>
+    public volatile bool FailFsync;
 
     /// <summary>The next fsync blocks until <see cref="Release"/>; the task completes when it has started.</summary>
     public Task HoldNextFsync()
@@ -44,6 +47,11 @@ internal sealed class TestJournalFiles : JournalFiles
 
         public override void Flush(bool flushToDisk)
         {
+            if (flushToDisk && files.FailFsync)
+            {
+                throw new IOException("Input/output error");
+            }
+
             if (flushToDisk)
             {
                 Interlocked.Increment(ref files._fsyncs);
