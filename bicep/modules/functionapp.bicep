@@ -208,7 +208,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Governance__Queue__serviceUri: storage.properties.primaryEndpoints.queue
     Governance__QueueConnection: '' // unset: Governance:Queue
     DecisionLog__RetentionDays: string(settings.decisionRetentionDays)
-    DecisionLog__Durability: 'Journal' // an answer leaves once its record is fsync'd to the local journal (Memory: faster, a crash loses the queue)
+    DecisionLog__Durability: 'Journal' // an answer leaves once its record is written to the local journal, fsync'd right behind (JournalFsync: after the fsync; Memory: faster, a crash loses the queue)
     OTEL_EXPORTER_OTLP_ENDPOINT: settings.otlpEndpoint // empty: no OTLP export (the standard OpenTelemetry setting)
   }
 }
