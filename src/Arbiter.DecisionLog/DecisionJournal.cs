@@ -11,10 +11,10 @@ namespace Arbiter.DecisionLog;
 /// <item>An append is one write() of its serialized lines, made by the appender itself under a short lock, before
 /// <see cref="Append"/> returns: from then on the record is in the kernel's page cache, which outlives the process
 /// (kill -9 loses nothing written). There is no hand-off to another thread on the decision path.</item>
-/// <item>One syncer thread fsyncs behind the appenders, back to back: each fsync covers everything written while the
-/// previous one ran, so the fsync rate adapts to the load and the disk sees one flush per fsync time at most. With
-/// <c>JournalFsync</c> an append's task completes only after the fsync that covers it (group commit: every append written
-/// during one fsync waits for the next); with <c>Journal</c> it completes at once.</item>
+/// <item>One syncer thread fsyncs behind the appenders: each fsync covers everything written since the previous one. With
+/// <c>Journal</c> an append's task completes at once and the rounds are at least <c>JournalSyncInterval</c> apart (an fsync
+/// costs kernel CPU the decisions need); with <c>JournalFsync</c> it completes only after the fsync that covers it, and the
+/// rounds run back to back (group commit: every append written during one fsync waits for the next).</item>
 /// <item>A failed write fails that append (its records are handed back through <c>onFailed</c>) and cuts the segment back to
 /// what was written before; a later append tries again. A failed fsync seals the segment (after a failed fsync the kernel
 /// may have dropped its dirty pages, so it is never written to again) and degrades health until a later fsync succeeds;
@@ -51,6 +51,7 @@ internal sealed class DecisionJournal : IDisposable
     private readonly string _directory;
     private readonly long _segmentBytes;
     private readonly bool _fsyncBeforeAnswer;
+    private readonly long _syncIntervalMs;
     private readonly JournalFiles _files;
     private readonly Action _onCommitted;
     private readonly Action<IReadOnlyList<DecisionRecord>, Exception> _onFailed;
@@ -80,16 +81,18 @@ internal sealed class DecisionJournal : IDisposable
     private volatile Exception? _syncFailure; // cleared by the next fsync that succeeds
 
     /// <param name="fsyncBeforeAnswer">JournalFsync: an append's task completes after the fsync that covers it, not after its write.</param>
+    /// <param name="syncInterval">The least time from one fsync round to the next (zero: back to back).</param>
     /// <param name="retainRecords">Written records kept in memory for the flusher at most; past it, it reads the file.</param>
     /// <param name="onCommitted">After each append is written (wakes the flusher).</param>
     /// <param name="onFailed">With the records of an append that could not be written, before its appender resumes.</param>
     /// <param name="onSyncFailed">With how many answers were waiting for an fsync that failed (0 with <c>Journal</c>).</param>
-    public DecisionJournal(string directory, long segmentBytes, bool fsyncBeforeAnswer, int retainRecords, JournalFiles files,
+    public DecisionJournal(string directory, long segmentBytes, bool fsyncBeforeAnswer, TimeSpan syncInterval, int retainRecords, JournalFiles files,
         Action onCommitted, Action<IReadOnlyList<DecisionRecord>, Exception> onFailed, Action<int, Exception> onSyncFailed)
     {
         _directory = Path.GetFullPath(directory);
         _segmentBytes = segmentBytes;
         _fsyncBeforeAnswer = fsyncBeforeAnswer;
+        _syncIntervalMs = (long)syncInterval.TotalMilliseconds;
         _retainLimit = retainRecords;
         _files = files;
         _onCommitted = onCommitted;
@@ -487,6 +490,30 @@ internal sealed class DecisionJournal : IDisposable
             if (stopping && !Volatile.Read(ref _dirty))
             {
                 return;
+            }
+
+            Pause();
+        }
+    }
+
+    /// <summary>
+    /// Between rounds with a sync interval: waits it out (appends go on being written meanwhile; the next round covers
+    /// them all). Only stopping cuts it short, so the last records are fsync'd at once. Real time, not a test's clock:
+    /// nothing waits for it but the disk.
+    /// </summary>
+    private void Pause()
+    {
+        if (_syncIntervalMs <= 0)
+        {
+            return;
+        }
+
+        var until = Environment.TickCount64 + _syncIntervalMs;
+        lock (_gate)
+        {
+            for (var left = _syncIntervalMs; !_stopping && left > 0; left = until - Environment.TickCount64)
+            {
+                Monitor.Wait(_gate, (int)left);
             }
         }
     }

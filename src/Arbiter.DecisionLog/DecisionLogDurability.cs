@@ -5,11 +5,11 @@ public enum DecisionLogDurability
 {
     /// <summary>
     /// The default. Each record is written to the local journal (one write() into the kernel's page cache) before the
-    /// decision's answer leaves, and fsync'd right behind it by a background thread (back to back: one fsync for
-    /// everything written while the previous one ran). A crash of the process (kill -9, an unhandled exception, an
+    /// decision's answer leaves, and fsync'd right behind it by a background thread (one fsync for everything written
+    /// since the previous one, at most every <c>JournalSyncInterval</c>). A crash of the process (kill -9, an unhandled exception, an
     /// out-of-memory kill) at any moment loses no answered decision: the kernel still writes what the process wrote,
     /// and the next start sends what the journal holds to the sink. Only a crash of the machine itself (power loss, a
-    /// kernel panic) can lose the records of the one fsync in flight, a few milliseconds of traffic, on a disk that
+    /// kernel panic) can lose what was not yet fsync'd, at most <c>JournalSyncInterval</c> plus one fsync of traffic, on a disk that
     /// survives it at all (a Functions instance's local disk does not).
     /// </summary>
     Journal,

@@ -24,6 +24,14 @@ public sealed class DecisionLogOptions
     /// </summary>
     public long JournalSegmentBytes { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// <c>DecisionLog:JournalSyncInterval</c> (<c>Journal</c> only): the journal's fsyncs run behind the answers at most
+    /// once per this interval, each covering everything written since the last one. Longer: less kernel CPU per decision
+    /// (an fsync costs ~0.2 ms of it here); shorter: a smaller window a machine crash can lose. Zero: back to back.
+    /// <c>JournalFsync</c> ignores it (each answer waits for the next fsync, so they run back to back).
+    /// </summary>
+    public TimeSpan JournalSyncInterval { get; set; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary><c>DecisionLog:Capacity</c>: records held in memory between the decision path and the store. Past it, records spill to disk.</summary>
     public int Capacity { get; set; } = 100_000;
 
@@ -111,6 +119,11 @@ internal sealed class DecisionLogOptionsValidator : IValidateOptions<DecisionLog
         if (!Enum.IsDefined(o.Durability))
         {
             failures.Add("DecisionLog:Durability must be Journal, JournalFsync or Memory.");
+        }
+
+        if (o.JournalSyncInterval < TimeSpan.Zero || o.JournalSyncInterval > TimeSpan.FromSeconds(1))
+        {
+            failures.Add("DecisionLog:JournalSyncInterval must be between 00:00:00 and 00:00:01.");
         }
 
         if (o.JournalSegmentBytes is < 4096 or > 1L << 30)

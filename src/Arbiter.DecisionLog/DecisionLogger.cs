@@ -85,8 +85,9 @@ public sealed partial class DecisionLogger : IDisposable
         Spill = new DecisionSpill(_options.SpillDirectory);
         if (_options.Enabled && _options.Durability is DecisionLogDurability.Journal or DecisionLogDurability.JournalFsync)
         {
-            Journal = new DecisionJournal(_options.SpillDirectory, _options.JournalSegmentBytes, _options.Durability == DecisionLogDurability.JournalFsync,
-                _options.Capacity, files, OnJournalCommitted, OnJournalFailed, OnJournalSyncFailed);
+            var fsyncBeforeAnswer = _options.Durability == DecisionLogDurability.JournalFsync;
+            Journal = new DecisionJournal(_options.SpillDirectory, _options.JournalSegmentBytes, fsyncBeforeAnswer,
+                fsyncBeforeAnswer ? TimeSpan.Zero : _options.JournalSyncInterval, _options.Capacity, files, OnJournalCommitted, OnJournalFailed, OnJournalSyncFailed);
             if (Journal.Failure is { } failure)
             {
                 LogJournalUnreadable(_logger, Journal.Directory, failure);

@@ -469,11 +469,13 @@ public sealed class JournalTests : IDisposable
             SpillDirectory = _directory,
             Durability = (DecisionLogDurability)7,
             JournalSegmentBytes = 10,
+            JournalSyncInterval = TimeSpan.FromSeconds(-1),
         });
 
         Assert.True(result.Failed);
         Assert.Contains(result.Failures!, f => f.Contains("DecisionLog:Durability", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.Contains("DecisionLog:JournalSegmentBytes", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("DecisionLog:JournalSyncInterval", StringComparison.Ordinal));
         Assert.Equal(DecisionLogDurability.Journal, new DecisionLogOptions().Durability);
     }
 }
