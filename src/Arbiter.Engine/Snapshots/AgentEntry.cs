@@ -22,15 +22,12 @@ internal sealed class AgentEntry(AgentFact fact, Candidate[]?[] grants, ulong[] 
         var grants = new Candidate[]?[index.Actions.Count];
         foreach (var action in index.Actions.Values)
         {
-            if (action.AgentGrants.Length > 0 && ActionIndex.GrantsFor(action.AgentGrants, agent) is { Length: > 0 } matched)
+            if (action.AgentGrants.Length > 0 && action.GrantsFor(agent) is { Length: > 0 } matched)
                 grants[action.Ordinal] = matched;
         }
         var filters = new ulong[(index.AgentFilters.Length + 63) >> 6];
-        for (var i = 0; i < index.AgentFilters.Length; i++)
-        {
-            if (index.AgentFilters[i].Policy.Agents!.Matches(agent.Id, agent.Tags, agent.BlueprintId))
-                filters[i >> 6] |= 1UL << (i & 63);
-        }
+        foreach (var i in index.AgentFilterIndex.Matching(agent))
+            filters[i >> 6] |= 1UL << (i & 63);
         return new AgentEntry(agent, grants, filters);
     }
 }

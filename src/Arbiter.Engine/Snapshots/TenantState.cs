@@ -50,6 +50,9 @@ public sealed record TenantState
 
     private ImmutableDictionary<string, long> DocumentHashes { get; init; } = ImmutableDictionary.Create<string, long>(StringComparer.Ordinal);
 
+    /// <summary>The user and group documents the last <see cref="Apply"/> changed (null on <see cref="Empty"/>).</summary>
+    public DirectoryDelta? Delta { get; private init; }
+
     /// <summary>Stored documents that could not be used (kind/id → problems). They are left out: fail closed.</summary>
     public ImmutableDictionary<string, IReadOnlyList<Problem>> Rejected { get; init; } = ImmutableDictionary.Create<string, IReadOnlyList<Problem>>(StringComparer.Ordinal);
 
@@ -66,6 +69,8 @@ public sealed record TenantState
         var hashes = DocumentHashes.ToBuilder();
         var fingerprint = Fingerprint;
         var settings = Settings;
+        var changedUsers = new HashSet<string>(StringComparer.Ordinal);
+        var changedGroups = new HashSet<string>(StringComparer.Ordinal);
 
         foreach (var change in changes)
         {
@@ -98,8 +103,14 @@ public sealed record TenantState
                         rejected[key] = parsed.IsValid ? [new Problem("/id", $"policy id '{parsed.Policy!.Id}' differs from the document id")] : parsed.Problems;
                     }
                     break;
-                case SourceKinds.User: Set(users, change, FactReader.ReadUser, ref error); break;
-                case SourceKinds.Group: Set(groups, change, FactReader.ReadGroup, ref error); break;
+                case SourceKinds.User:
+                    Set(users, change, FactReader.ReadUser, ref error);
+                    changedUsers.Add(change.Id);
+                    break;
+                case SourceKinds.Group:
+                    Set(groups, change, FactReader.ReadGroup, ref error);
+                    changedGroups.Add(change.Id);
+                    break;
                 case SourceKinds.Agent: Set(agents, change, FactReader.ReadAgent, ref error); break;
                 case SourceKinds.McpServer: Set(servers, change, FactReader.ReadServer, ref error); break;
                 case SourceKinds.Tool: Set(tools, change, FactReader.ReadTool, ref error); break;
@@ -130,6 +141,7 @@ public sealed record TenantState
             Settings = settings,
             DocumentHashes = hashes.ToImmutable(),
             Fingerprint = fingerprint,
+            Delta = new DirectoryDelta(Users, Groups, changedUsers, changedGroups),
         };
     }
 
