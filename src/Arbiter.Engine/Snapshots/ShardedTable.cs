@@ -55,6 +55,9 @@ internal sealed class ShardedTable<TValue>
 
     public bool ContainsKey(string key) => _shards[ShardOf(key, _mask)].ContainsKey(key);
 
+    /// <summary>Whether this table and <paramref name="other"/> hold the same shard at <paramref name="index"/> (what a change copied).</summary>
+    public bool SharesShard(ShardedTable<TValue> other, int index) => ReferenceEquals(_shards[index], other._shards[index]);
+
     public IEnumerable<KeyValuePair<string, TValue>> Items => _shards.SelectMany(shard => shard);
 
     /// <summary>
