@@ -23,17 +23,21 @@ internal static class ScaleBenchmark
 
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var before = GC.GetTotalMemory(forceFullCollection: true);
+        var gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+        var buildCpu = Process.GetCurrentProcess().TotalProcessorTime;
         var build = Stopwatch.StartNew();
         var state = TenantState.Empty.Apply(scenario.Changes);
         var parsed = build.Elapsed;
         var snapshot = PolicySnapshot.Build("bench", state, 1, TimeProvider.System);
         build.Stop();
+        buildCpu = Process.GetCurrentProcess().TotalProcessorTime - buildCpu;
+        var buildGcs = $"GC during the build: {GC.CollectionCount(0) - gcs.Item1} gen0, {GC.CollectionCount(1) - gcs.Item2} gen1, {GC.CollectionCount(2) - gcs.Item3} gen2, paused {(GC.GetTotalPauseDuration() - gcs.Item4).TotalSeconds:F2} s";
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var after = GC.GetTotalMemory(forceFullCollection: true);
         var memoryMb = (after - before) / 1024.0 / 1024.0;
         var peakMb = PeakResidentMegabytes();
-        Console.WriteLine($"snapshot build: {build.Elapsed.TotalSeconds:F2} s from documents (parse {parsed.TotalSeconds:F2} s, compile {(build.Elapsed - parsed).TotalSeconds:F2} s), "
-            + $"managed memory {memoryMb:F0} MB, peak resident {peakMb:F0} MB (with the scenario's documents)");
+        Console.WriteLine($"snapshot build: {build.Elapsed.TotalSeconds:F2} s from documents (parse {parsed.TotalSeconds:F2} s, compile {(build.Elapsed - parsed).TotalSeconds:F2} s; {buildCpu.TotalSeconds:F2} s of process CPU), version {snapshot.VersionText}, "
+            + $"managed memory {memoryMb:F0} MB, peak resident {peakMb:F0} MB (with the scenario's documents); {buildGcs}");
 
         var requests = scenario.Requests.Select(r => r.Request).ToArray();
         var mismatches = scenario.Requests.Count(r => snapshot.Evaluate(r.Request).Allowed != r.Expected);

@@ -74,6 +74,22 @@ public sealed class IncrementalDirectoryTests
         Assert.Equal(before.Principals.ShardCount - 1, shared);
     }
 
+    [Theory]
+    [InlineData(10)]
+    [InlineData(3000)]
+    public void Fingerprint_OneDocument_IsTheSha256OfKindIdAndBody(int nameLength)
+    {
+        // Versions are compared across instances and restarts: the hash of a document must not change with the code.
+        var body = JsonSerializer.SerializeToElement(new JsonObject { ["id"] = "u1", ["enabled"] = true, ["displayName"] = new string('x', nameLength) });
+        var raw = System.Text.Encoding.UTF8.GetBytes(body.GetRawText());
+        var expected = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(
+            System.Security.Cryptography.SHA256.HashData([.. System.Text.Encoding.UTF8.GetBytes("user/u1\n"), .. raw]));
+
+        var state = TenantState.Empty.Apply([new SourceChange("user", "u1", body)]);
+
+        Assert.Equal(expected, state.Fingerprint);
+    }
+
     private static (bool Allowed, string Reason, string Policies) Answer(PolicySnapshot snapshot, DecisionRequest request)
     {
         var d = snapshot.Evaluate(request);

@@ -13,6 +13,9 @@ namespace Arbiter.Engine.Snapshots;
 /// </summary>
 internal sealed class DirectoryTables
 {
+    [ThreadStatic]
+    private static List<int>? t_ordinals;
+
     private DirectoryTables(ImmutableDictionary<string, UserFact> users, ImmutableDictionary<string, GroupFact> groups, FrozenDictionary<string, int> groupOrdinals,
         ShardedTable<string[]> directGroups, ShardedTable<string[]> parents, ShardedTable<string[]> closure, ShardedTable<Principal> principals)
     {
@@ -201,7 +204,9 @@ internal sealed class DirectoryTables
 
     private static Principal PrincipalOf(UserFact? fact, string[] closure, FrozenDictionary<string, int> groupOrdinals)
     {
-        var ordinals = new List<int>();
+        // One buffer per thread: the principal copies the ordinals, and a full build makes a million of them.
+        var ordinals = t_ordinals ??= [];
+        ordinals.Clear();
         foreach (var group in closure)
         {
             if (groupOrdinals.TryGetValue(group, out var ordinal))
@@ -215,11 +220,16 @@ internal sealed class DirectoryTables
     {
         if (direct.Length == 1)
             return AncestorsOrSelf(direct[0], parents, ancestors);
-        var all = new SortedSet<string>(StringComparer.Ordinal);
+        var all = new List<string>(direct.Length * 2);
+        var nested = false;
         foreach (var group in direct)
-            all.UnionWith(AncestorsOrSelf(group, parents, ancestors));
-        // Without nesting the closure is the direct list: share the array.
-        return all.Count == direct.Length ? direct : [.. all];
+        {
+            var up = AncestorsOrSelf(group, parents, ancestors);
+            nested |= up.Length > 1;
+            all.AddRange(up);
+        }
+        // Without nesting the closure is the direct list (already sorted and distinct): share the array.
+        return nested ? SortedDistinct(all) : direct;
     }
 
     private static string[] AncestorsOrSelf(string groupId, ShardedTable<string[]> parents, Dictionary<string, string[]> known)
@@ -229,7 +239,7 @@ internal sealed class DirectoryTables
         if (!parents.TryGetValue(groupId, out var direct))
             return known[groupId] = [groupId];
         // Iterative walk: nesting may be deep, and cycles must not loop.
-        var seen = new SortedSet<string>(StringComparer.Ordinal) { groupId };
+        var seen = new HashSet<string>(StringComparer.Ordinal) { groupId };
         var stack = new Stack<string>(direct);
         while (stack.Count > 0)
         {
@@ -239,7 +249,19 @@ internal sealed class DirectoryTables
             foreach (var parent in parents.GetValueOrDefault(group) ?? [])
                 stack.Push(parent);
         }
-        return known[groupId] = [.. seen];
+        return known[groupId] = SortedDistinct([.. seen]);
+    }
+
+    private static string[] SortedDistinct(List<string> values)
+    {
+        values.Sort(StringComparer.Ordinal);
+        var distinct = values.Count == 0 ? 0 : 1;
+        for (var i = 1; i < values.Count; i++)
+        {
+            if (!string.Equals(values[i], values[distinct - 1], StringComparison.Ordinal))
+                values[distinct++] = values[i];
+        }
+        return [.. values.Take(distinct)];
     }
 
     private static void Append(Dictionary<string, List<string>> map, string key, string value)
@@ -253,16 +275,7 @@ internal sealed class DirectoryTables
     {
         var result = new List<KeyValuePair<string, string[]>>(map.Count);
         foreach (var (key, values) in map)
-        {
-            values.Sort(StringComparer.Ordinal);
-            var distinct = 1;
-            for (var i = 1; i < values.Count; i++)
-            {
-                if (!string.Equals(values[i], values[distinct - 1], StringComparison.Ordinal))
-                    values[distinct++] = values[i];
-            }
-            result.Add(new(key, [.. values.Take(distinct)]));
-        }
+            result.Add(new(key, SortedDistinct(values)));
         return result;
     }
 }

@@ -1,32 +1,28 @@
-using System.Collections.Frozen;
-
 namespace Arbiter.Engine.Snapshots;
 
 /// <summary>
-/// An immutable table by string key, split by the key's hash into shards of a few hundred entries, each a frozen
-/// dictionary. <see cref="With"/> returns a new table that shares every shard it did not touch, so changing k keys
-/// costs k shards (a few hundred entries each) and one array of shard references, not the whole table — a published
-/// table is never mutated, so decisions may read it while the next one is built. Reading costs one string hash and
-/// one frozen-dictionary lookup.
+/// An immutable table by string key, split by the key's hash into shards of a few hundred entries, each a small
+/// open-addressing array of (hash, key, value). <see cref="With"/> returns a new table that shares every shard it did
+/// not touch, so changing k keys costs k shards and one array of shard references, not the whole table — a published
+/// table is never mutated, so decisions may read it while the next one is built. A lookup hashes the key once and
+/// reads the shard reference (the shard array is small and stays in cache), the shard's entry array and the key.
 /// </summary>
 internal sealed class ShardedTable<TValue>
 {
     /// <summary>Aimed-for entries per shard: small enough to copy in microseconds, large enough that the shard array stays small.</summary>
     private const int ShardSize = 256;
 
-    private static readonly FrozenDictionary<string, TValue> EmptyShard = FrozenDictionary<string, TValue>.Empty;
+    private readonly Shard[] _shards;
+    private readonly int _shift;
 
-    private readonly FrozenDictionary<string, TValue>[] _shards;
-    private readonly int _mask;
-
-    private ShardedTable(FrozenDictionary<string, TValue>[] shards, int count)
+    private ShardedTable(Shard[] shards, int count)
     {
         _shards = shards;
-        _mask = shards.Length - 1;
+        _shift = 32 - System.Numerics.BitOperations.Log2((uint)shards.Length);
         Count = count;
     }
 
-    public static ShardedTable<TValue> Empty { get; } = new([EmptyShard], 0);
+    public static ShardedTable<TValue> Empty { get; } = new([Shard.Empty], 0);
 
     public int Count { get; }
 
@@ -36,29 +32,48 @@ internal sealed class ShardedTable<TValue>
     public static ShardedTable<TValue> From(IReadOnlyCollection<KeyValuePair<string, TValue>> items)
     {
         var shardCount = ShardCountFor(items.Count);
-        var buckets = new List<KeyValuePair<string, TValue>>?[shardCount];
-        foreach (var item in items)
-            (buckets[ShardOf(item.Key, shardCount - 1)] ??= []).Add(item);
-        var shards = new FrozenDictionary<string, TValue>[shardCount];
+        var shift = 32 - System.Numerics.BitOperations.Log2((uint)shardCount);
+        var buckets = new List<(int Hash, string Key, TValue Value)>?[shardCount];
+        foreach (var (key, value) in items)
+        {
+            var hash = Hash(key);
+            (buckets[ShardOf(hash, shift)] ??= []).Add((hash, key, value));
+        }
+        var shards = new Shard[shardCount];
         for (var i = 0; i < shardCount; i++)
-            shards[i] = buckets[i] is { } bucket ? bucket.ToFrozenDictionary(StringComparer.Ordinal) : EmptyShard;
+            shards[i] = buckets[i] is { } bucket ? Shard.Of(bucket) : Shard.Empty;
         return new ShardedTable<TValue>(shards, items.Count);
     }
 
     public bool TryGetValue(string key, out TValue value)
     {
-        // The frozen shard hashes the key again with its own (cheaper, key-set-specific) function.
-        return _shards[ShardOf(key, _mask)].TryGetValue(key, out value!);
+        var hash = Hash(key);
+        var entries = _shards[ShardOf(hash, _shift)].Entries;
+        var mask = entries.Length - 1;
+        for (var i = hash & mask; ; i = (i + 1) & mask)
+        {
+            ref readonly var entry = ref entries[i];
+            if (entry.Key is null)
+                break;
+            if (entry.Hash == hash && string.Equals(entry.Key, key, StringComparison.Ordinal))
+            {
+                value = entry.Value;
+                return true;
+            }
+        }
+        value = default!;
+        return false;
     }
 
     public TValue? GetValueOrDefault(string key) => TryGetValue(key, out var value) ? value : default;
 
-    public bool ContainsKey(string key) => _shards[ShardOf(key, _mask)].ContainsKey(key);
+    public bool ContainsKey(string key) => TryGetValue(key, out _);
 
     /// <summary>Whether this table and <paramref name="other"/> hold the same shard at <paramref name="index"/> (what a change copied).</summary>
     public bool SharesShard(ShardedTable<TValue> other, int index) => ReferenceEquals(_shards[index], other._shards[index]);
 
-    public IEnumerable<KeyValuePair<string, TValue>> Items => _shards.SelectMany(shard => shard);
+    public IEnumerable<KeyValuePair<string, TValue>> Items =>
+        _shards.SelectMany(shard => shard.Entries.Where(e => e.Key is not null).Select(e => new KeyValuePair<string, TValue>(e.Key!, e.Value)));
 
     /// <summary>
     /// A new table with <paramref name="edits"/> applied (a key set or removed; the last edit of a key wins). Only the
@@ -66,14 +81,22 @@ internal sealed class ShardedTable<TValue>
     /// </summary>
     public ShardedTable<TValue> With(IEnumerable<TableEdit<TValue>> edits)
     {
-        Dictionary<int, Dictionary<string, TValue>>? touched = null;
+        Dictionary<int, Dictionary<string, (int Hash, TValue Value)>>? touched = null;
         var count = Count;
         foreach (var edit in edits)
         {
             touched ??= [];
-            var s = ShardOf(edit.Key, _mask);
+            var hash = Hash(edit.Key);
+            var s = ShardOf(hash, _shift);
             if (!touched.TryGetValue(s, out var shard))
-                touched[s] = shard = new Dictionary<string, TValue>(_shards[s], StringComparer.Ordinal);
+            {
+                touched[s] = shard = new Dictionary<string, (int, TValue)>(StringComparer.Ordinal);
+                foreach (var entry in _shards[s].Entries)
+                {
+                    if (entry.Key is not null)
+                        shard[entry.Key] = (entry.Hash, entry.Value);
+                }
+            }
             if (edit.Remove)
             {
                 if (shard.Remove(edit.Key))
@@ -83,14 +106,14 @@ internal sealed class ShardedTable<TValue>
             {
                 if (!shard.ContainsKey(edit.Key))
                     count++;
-                shard[edit.Key] = edit.Value!;
+                shard[edit.Key] = (hash, edit.Value!);
             }
         }
         if (touched is null)
             return this;
-        var shards = (FrozenDictionary<string, TValue>[])_shards.Clone();
+        var shards = (Shard[])_shards.Clone();
         foreach (var (s, shard) in touched)
-            shards[s] = shard.Count == 0 ? EmptyShard : shard.ToFrozenDictionary(StringComparer.Ordinal);
+            shards[s] = shard.Count == 0 ? Shard.Empty : Shard.Of([.. shard.Select(kv => (kv.Value.Hash, kv.Key, kv.Value.Value))]);
         var table = new ShardedTable<TValue>(shards, count);
         // Growth re-splits the table once per fourfold growth: amortized, it stays proportional to the changes.
         return count > ShardSize * 4 * shards.Length ? From([.. table.Items]) : table;
@@ -104,11 +127,38 @@ internal sealed class ShardedTable<TValue>
         return shards;
     }
 
-    /// <summary>
-    /// The ordinal string hash (randomized per process, so keys written by a caller cannot be chosen to pile into one
-    /// shard), high bits first: the frozen shard uses its own function, so the shard index does not correlate with it.
-    /// </summary>
-    private static int ShardOf(string key, int mask) => (int)((uint)StringComparer.Ordinal.GetHashCode(key) * 0x9E3779B9u >> 12) & mask;
+    /// <summary>The ordinal string hash, randomized per process, so keys written by a caller cannot be chosen to pile into one shard or slot.</summary>
+    private static int Hash(string key) => StringComparer.Ordinal.GetHashCode(key);
+
+    /// <summary>The shard from the high bits of the mixed hash; the slot in the shard uses the low bits of the hash itself.</summary>
+    private static int ShardOf(int hash, int shift) => shift >= 32 ? 0 : (int)(((uint)hash * 0x9E3779B9u) >> shift);
+
+    private readonly record struct Entry(int Hash, string? Key, TValue Value);
+
+    /// <summary>Linear probing over a power-of-two array at most three-quarters full (an empty key ends a probe).</summary>
+    private sealed class Shard(Entry[] entries)
+    {
+        public static readonly Shard Empty = new(new Entry[1]);
+
+        public Entry[] Entries { get; } = entries;
+
+        public static Shard Of(IReadOnlyList<(int Hash, string Key, TValue Value)> items)
+        {
+            var capacity = 2;
+            while (capacity * 3 < items.Count * 4 + 4)
+                capacity <<= 1;
+            var entries = new Entry[capacity];
+            var mask = capacity - 1;
+            foreach (var (hash, key, value) in items)
+            {
+                var i = hash & mask;
+                while (entries[i].Key is not null)
+                    i = (i + 1) & mask;
+                entries[i] = new Entry(hash, key, value);
+            }
+            return new Shard(entries);
+        }
+    }
 }
 
 /// <summary>One change to a <see cref="ShardedTable{TValue}"/>: set <see cref="Key"/> to <see cref="Value"/>, or remove it.</summary>
