@@ -12,17 +12,20 @@ internal sealed class ShardedTable<TValue>
     /// <summary>Aimed-for entries per shard: small enough to copy in microseconds, large enough that the shard array stays small.</summary>
     private const int ShardSize = 256;
 
-    private readonly Shard[] _shards;
+    /// <summary>An empty shard: one free slot ends every probe.</summary>
+    private static readonly Entry[] EmptyShard = new Entry[1];
+
+    private readonly Entry[][] _shards;
     private readonly int _shift;
 
-    private ShardedTable(Shard[] shards, int count)
+    private ShardedTable(Entry[][] shards, int count)
     {
         _shards = shards;
         _shift = 32 - System.Numerics.BitOperations.Log2((uint)shards.Length);
         Count = count;
     }
 
-    public static ShardedTable<TValue> Empty { get; } = new([Shard.Empty], 0);
+    public static ShardedTable<TValue> Empty { get; } = new([EmptyShard], 0);
 
     public int Count { get; }
 
@@ -39,16 +42,16 @@ internal sealed class ShardedTable<TValue>
             var hash = Hash(key);
             (buckets[ShardOf(hash, shift)] ??= []).Add((hash, key, value));
         }
-        var shards = new Shard[shardCount];
+        var shards = new Entry[shardCount][];
         for (var i = 0; i < shardCount; i++)
-            shards[i] = buckets[i] is { } bucket ? Shard.Of(bucket) : Shard.Empty;
+            shards[i] = buckets[i] is { } bucket ? NewShard(bucket) : EmptyShard;
         return new ShardedTable<TValue>(shards, items.Count);
     }
 
     public bool TryGetValue(string key, out TValue value)
     {
         var hash = Hash(key);
-        var entries = _shards[ShardOf(hash, _shift)].Entries;
+        var entries = _shards[ShardOf(hash, _shift)];
         var mask = entries.Length - 1;
         for (var i = hash & mask; ; i = (i + 1) & mask)
         {
@@ -73,7 +76,7 @@ internal sealed class ShardedTable<TValue>
     public bool SharesShard(ShardedTable<TValue> other, int index) => ReferenceEquals(_shards[index], other._shards[index]);
 
     public IEnumerable<KeyValuePair<string, TValue>> Items =>
-        _shards.SelectMany(shard => shard.Entries.Where(e => e.Key is not null).Select(e => new KeyValuePair<string, TValue>(e.Key!, e.Value)));
+        _shards.SelectMany(shard => shard.Where(e => e.Key is not null).Select(e => new KeyValuePair<string, TValue>(e.Key!, e.Value)));
 
     /// <summary>
     /// A new table with <paramref name="edits"/> applied (a key set or removed; the last edit of a key wins). Only the
@@ -91,7 +94,7 @@ internal sealed class ShardedTable<TValue>
             if (!touched.TryGetValue(s, out var shard))
             {
                 touched[s] = shard = new Dictionary<string, (int, TValue)>(StringComparer.Ordinal);
-                foreach (var entry in _shards[s].Entries)
+                foreach (var entry in _shards[s])
                 {
                     if (entry.Key is not null)
                         shard[entry.Key] = (entry.Hash, entry.Value);
@@ -111,9 +114,9 @@ internal sealed class ShardedTable<TValue>
         }
         if (touched is null)
             return this;
-        var shards = (Shard[])_shards.Clone();
+        var shards = (Entry[][])_shards.Clone();
         foreach (var (s, shard) in touched)
-            shards[s] = shard.Count == 0 ? Shard.Empty : Shard.Of([.. shard.Select(kv => (kv.Value.Hash, kv.Key, kv.Value.Value))]);
+            shards[s] = shard.Count == 0 ? EmptyShard : NewShard([.. shard.Select(kv => (kv.Value.Hash, kv.Key, kv.Value.Value))]);
         var table = new ShardedTable<TValue>(shards, count);
         // Growth re-splits the table once per fourfold growth: amortized, it stays proportional to the changes.
         return count > ShardSize * 4 * shards.Length ? From([.. table.Items]) : table;
@@ -135,29 +138,25 @@ internal sealed class ShardedTable<TValue>
 
     private readonly record struct Entry(int Hash, string? Key, TValue Value);
 
-    /// <summary>Linear probing over a power-of-two array at most three-quarters full (an empty key ends a probe).</summary>
-    private sealed class Shard(Entry[] entries)
+    /// <summary>
+    /// A shard is the entry array itself (no object around it: one read less per lookup), linear probing over a power
+    /// of two at most three-quarters full, so an empty key always ends a probe.
+    /// </summary>
+    private static Entry[] NewShard(IReadOnlyList<(int Hash, string Key, TValue Value)> items)
     {
-        public static readonly Shard Empty = new(new Entry[1]);
-
-        public Entry[] Entries { get; } = entries;
-
-        public static Shard Of(IReadOnlyList<(int Hash, string Key, TValue Value)> items)
+        var capacity = 2;
+        while (capacity * 3 < items.Count * 4 + 4)
+            capacity <<= 1;
+        var entries = new Entry[capacity];
+        var mask = capacity - 1;
+        foreach (var (hash, key, value) in items)
         {
-            var capacity = 2;
-            while (capacity * 3 < items.Count * 4 + 4)
-                capacity <<= 1;
-            var entries = new Entry[capacity];
-            var mask = capacity - 1;
-            foreach (var (hash, key, value) in items)
-            {
-                var i = hash & mask;
-                while (entries[i].Key is not null)
-                    i = (i + 1) & mask;
-                entries[i] = new Entry(hash, key, value);
-            }
-            return new Shard(entries);
+            var i = hash & mask;
+            while (entries[i].Key is not null)
+                i = (i + 1) & mask;
+            entries[i] = new Entry(hash, key, value);
         }
+        return entries;
     }
 }
 
