@@ -34,17 +34,20 @@ internal sealed class ShardedTable<TValue>
 
     public static ShardedTable<TValue> From(IReadOnlyCollection<KeyValuePair<string, TValue>> items)
     {
+        // Two passes (count per shard, then place): a full build of a million entries copies each entry once.
         var shardCount = ShardCountFor(items.Count);
         var shift = 32 - System.Numerics.BitOperations.Log2((uint)shardCount);
-        var buckets = new List<(int Hash, string Key, TValue Value)>?[shardCount];
+        var sizes = new int[shardCount];
+        foreach (var (key, _) in items)
+            sizes[ShardOf(Hash(key), shift)]++;
+        var shards = new Entry[shardCount][];
+        for (var i = 0; i < shardCount; i++)
+            shards[i] = sizes[i] == 0 ? EmptyShard : new Entry[CapacityFor(sizes[i])];
         foreach (var (key, value) in items)
         {
             var hash = Hash(key);
-            (buckets[ShardOf(hash, shift)] ??= []).Add((hash, key, value));
+            Place(shards[ShardOf(hash, shift)], new Entry(hash, key, value));
         }
-        var shards = new Entry[shardCount][];
-        for (var i = 0; i < shardCount; i++)
-            shards[i] = buckets[i] is { } bucket ? NewShard(bucket) : EmptyShard;
         return new ShardedTable<TValue>(shards, items.Count);
     }
 
@@ -138,25 +141,31 @@ internal sealed class ShardedTable<TValue>
 
     private readonly record struct Entry(int Hash, string? Key, TValue Value);
 
-    /// <summary>
-    /// A shard is the entry array itself (no object around it: one read less per lookup), linear probing over a power
-    /// of two at most three-quarters full, so an empty key always ends a probe.
-    /// </summary>
+    /// <summary>A shard is the entry array itself (no object around it: one read less per lookup), probed linearly.</summary>
     private static Entry[] NewShard(IReadOnlyList<(int Hash, string Key, TValue Value)> items)
     {
-        var capacity = 2;
-        while (capacity * 3 < items.Count * 4 + 4)
-            capacity <<= 1;
-        var entries = new Entry[capacity];
-        var mask = capacity - 1;
+        var entries = new Entry[CapacityFor(items.Count)];
         foreach (var (hash, key, value) in items)
-        {
-            var i = hash & mask;
-            while (entries[i].Key is not null)
-                i = (i + 1) & mask;
-            entries[i] = new Entry(hash, key, value);
-        }
+            Place(entries, new Entry(hash, key, value));
         return entries;
+    }
+
+    /// <summary>A power of two at most three-quarters full, so an empty key always ends a probe.</summary>
+    private static int CapacityFor(int count)
+    {
+        var capacity = 2;
+        while (capacity * 3 < count * 4 + 4)
+            capacity <<= 1;
+        return capacity;
+    }
+
+    private static void Place(Entry[] entries, Entry entry)
+    {
+        var mask = entries.Length - 1;
+        var i = entry.Hash & mask;
+        while (entries[i].Key is not null)
+            i = (i + 1) & mask;
+        entries[i] = entry;
     }
 }
 
