@@ -5,6 +5,7 @@
 // (computed by the reference implementation `decide` below) into one JSON file.
 //
 //   node gen-scenario.js [--seed=42] [--users=20000] ... [--out=scenario.json]
+//   node gen-scenario.js --preset=1m [--requests=...] ...   (a 1,000,000-user tenant; later flags override it)
 //
 // No dependencies. Same parameters => byte-identical output.
 'use strict';
@@ -31,6 +32,25 @@ const DEFAULTS = {
   out: 'scenario.json',
 };
 
+// Larger tenants with the default's densities: rules per agent and per group, tools per server, the share of
+// department groups. A preset is applied before the other flags, and named in params only when given, so the
+// default output is unchanged.
+const PRESETS = {
+  '1m': {
+    users: 1000000,
+    groups: 100000,
+    departmentGroups: 10000,
+    agents: 10000,
+    servers: 2000,
+    tools: 50000,
+    rulesUseAgent: 30000,
+    rulesAgentInvoke: 30000,
+    rulesClearance: 15000,
+    rulesDeny: 15000,
+    rulesAgentOnly: 20000,
+  },
+};
+
 const LEVELS = ['public', 'internal', 'confidential', 'restricted'];
 
 const SEMANTICS = [
@@ -46,7 +66,13 @@ const SEMANTICS = [
 
 function parseArgs(argv) {
   const p = { ...DEFAULTS };
+  const preset = argv.map((a) => /^--preset=(.*)$/.exec(a)).filter(Boolean).map((m) => m[1]).pop();
+  if (preset !== undefined) {
+    if (!(preset in PRESETS)) throw new Error(`unknown preset ${preset} (known: ${Object.keys(PRESETS).join(', ')})`);
+    Object.assign(p, { preset }, PRESETS[preset]);
+  }
   for (const a of argv) {
+    if (a.startsWith('--preset=')) continue;
     const m = /^--([A-Za-z]+)=(.*)$/.exec(a);
     if (!m || !(m[1] in DEFAULTS)) throw new Error(`unknown argument ${a}`);
     p[m[1]] = typeof DEFAULTS[m[1]] === 'number' ? Number(m[2]) : m[2];

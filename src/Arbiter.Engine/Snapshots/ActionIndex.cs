@@ -27,8 +27,18 @@ internal sealed class ActionIndex
     /// <summary>Every grant to agents (policies without subjects) of this action, matched per agent into <see cref="AgentEntry.Grants"/>.</summary>
     public required Candidate[] AgentGrants { get; init; }
 
-    public static Candidate[] GrantsFor(Candidate[] grants, AgentFact agent) =>
-        [.. grants.Where(c => c.Policy.Policy.Agents!.Matches(agent.Id, agent.Tags, agent.BlueprintId))];
+    /// <summary><see cref="AgentGrants"/> indexed by their agent selectors.</summary>
+    public required AgentSelectorIndex AgentGrantIndex { get; init; }
+
+    /// <summary>The grants of <see cref="AgentGrants"/> that name <paramref name="agent"/>, in their order.</summary>
+    public Candidate[] GrantsFor(AgentFact agent)
+    {
+        var positions = AgentGrantIndex.Matching(agent);
+        var grants = new Candidate[positions.Length];
+        for (var i = 0; i < positions.Length; i++)
+            grants[i] = AgentGrants[positions[i]];
+        return grants;
+    }
 
     internal sealed class Builder(int ordinal)
     {
@@ -64,6 +74,7 @@ internal sealed class ActionIndex
                 byGroup[groupOrdinals[group]] = (pool.Count, candidates.Count);
                 pool.AddRange(candidates);
             }
+            var agentGrants = _agentGrants.ToArray();
             return new ActionIndex
             {
                 Ordinal = ordinal,
@@ -72,7 +83,8 @@ internal sealed class ActionIndex
                 ByGroup = byGroup,
                 AnyAuthenticated = [.. _any],
                 BySubjectType = _byType.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal),
-                AgentGrants = [.. _agentGrants],
+                AgentGrants = agentGrants,
+                AgentGrantIndex = new AgentSelectorIndex([.. agentGrants.Select(c => c.Policy.Policy.Agents!)]),
             };
         }
 

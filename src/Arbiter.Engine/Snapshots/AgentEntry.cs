@@ -8,29 +8,34 @@ namespace Arbiter.Engine.Snapshots;
 
 /// <summary>
 /// An agent as evaluation needs it: the fact, its grants per action (by <see cref="ActionIndex.Ordinal"/>), and
-/// which agent-restricted user policies it satisfies (a bit per <see cref="Candidate.AgentFilter"/>).
+/// which agent-restricted user policies it satisfies (<see cref="Candidate.AgentFilter"/>): the few it passes as a
+/// sorted list, or a bit per filter when it passes many. With tens of thousands of filters a bitset per agent is
+/// kilobytes that each decision reads one random word of; an agent named by a few policies needs a few ints.
 /// </summary>
-internal sealed class AgentEntry(AgentFact fact, Candidate[]?[] grants, ulong[] filters)
+internal sealed class AgentEntry(AgentFact fact, Candidate[]?[] grants, int[]? passing, ulong[]? filters)
 {
     public AgentFact Fact { get; } = fact;
     public Candidate[]?[] Grants { get; } = grants;
 
-    public bool Passes(int filter) => (filters[filter >> 6] & (1UL << (filter & 63))) != 0;
+    public bool Passes(int filter) => passing is not null
+        ? Array.BinarySearch(passing, filter) >= 0
+        : (filters![filter >> 6] & (1UL << (filter & 63))) != 0;
 
     public static AgentEntry Build(AgentFact agent, PolicyIndex index)
     {
         var grants = new Candidate[]?[index.Actions.Count];
         foreach (var action in index.Actions.Values)
         {
-            if (action.AgentGrants.Length > 0 && ActionIndex.GrantsFor(action.AgentGrants, agent) is { Length: > 0 } matched)
+            if (action.AgentGrants.Length > 0 && action.GrantsFor(agent) is { Length: > 0 } matched)
                 grants[action.Ordinal] = matched;
         }
+        var passing = index.AgentFilterIndex.Matching(agent);
+        // A list costs 32 bits a filter passed, the bitset one bit a filter there is: the smaller one is kept.
+        if (passing.Length * 32 <= index.AgentFilters.Length + 63)
+            return new AgentEntry(agent, grants, passing, null);
         var filters = new ulong[(index.AgentFilters.Length + 63) >> 6];
-        for (var i = 0; i < index.AgentFilters.Length; i++)
-        {
-            if (index.AgentFilters[i].Policy.Agents!.Matches(agent.Id, agent.Tags, agent.BlueprintId))
-                filters[i >> 6] |= 1UL << (i & 63);
-        }
-        return new AgentEntry(agent, grants, filters);
+        foreach (var i in passing)
+            filters[i >> 6] |= 1UL << (i & 63);
+        return new AgentEntry(agent, grants, null, filters);
     }
 }

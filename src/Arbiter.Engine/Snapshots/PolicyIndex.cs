@@ -15,4 +15,7 @@ internal sealed record PolicyIndex(
 {
     /// <summary>Some enforced policy has a condition (which may read the request's JSON).</summary>
     public bool HasConditions { get; init; }
+
+    /// <summary><see cref="AgentFilters"/> indexed by their agent selectors (positions are filter bits).</summary>
+    public AgentSelectorIndex AgentFilterIndex { get; } = new([.. AgentFilters.Select(f => f.Policy.Agents!)]);
 }

@@ -245,7 +245,7 @@ public sealed partial class PolicySnapshot
             case ResourceTypes.Agent when _lookups.Agents.TryGetValue(entity.Id, out var agent):
                 view = _index.Resources.Indexed(AgentAsResource(agent));
                 return null;
-            case ResourceTypes.User when _lookups.Users.TryGetValue(entity.Id, out var user):
+            case ResourceTypes.User when _principals.TryGetValue(entity.Id, out var principal) && principal.Fact is { } user:
                 // A person as a resource carries no classification: unlabelled counts as restricted.
                 view = _index.Resources.Indexed(new(entity.Type, user.Id, null, Sensitivity.Restricted, FrozenSet<string>.Empty, user.Attributes) { TypeBit = ResourceTypeBits.User });
                 return null;

@@ -13,25 +13,25 @@ namespace Arbiter.Engine.Snapshots;
 /// </summary>
 public sealed partial class PolicySnapshot
 {
-    private readonly FrozenDictionary<string, string[]> _userGroups;
+    private readonly DirectoryTables _directory;
     private readonly PolicyIndex _index;
     private readonly FrozenDictionary<string, ActionIndex> _actions;
     private readonly ActionIndex? _invoke;
-    private readonly FrozenDictionary<string, Principal> _principals;
+    private readonly ShardedTable<Principal> _principals;
     private readonly FrozenDictionary<string, AgentEntry> _agents;
     private readonly ResolvedResources _resources;
     private readonly TimeProvider _time;
     private readonly SnapshotLookups _lookups;
 
 
-    private PolicySnapshot(string tenantId, TenantState state, long version, TimeProvider time, FrozenDictionary<string, string[]> userGroups,
-        PolicyIndex index, FrozenDictionary<string, Principal> principals, FrozenDictionary<string, AgentEntry> agents, ResolvedResources resources,
-        SnapshotLookups lookups, TimeSpan buildTime)
+    private PolicySnapshot(string tenantId, TenantState state, long version, TimeProvider time, DirectoryTables directory,
+        PolicyIndex index, FrozenDictionary<string, AgentEntry> agents, ResolvedResources resources, SnapshotLookups lookups, TimeSpan buildTime)
     {
         _resources = resources;
         _lookups = lookups;
         _index = index;
-        _principals = principals;
+        _directory = directory;
+        _principals = directory.Principals;
         _agents = agents;
         _actions = index.Actions;
         _invoke = _actions.GetValueOrDefault(WellKnownActions.AgentInvoke);
@@ -40,7 +40,6 @@ public sealed partial class PolicySnapshot
         Generation = version;
         Version = state.Fingerprint;
         _time = time;
-        _userGroups = userGroups;
         BuiltAt = time.GetUtcNow();
         BuildTime = buildTime;
         KnownActions = [.. WellKnownActions.All.Union(_actions.Keys).Order(StringComparer.Ordinal)];
@@ -73,9 +72,6 @@ public sealed partial class PolicySnapshot
     public static PolicySnapshot Build(string tenantId, TenantState state, long version, TimeProvider time, PolicySnapshot? previous = null)
     {
         var started = Stopwatch.GetTimestamp();
-        var userGroups = previous is not null && ReferenceEquals(previous.State.Groups, state.Groups)
-            ? previous._userGroups
-            : GroupClosure(state.Groups);
         var samePolicies = previous is not null && ReferenceEquals(previous.State.Policies, state.Policies);
         var index = samePolicies ? previous!._index : IndexPolicies(state, previous?._index.GroupOrdinals);
         // When only agents changed (the kill switch, Entra sync) only the changed agents are matched again.
@@ -83,101 +79,18 @@ public sealed partial class PolicySnapshot
             ? previous._agents
             : AgentEntries(state.Agents, index, samePolicies ? previous!._agents : null);
         var lookups = SnapshotLookups.For(state, previous?._lookups);
-        var principals = previous is not null && ReferenceEquals(previous._userGroups, userGroups) && ReferenceEquals(previous._lookups.Users, lookups.Users)
-            && ReferenceEquals(previous._index.GroupOrdinals, index.GroupOrdinals)
-            ? previous._principals
-            : Principals(lookups.Users, userGroups, index.GroupOrdinals);
+        // A user or membership change updates the entries of the users it reaches, not the whole table.
+        var directory = DirectoryTables.For(state, index.GroupOrdinals, previous?._directory);
         var resources = ResolvedResources.For(state, index, previous?._resources);
-        return new PolicySnapshot(tenantId, state, version, time, userGroups, index, principals, agents, resources, lookups, Stopwatch.GetElapsedTime(started));
+        return new PolicySnapshot(tenantId, state, version, time, directory, index, agents, resources, lookups, Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>A new snapshot with <paramref name="changes"/> applied.</summary>
     public PolicySnapshot Apply(IEnumerable<SourceChange> changes, long version) =>
         Build(TenantId, State.Apply(changes), version, _time, this);
 
-    /// <summary>The groups a user is in, directly or through nesting.</summary>
-    public IReadOnlyList<string> GroupsOf(string userId) => _userGroups.TryGetValue(userId, out var groups) ? groups : [];
-
-    private static FrozenDictionary<string, string[]> GroupClosure(IReadOnlyDictionary<string, GroupFact> groups)
-    {
-        // parents[g] = the groups that list g as a member group.
-        var parents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var group in groups.Values)
-        {
-            foreach (var child in group.MemberGroups)
-            {
-                if (!parents.TryGetValue(child, out var list))
-                    parents[child] = list = [];
-                list.Add(group.Id);
-            }
-        }
-
-        var ancestors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        string[] AncestorsOf(string groupId)
-        {
-            if (ancestors.TryGetValue(groupId, out var known))
-                return known;
-            // Iterative walk: nesting may be deep, and cycles must not loop.
-            var seen = new HashSet<string>(StringComparer.Ordinal) { groupId };
-            var stack = new Stack<string>();
-            stack.Push(groupId);
-            while (stack.Count > 0)
-            {
-                if (!parents.TryGetValue(stack.Pop(), out var ps))
-                    continue;
-                foreach (var p in ps)
-                {
-                    if (seen.Add(p))
-                        stack.Push(p);
-                }
-            }
-            return ancestors[groupId] = [.. seen];
-        }
-
-        var direct = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var group in groups.Values)
-        {
-            foreach (var user in group.MemberUsers)
-            {
-                if (!direct.TryGetValue(user, out var set))
-                    direct[user] = set = new HashSet<string>(StringComparer.Ordinal);
-                set.Add(group.Id);
-            }
-        }
-
-        var result = new Dictionary<string, string[]>(direct.Count, StringComparer.Ordinal);
-        foreach (var (user, directGroups) in direct)
-        {
-            var all = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var g in directGroups)
-                all.UnionWith(AncestorsOf(g));
-            result[user] = [.. all];
-        }
-        return result.ToFrozenDictionary(StringComparer.Ordinal);
-    }
-
-    private static FrozenDictionary<string, Principal> Principals(
-        FrozenDictionary<string, UserFact> users, FrozenDictionary<string, string[]> userGroups, FrozenDictionary<string, int> groupOrdinals)
-    {
-        var result = new Dictionary<string, Principal>(users.Count, StringComparer.Ordinal);
-        var ordinals = new List<int>();
-        foreach (var id in users.Keys.Concat(userGroups.Keys))
-        {
-            if (result.ContainsKey(id))
-                continue;
-            ordinals.Clear();
-            if (userGroups.TryGetValue(id, out var groups))
-            {
-                foreach (var group in groups)
-                {
-                    if (groupOrdinals.TryGetValue(group, out var ordinal))
-                        ordinals.Add(ordinal);
-                }
-            }
-            result[id] = new Principal(users.GetValueOrDefault(id), ordinals);
-        }
-        return result.ToFrozenDictionary(StringComparer.Ordinal);
-    }
+    /// <summary>The groups a user is in, directly or through nesting, in ordinal order.</summary>
+    public IReadOnlyList<string> GroupsOf(string userId) => _directory.Closure.TryGetValue(userId, out var groups) ? groups : [];
 
     /// <summary>One entry per agent; an agent whose fact did not change keeps its entry from <paramref name="previous"/> (same policies).</summary>
     private static FrozenDictionary<string, AgentEntry> AgentEntries(

@@ -6,10 +6,9 @@ using Arbiter.Engine.Policies;
 
 namespace Arbiter.Engine.Snapshots;
 
-/// <summary>Frozen copies of the entity tables: the immutable dictionaries are cheap to change, these are cheap to read.</summary>
+/// <summary>Frozen copies of the entity tables (users are in <see cref="DirectoryTables"/>): the immutable dictionaries are cheap to change, these are cheap to read.</summary>
 internal sealed record SnapshotLookups(
     TenantState Source,
-    FrozenDictionary<string, UserFact> Users,
     FrozenDictionary<string, AgentFact> Agents,
     FrozenDictionary<string, ToolFact> Tools,
     FrozenDictionary<string, McpServerFact> Servers,
@@ -17,7 +16,6 @@ internal sealed record SnapshotLookups(
 {
     public static SnapshotLookups For(TenantState state, SnapshotLookups? previous) => new(
         state,
-        Reuse(previous?.Source.Users, state.Users, previous?.Users),
         Reuse(previous?.Source.Agents, state.Agents, previous?.Agents),
         Reuse(previous?.Source.Tools, state.Tools, previous?.Tools),
         Reuse(previous?.Source.Servers, state.Servers, previous?.Servers),

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Arbiter.Engine.Snapshots;
+using Arbiter.Scenario;
+
+namespace Arbiter.Benchmarks;
+
+/// <summary>
+/// Tenant size (issue 22): the snapshot built from a scenario's documents (time, managed memory, peak resident
+/// memory), decisions/s on one thread against the reference answers, and what one directory change costs to apply to
+/// a built snapshot — a user document (enabled flipped) and a membership change (a user added to a group, then
+/// removed) — so the same mode run on the 20k and the 1 M tenant shows whether a change costs the change or the tenant.
+/// </summary>
+internal static class ScaleBenchmark
+{
+    public static int Run(string scenarioPath, int changes)
+    {
+        Machine.Print();
+        var load = Stopwatch.StartNew();
+        var scenario = ScenarioFile.Load(scenarioPath);
+        Console.WriteLine($"scenario: {scenario.Changes.Count:N0} documents ({scenario.PolicyCount:N0} policies), {scenario.Requests.Count:N0} requests, read in {load.ElapsedMilliseconds} ms");
+
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+        var buildCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var build = Stopwatch.StartNew();
+        var state = TenantState.Empty.Apply(scenario.Changes);
+        var parsed = build.Elapsed;
+        var snapshot = PolicySnapshot.Build("bench", state, 1, TimeProvider.System);
+        build.Stop();
+        buildCpu = Process.GetCurrentProcess().TotalProcessorTime - buildCpu;
+        var buildGcs = $"GC during the build: {GC.CollectionCount(0) - gcs.Item1} gen0, {GC.CollectionCount(1) - gcs.Item2} gen1, {GC.CollectionCount(2) - gcs.Item3} gen2, paused {(GC.GetTotalPauseDuration() - gcs.Item4).TotalSeconds:F2} s";
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        var memoryMb = (after - before) / 1024.0 / 1024.0;
+        var peakMb = PeakResidentMegabytes();
+        Console.WriteLine($"snapshot build: {build.Elapsed.TotalSeconds:F2} s from documents (parse {parsed.TotalSeconds:F2} s, compile {(build.Elapsed - parsed).TotalSeconds:F2} s; {buildCpu.TotalSeconds:F2} s of process CPU), version {snapshot.VersionText}, "
+            + $"managed memory {memoryMb:F0} MB, peak resident {peakMb:F0} MB (with the scenario's documents); {buildGcs}");
+
+        var requests = scenario.Requests.Select(r => r.Request).ToArray();
+        var mismatches = scenario.Requests.Count(r => snapshot.Evaluate(r.Request).Allowed != r.Expected);
+        Console.WriteLine($"correctness: {mismatches} mismatches out of {requests.Length:N0}");
+        if (mismatches != 0)
+            return 1;
+
+        var (wall, perCpu) = Throughput(snapshot, requests);
+        Console.WriteLine($"single thread: {wall:N0} decisions/s wall clock, {perCpu:N0} per CPU-second");
+        // Where the time goes: the same tenant, principal-context requests of one user in 50 only (a working set of a
+        // 20k-user tenant's users) against all principal-context requests — the difference is the cost of a large user table.
+        var delegated = requests.Where(r => r.AgentId is not null).ToArray();
+        var fewUsers = delegated.Where(r => (uint)StringComparer.Ordinal.GetHashCode(r.Subject.Id) % 50 == 0).ToArray();
+        var (_, delegatedCpu) = Throughput(snapshot, delegated);
+        var (_, fewUsersCpu) = Throughput(snapshot, fewUsers);
+        Console.WriteLine($"principal context, per CPU-second: all users {delegatedCpu:N0}, one user in 50 ({fewUsers.Select(r => r.Subject.Id).Distinct().Count():N0} users) {fewUsersCpu:N0}");
+
+        // One user document changed: enabled flipped, then flipped back (each a new snapshot from the previous one).
+        var userChange = scenario.Changes.First(c => c.Kind == SourceKinds.User);
+        var userOff = WithBody(userChange, body => body["enabled"] = false);
+        var userTimes = TimeChanges(ref snapshot, changes, i => i % 2 == 0 ? userOff : userChange);
+        Console.WriteLine($"one user change: p50 {userTimes.At(0.5):F3} ms, max {userTimes.Max:F3} ms over {userTimes.Count} changes");
+
+        // One membership change: a user who is not a member is added to a group, then removed again.
+        var groupChange = scenario.Changes.First(c => c.Kind == SourceKinds.Group && c.Body!.Value.GetProperty("memberUsers").GetArrayLength() > 0);
+        var members = groupChange.Body!.Value.GetProperty("memberUsers").EnumerateArray().Select(m => m.GetString()).ToHashSet(StringComparer.Ordinal);
+        var newcomer = scenario.Changes.First(c => c.Kind == SourceKinds.User && !members.Contains(c.Id)).Id;
+        var joined = WithBody(groupChange, body => body["memberUsers"]!.AsArray().Add(newcomer));
+        var groupTimes = TimeChanges(ref snapshot, changes, i => i % 2 == 0 ? joined : groupChange);
+        Console.WriteLine($"one membership change: p50 {groupTimes.At(0.5):F3} ms, max {groupTimes.Max:F3} ms over {groupTimes.Count} changes");
+
+        // After the changes (an even number, so the documents are the originals again) the answers are unchanged.
+        mismatches = scenario.Requests.Count(r => snapshot.Evaluate(r.Request).Allowed != r.Expected);
+        Console.WriteLine($"correctness after the changes: {mismatches} mismatches; load now {Machine.Load()}");
+        return mismatches == 0 ? 0 : 1;
+    }
+
+    private static Percentiles TimeChanges(ref PolicySnapshot snapshot, int count, Func<int, SourceChange> change)
+    {
+        var samples = new List<double>(count);
+        var rounded = count + count % 2;
+        for (var i = 0; i < rounded; i++)
+        {
+            var next = change(i);
+            var t0 = Stopwatch.GetTimestamp();
+            snapshot = snapshot.Apply([next], snapshot.Generation + 1);
+            samples.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        }
+        return new Percentiles(samples);
+    }
+
+    private static (double Wall, double PerCpu) Throughput(PolicySnapshot snapshot, Arbiter.Engine.Decisions.DecisionRequest[] requests)
+    {
+        for (var i = 0; i < 2; i++)
+            foreach (var r in requests) snapshot.Evaluate(r);
+        var passes = Math.Max(10, 1_000_000 / Math.Max(1, requests.Length));
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        for (var p = 0; p < passes; p++)
+            foreach (var r in requests) snapshot.Evaluate(r);
+        sw.Stop();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var n = (double)passes * requests.Length;
+        return (n / sw.Elapsed.TotalSeconds, n / cpu.TotalSeconds);
+    }
+
+    private static SourceChange WithBody(SourceChange change, Action<JsonObject> edit)
+    {
+        var body = JsonNode.Parse(change.Body!.Value.GetRawText())!.AsObject();
+        edit(body);
+        return change with { Body = JsonSerializer.SerializeToElement(body) };
+    }
+
+    private static double PeakResidentMegabytes()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status))
+            return double.NaN;
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+    }
+}

@@ -1,0 +1,281 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using Arbiter.Engine.Directory;
+
+namespace Arbiter.Engine.Snapshots;
+
+/// <summary>
+/// The per-user tables a snapshot reads — each user's direct groups, every group's parents, each user's groups
+/// through nesting, and the <see cref="Principal"/> entries — kept in <see cref="ShardedTable{TValue}"/>s so that a
+/// user or membership change (a Microsoft Graph delta every few minutes) costs the users it reaches, not the tenant.
+/// Built from scratch (<see cref="Build"/>) or from the previous snapshot's tables plus the state's
+/// <see cref="DirectoryDelta"/>; both paths compute each user's entries with the same functions, so they agree.
+/// </summary>
+internal sealed class DirectoryTables
+{
+    [ThreadStatic]
+    private static List<int>? t_ordinals;
+
+    private DirectoryTables(ImmutableDictionary<string, UserFact> users, ImmutableDictionary<string, GroupFact> groups, FrozenDictionary<string, int> groupOrdinals,
+        ShardedTable<string[]> directGroups, ShardedTable<string[]> parents, ShardedTable<string[]> closure, ShardedTable<Principal> principals)
+    {
+        Users = users;
+        Groups = groups;
+        GroupOrdinals = groupOrdinals;
+        DirectGroups = directGroups;
+        Parents = parents;
+        Closure = closure;
+        Principals = principals;
+    }
+
+    /// <summary>The documents the tables were computed from (compared by reference).</summary>
+    public ImmutableDictionary<string, UserFact> Users { get; }
+    public ImmutableDictionary<string, GroupFact> Groups { get; }
+    public FrozenDictionary<string, int> GroupOrdinals { get; }
+
+    /// <summary>User → the groups that list them in <c>memberUsers</c>, ordinal order.</summary>
+    public ShardedTable<string[]> DirectGroups { get; }
+
+    /// <summary>Group → the groups that list it in <c>memberGroups</c>, ordinal order.</summary>
+    public ShardedTable<string[]> Parents { get; }
+
+    /// <summary>User → every group they are in, directly or through nesting, ordinal order (users in no group are absent).</summary>
+    public ShardedTable<string[]> Closure { get; }
+
+    /// <summary>Every user document and every group member, as evaluation reads them.</summary>
+    public ShardedTable<Principal> Principals { get; }
+
+    /// <summary>The tables for <paramref name="state"/>, reusing or updating <paramref name="previous"/> where the state allows.</summary>
+    public static DirectoryTables For(TenantState state, FrozenDictionary<string, int> groupOrdinals, DirectoryTables? previous)
+    {
+        if (previous is null)
+            return Build(state, groupOrdinals);
+        var sameDirectory = ReferenceEquals(previous.Users, state.Users) && ReferenceEquals(previous.Groups, state.Groups);
+        if (sameDirectory && ReferenceEquals(previous.GroupOrdinals, groupOrdinals))
+            return previous;
+        if (sameDirectory)
+        {
+            // A policy named a new group: every principal's ordinals are recomputed, the group tables stay.
+            return new DirectoryTables(state.Users, state.Groups, groupOrdinals, previous.DirectGroups, previous.Parents, previous.Closure,
+                AllPrincipals(state.Users, previous.DirectGroups, previous.Closure, groupOrdinals));
+        }
+        if (state.Delta is { } delta && ReferenceEquals(delta.PreviousUsers, previous.Users) && ReferenceEquals(delta.PreviousGroups, previous.Groups))
+        {
+            var updated = previous.Update(state, delta);
+            return ReferenceEquals(previous.GroupOrdinals, groupOrdinals)
+                ? updated
+                : new DirectoryTables(state.Users, state.Groups, groupOrdinals, updated.DirectGroups, updated.Parents, updated.Closure,
+                    AllPrincipals(state.Users, updated.DirectGroups, updated.Closure, groupOrdinals));
+        }
+        return Build(state, groupOrdinals);
+    }
+
+    public static DirectoryTables Build(TenantState state, FrozenDictionary<string, int> groupOrdinals)
+    {
+        var direct = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var parents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var group in state.Groups.Values)
+        {
+            foreach (var user in group.MemberUsers)
+                Append(direct, user, group.Id);
+            foreach (var child in group.MemberGroups)
+                Append(parents, child, group.Id);
+        }
+        var directGroups = ShardedTable<string[]>.From(Sorted(direct));
+        var parentTable = ShardedTable<string[]>.From(Sorted(parents));
+
+        var ancestors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var closure = new List<KeyValuePair<string, string[]>>(direct.Count);
+        foreach (var (user, groups) in directGroups.Items)
+            closure.Add(new(user, ClosureOf(groups, parentTable, ancestors)));
+        var closureTable = ShardedTable<string[]>.From(closure);
+        return new DirectoryTables(state.Users, state.Groups, groupOrdinals, directGroups, parentTable, closureTable,
+            AllPrincipals(state.Users, directGroups, closureTable, groupOrdinals));
+    }
+
+    /// <summary>
+    /// The tables after the changes of <paramref name="delta"/>: the changed groups' member diffs patch the direct-group
+    /// and parent tables; the users whose groups can have changed — members added or removed, changed user documents,
+    /// and, when nesting changed, the direct members of every group below a re-parented one — get their entries anew.
+    /// </summary>
+    private DirectoryTables Update(TenantState state, DirectoryDelta delta)
+    {
+        var directEdits = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        var parentEdits = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        var reparented = new List<string>();
+        foreach (var groupId in delta.Groups)
+        {
+            var before = delta.PreviousGroups.GetValueOrDefault(groupId);
+            var after = state.Groups.GetValueOrDefault(groupId);
+            Diff(before?.MemberUsers, after?.MemberUsers, groupId, DirectGroups, directEdits, null);
+            Diff(before?.MemberGroups, after?.MemberGroups, groupId, Parents, parentEdits, reparented);
+        }
+        var directGroups = DirectGroups.With(directEdits.Select(e => e.Value.Count == 0 ? TableEdit<string[]>.Delete(e.Key) : TableEdit<string[]>.Set(e.Key, [.. e.Value])));
+        var parents = Parents.With(parentEdits.Select(e => e.Value.Count == 0 ? TableEdit<string[]>.Delete(e.Key) : TableEdit<string[]>.Set(e.Key, [.. e.Value])));
+
+        var affected = new HashSet<string>(directEdits.Keys, StringComparer.Ordinal);
+        affected.UnionWith(delta.Users);
+        if (reparented.Count > 0)
+        {
+            // Below a group whose parents changed, every group's ancestors may have changed, and so every direct member's groups.
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var stack = new Stack<string>(reparented);
+            while (stack.Count > 0)
+            {
+                var groupId = stack.Pop();
+                if (!seen.Add(groupId))
+                    continue;
+                foreach (var fact in new[] { state.Groups.GetValueOrDefault(groupId), delta.PreviousGroups.GetValueOrDefault(groupId) })
+                {
+                    if (fact is null)
+                        continue;
+                    affected.UnionWith(fact.MemberUsers);
+                    foreach (var child in fact.MemberGroups)
+                        stack.Push(child);
+                }
+            }
+        }
+
+        var ancestors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var closureEdits = new List<TableEdit<string[]>>(affected.Count);
+        var principalEdits = new List<TableEdit<Principal>>(affected.Count);
+        foreach (var user in affected)
+        {
+            if (directGroups.TryGetValue(user, out var groups))
+            {
+                var closure = ClosureOf(groups, parents, ancestors);
+                closureEdits.Add(TableEdit<string[]>.Set(user, closure));
+                principalEdits.Add(TableEdit<Principal>.Set(user, PrincipalOf(state.Users.GetValueOrDefault(user), closure, GroupOrdinals)));
+            }
+            else
+            {
+                closureEdits.Add(TableEdit<string[]>.Delete(user));
+                principalEdits.Add(state.Users.TryGetValue(user, out var fact)
+                    ? TableEdit<Principal>.Set(user, PrincipalOf(fact, [], GroupOrdinals))
+                    : TableEdit<Principal>.Delete(user));
+            }
+        }
+        return new DirectoryTables(state.Users, state.Groups, GroupOrdinals, directGroups, parents, Closure.With(closureEdits), Principals.With(principalEdits));
+    }
+
+    /// <summary>
+    /// For a group's member list before and after: each added member gets <paramref name="groupId"/> in its entry,
+    /// each removed member loses it (entries start from <paramref name="table"/>); changed members go to <paramref name="changed"/>.
+    /// </summary>
+    private static void Diff(IReadOnlyList<string>? before, IReadOnlyList<string>? after, string groupId, ShardedTable<string[]> table,
+        Dictionary<string, SortedSet<string>> edits, List<string>? changed)
+    {
+        var old = new HashSet<string>(before ?? [], StringComparer.Ordinal);
+        var now = new HashSet<string>(after ?? [], StringComparer.Ordinal);
+        foreach (var member in old)
+        {
+            if (!now.Contains(member))
+                Entry(member).Remove(groupId);
+        }
+        foreach (var member in now)
+        {
+            if (!old.Contains(member))
+                Entry(member).Add(groupId);
+        }
+
+        SortedSet<string> Entry(string member)
+        {
+            changed?.Add(member);
+            if (!edits.TryGetValue(member, out var set))
+                edits[member] = set = new SortedSet<string>(table.GetValueOrDefault(member) ?? [], StringComparer.Ordinal);
+            return set;
+        }
+    }
+
+    private static ShardedTable<Principal> AllPrincipals(ImmutableDictionary<string, UserFact> users, ShardedTable<string[]> directGroups, ShardedTable<string[]> closure,
+        FrozenDictionary<string, int> groupOrdinals)
+    {
+        var result = new List<KeyValuePair<string, Principal>>(users.Count + directGroups.Count);
+        foreach (var (id, fact) in users)
+            result.Add(new(id, PrincipalOf(fact, closure.GetValueOrDefault(id) ?? [], groupOrdinals)));
+        // Group members the directory does not list as users (an agent's owner, a guest) are principals too.
+        foreach (var (id, groups) in closure.Items)
+        {
+            if (!users.ContainsKey(id))
+                result.Add(new(id, PrincipalOf(null, groups, groupOrdinals)));
+        }
+        return ShardedTable<Principal>.From(result);
+    }
+
+    private static Principal PrincipalOf(UserFact? fact, string[] closure, FrozenDictionary<string, int> groupOrdinals)
+    {
+        // One buffer per thread: the principal copies the ordinals, and a full build makes a million of them.
+        var ordinals = t_ordinals ??= [];
+        ordinals.Clear();
+        foreach (var group in closure)
+        {
+            if (groupOrdinals.TryGetValue(group, out var ordinal))
+                ordinals.Add(ordinal);
+        }
+        return new Principal(fact, ordinals);
+    }
+
+    /// <summary>The groups a user with <paramref name="direct"/> groups is in: each with its ancestors, once, ordinal order.</summary>
+    private static string[] ClosureOf(string[] direct, ShardedTable<string[]> parents, Dictionary<string, string[]> ancestors)
+    {
+        if (direct.Length == 1)
+            return AncestorsOrSelf(direct[0], parents, ancestors);
+        var all = new List<string>(direct.Length * 2);
+        var nested = false;
+        foreach (var group in direct)
+        {
+            var up = AncestorsOrSelf(group, parents, ancestors);
+            nested |= up.Length > 1;
+            all.AddRange(up);
+        }
+        // Without nesting the closure is the direct list (already sorted and distinct): share the array.
+        return nested ? SortedDistinct(all) : direct;
+    }
+
+    private static string[] AncestorsOrSelf(string groupId, ShardedTable<string[]> parents, Dictionary<string, string[]> known)
+    {
+        if (known.TryGetValue(groupId, out var result))
+            return result;
+        if (!parents.TryGetValue(groupId, out var direct))
+            return known[groupId] = [groupId];
+        // Iterative walk: nesting may be deep, and cycles must not loop.
+        var seen = new HashSet<string>(StringComparer.Ordinal) { groupId };
+        var stack = new Stack<string>(direct);
+        while (stack.Count > 0)
+        {
+            var group = stack.Pop();
+            if (!seen.Add(group))
+                continue;
+            foreach (var parent in parents.GetValueOrDefault(group) ?? [])
+                stack.Push(parent);
+        }
+        return known[groupId] = SortedDistinct([.. seen]);
+    }
+
+    private static string[] SortedDistinct(List<string> values)
+    {
+        values.Sort(StringComparer.Ordinal);
+        var distinct = values.Count == 0 ? 0 : 1;
+        for (var i = 1; i < values.Count; i++)
+        {
+            if (!string.Equals(values[i], values[distinct - 1], StringComparison.Ordinal))
+                values[distinct++] = values[i];
+        }
+        return [.. values.Take(distinct)];
+    }
+
+    private static void Append(Dictionary<string, List<string>> map, string key, string value)
+    {
+        if (!map.TryGetValue(key, out var list))
+            map[key] = list = [];
+        list.Add(value);
+    }
+
+    private static List<KeyValuePair<string, string[]>> Sorted(Dictionary<string, List<string>> map)
+    {
+        var result = new List<KeyValuePair<string, string[]>>(map.Count);
+        foreach (var (key, values) in map)
+            result.Add(new(key, SortedDistinct(values)));
+        return result;
+    }
+}

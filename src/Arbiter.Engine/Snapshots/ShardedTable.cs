@@ -1,0 +1,178 @@
+namespace Arbiter.Engine.Snapshots;
+
+/// <summary>
+/// An immutable table by string key, split by the key's hash into shards of a few hundred entries, each a small
+/// open-addressing array of (hash, key, value). <see cref="With"/> returns a new table that shares every shard it did
+/// not touch, so changing k keys costs k shards and one array of shard references, not the whole table — a published
+/// table is never mutated, so decisions may read it while the next one is built. A lookup hashes the key once and
+/// reads the shard reference (the shard array is small and stays in cache), the shard's entry array and the key.
+/// </summary>
+internal sealed class ShardedTable<TValue>
+{
+    /// <summary>Aimed-for entries per shard: small enough to copy in microseconds, large enough that the shard array stays small.</summary>
+    private const int ShardSize = 256;
+
+    /// <summary>An empty shard: one free slot ends every probe.</summary>
+    private static readonly Entry[] EmptyShard = new Entry[1];
+
+    private readonly Entry[][] _shards;
+    private readonly int _shift;
+
+    private ShardedTable(Entry[][] shards, int count)
+    {
+        _shards = shards;
+        _shift = 32 - System.Numerics.BitOperations.Log2((uint)shards.Length);
+        Count = count;
+    }
+
+    public static ShardedTable<TValue> Empty { get; } = new([EmptyShard], 0);
+
+    public int Count { get; }
+
+    /// <summary>How many shards the table has (for tests and figures).</summary>
+    public int ShardCount => _shards.Length;
+
+    public static ShardedTable<TValue> From(IReadOnlyCollection<KeyValuePair<string, TValue>> items)
+    {
+        // Two passes (count per shard, then place): a full build of a million entries copies each entry once.
+        var shardCount = ShardCountFor(items.Count);
+        var shift = 32 - System.Numerics.BitOperations.Log2((uint)shardCount);
+        var sizes = new int[shardCount];
+        foreach (var (key, _) in items)
+            sizes[ShardOf(Hash(key), shift)]++;
+        var shards = new Entry[shardCount][];
+        for (var i = 0; i < shardCount; i++)
+            shards[i] = sizes[i] == 0 ? EmptyShard : new Entry[CapacityFor(sizes[i])];
+        foreach (var (key, value) in items)
+        {
+            var hash = Hash(key);
+            Place(shards[ShardOf(hash, shift)], new Entry(hash, key, value));
+        }
+        return new ShardedTable<TValue>(shards, items.Count);
+    }
+
+    public bool TryGetValue(string key, out TValue value)
+    {
+        var hash = Hash(key);
+        var entries = _shards[ShardOf(hash, _shift)];
+        var mask = entries.Length - 1;
+        for (var i = hash & mask; ; i = (i + 1) & mask)
+        {
+            ref readonly var entry = ref entries[i];
+            if (entry.Key is null)
+                break;
+            if (entry.Hash == hash && string.Equals(entry.Key, key, StringComparison.Ordinal))
+            {
+                value = entry.Value;
+                return true;
+            }
+        }
+        value = default!;
+        return false;
+    }
+
+    public TValue? GetValueOrDefault(string key) => TryGetValue(key, out var value) ? value : default;
+
+    public bool ContainsKey(string key) => TryGetValue(key, out _);
+
+    /// <summary>Whether this table and <paramref name="other"/> hold the same shard at <paramref name="index"/> (what a change copied).</summary>
+    public bool SharesShard(ShardedTable<TValue> other, int index) => ReferenceEquals(_shards[index], other._shards[index]);
+
+    public IEnumerable<KeyValuePair<string, TValue>> Items =>
+        _shards.SelectMany(shard => shard.Where(e => e.Key is not null).Select(e => new KeyValuePair<string, TValue>(e.Key!, e.Value)));
+
+    /// <summary>
+    /// A new table with <paramref name="edits"/> applied (a key set or removed; the last edit of a key wins). Only the
+    /// shards that hold an edited key are copied; when the table has outgrown its shard count fourfold it is split anew.
+    /// </summary>
+    public ShardedTable<TValue> With(IEnumerable<TableEdit<TValue>> edits)
+    {
+        Dictionary<int, Dictionary<string, (int Hash, TValue Value)>>? touched = null;
+        var count = Count;
+        foreach (var edit in edits)
+        {
+            touched ??= [];
+            var hash = Hash(edit.Key);
+            var s = ShardOf(hash, _shift);
+            if (!touched.TryGetValue(s, out var shard))
+            {
+                touched[s] = shard = new Dictionary<string, (int, TValue)>(StringComparer.Ordinal);
+                foreach (var entry in _shards[s])
+                {
+                    if (entry.Key is not null)
+                        shard[entry.Key] = (entry.Hash, entry.Value);
+                }
+            }
+            if (edit.Remove)
+            {
+                if (shard.Remove(edit.Key))
+                    count--;
+            }
+            else
+            {
+                if (!shard.ContainsKey(edit.Key))
+                    count++;
+                shard[edit.Key] = (hash, edit.Value!);
+            }
+        }
+        if (touched is null)
+            return this;
+        var shards = (Entry[][])_shards.Clone();
+        foreach (var (s, shard) in touched)
+            shards[s] = shard.Count == 0 ? EmptyShard : NewShard([.. shard.Select(kv => (kv.Value.Hash, kv.Key, kv.Value.Value))]);
+        var table = new ShardedTable<TValue>(shards, count);
+        // Growth re-splits the table once per fourfold growth: amortized, it stays proportional to the changes.
+        return count > ShardSize * 4 * shards.Length ? From([.. table.Items]) : table;
+    }
+
+    private static int ShardCountFor(int count)
+    {
+        var shards = 1;
+        while (shards * ShardSize < count && shards < (1 << 20))
+            shards <<= 1;
+        return shards;
+    }
+
+    /// <summary>The ordinal string hash, randomized per process, so keys written by a caller cannot be chosen to pile into one shard or slot.</summary>
+    private static int Hash(string key) => StringComparer.Ordinal.GetHashCode(key);
+
+    /// <summary>The shard from the high bits of the mixed hash; the slot in the shard uses the low bits of the hash itself.</summary>
+    private static int ShardOf(int hash, int shift) => shift >= 32 ? 0 : (int)(((uint)hash * 0x9E3779B9u) >> shift);
+
+    private readonly record struct Entry(int Hash, string? Key, TValue Value);
+
+    /// <summary>A shard is the entry array itself (no object around it: one read less per lookup), probed linearly.</summary>
+    private static Entry[] NewShard(IReadOnlyList<(int Hash, string Key, TValue Value)> items)
+    {
+        var entries = new Entry[CapacityFor(items.Count)];
+        foreach (var (hash, key, value) in items)
+            Place(entries, new Entry(hash, key, value));
+        return entries;
+    }
+
+    /// <summary>A power of two at most three-quarters full, so an empty key always ends a probe.</summary>
+    private static int CapacityFor(int count)
+    {
+        var capacity = 2;
+        while (capacity * 3 < count * 4 + 4)
+            capacity <<= 1;
+        return capacity;
+    }
+
+    private static void Place(Entry[] entries, Entry entry)
+    {
+        var mask = entries.Length - 1;
+        var i = entry.Hash & mask;
+        while (entries[i].Key is not null)
+            i = (i + 1) & mask;
+        entries[i] = entry;
+    }
+}
+
+/// <summary>One change to a <see cref="ShardedTable{TValue}"/>: set <see cref="Key"/> to <see cref="Value"/>, or remove it.</summary>
+internal readonly record struct TableEdit<TValue>(string Key, TValue? Value, bool Remove)
+{
+    public static TableEdit<TValue> Set(string key, TValue value) => new(key, value, false);
+
+    public static TableEdit<TValue> Delete(string key) => new(key, default, true);
+}
