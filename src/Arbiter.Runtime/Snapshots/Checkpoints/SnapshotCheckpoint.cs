@@ -1,0 +1,22 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+
+namespace Arbiter.Runtime.Snapshots.Checkpoints;
+
+/// <summary>
+/// A tenant's snapshot inputs at one change-feed position: every source document (kind/id → body, bodies byte for byte
+/// as the store gave them, so the fingerprint computed from them is the store's) and the <see cref="Cursor"/> they are
+/// consistent with. <see cref="Fingerprint"/> is the snapshot version those documents give; a load checks it again.
+/// </summary>
+public sealed record SnapshotCheckpoint(
+    string TenantId,
+    string Cursor,
+    long Fingerprint,
+    DateTimeOffset WrittenAt,
+    ImmutableDictionary<string, CheckpointDocument> Documents);
+
+/// <summary>One source document of a checkpoint.</summary>
+public readonly record struct CheckpointDocument(string Kind, string Id, JsonElement Body)
+{
+    public static string Key(string kind, string id) => kind + "/" + id;
+}
