@@ -301,7 +301,7 @@ public sealed partial class TenantSnapshots(
     /// </summary>
     private async Task<string?> LoadCheckpointAsync(string tenantId, Entry entry, SnapshotCheckpoint checkpoint, int bytes, CancellationToken cancellationToken)
     {
-        var state = TenantState.Empty.Apply(checkpoint.Documents.Values.Select(d => new SourceChange(d.Kind, d.Id, d.Body)));
+        var state = TenantState.Empty.Apply(checkpoint.Documents.Values.Select(d => new SourceChange(d.Kind, d.Id, d.Parse())));
         if (state.Fingerprint != checkpoint.Fingerprint)
             return $"the checkpoint's documents give version {PolicySnapshot.VersionName(state.Fingerprint)}, not the {PolicySnapshot.VersionName(checkpoint.Fingerprint)} it records";
         var progress = new Progress(PolicySnapshot.Build(tenantId, state, 1, time), checkpoint.Cursor, checkpoint.Documents);
@@ -372,7 +372,7 @@ public sealed partial class TenantSnapshots(
         {
             var key = CheckpointDocument.Key(change.Kind, change.Id);
             if (change.Body is { } body)
-                builder[key] = new CheckpointDocument(change.Kind, change.Id, body);
+                builder[key] = CheckpointDocument.Of(change.Kind, change.Id, body);
             else
                 builder.Remove(key);
         }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Immutable;
 using System.IO.Compression;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 
@@ -43,7 +42,7 @@ public static class CheckpointFormat
                 json.WriteStartArray();
                 json.WriteStringValue(document.Kind);
                 json.WriteStringValue(document.Id);
-                json.WriteRawValue(JsonMarshal.GetRawUtf8Value(document.Body), skipInputValidation: true);
+                json.WriteRawValue(document.Body.Span, skipInputValidation: true);
                 json.WriteEndArray();
             }
             json.WriteEndArray();
@@ -120,40 +119,74 @@ public static class CheckpointFormat
 
     private static SnapshotCheckpoint? Parse(byte[] json, out string? problem)
     {
-        // Deeper than the store's own limit: each body sits three levels down.
-        using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 });
-        var root = document.RootElement;
-        var tenant = root.GetProperty("tenant").GetString();
-        var cursor = root.GetProperty("cursor").GetString();
-        if (string.IsNullOrEmpty(tenant) || string.IsNullOrEmpty(cursor))
+        // One pass with a reader: each body is cut out as the bytes it was written as, not parsed here. Deeper than the
+        // store's own limit, as each body sits three levels down.
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });
+        string? tenant = null, cursor = null;
+        long? fingerprint = null;
+        DateTimeOffset? writtenAt = null;
+        var documents = ImmutableDictionary.CreateBuilder<string, CheckpointDocument>(StringComparer.Ordinal);
+        problem = "the content is not a JSON object";
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            return null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            problem = "it has no tenant or cursor";
+            var name = reader.GetString();
+            reader.Read();
+            switch (name)
+            {
+                case "tenant": tenant = reader.GetString(); break;
+                case "cursor": cursor = reader.GetString(); break;
+                case "fingerprint": fingerprint = reader.GetInt64(); break;
+                case "writtenAt": writtenAt = reader.GetDateTimeOffset(); break;
+                case "documents":
+                    if (ReadDocuments(ref reader, json, documents, out problem) is false)
+                        return null;
+                    break;
+                default: reader.Skip(); break;
+            }
+        }
+        if (string.IsNullOrEmpty(tenant) || string.IsNullOrEmpty(cursor) || fingerprint is null || writtenAt is null)
+        {
+            problem = "it lacks its tenant, cursor, fingerprint or date";
             return null;
         }
-        var documents = ImmutableDictionary.CreateBuilder<string, CheckpointDocument>(StringComparer.Ordinal);
-        foreach (var item in root.GetProperty("documents").EnumerateArray())
+        problem = null;
+        return new SnapshotCheckpoint(tenant, cursor, fingerprint.Value, writtenAt.Value, documents.ToImmutable());
+    }
+
+    private static bool ReadDocuments(ref Utf8JsonReader reader, byte[] json, ImmutableDictionary<string, CheckpointDocument>.Builder documents, out string? problem)
+    {
+        problem = "documents is not an array of [kind, id, body]";
+        if (reader.TokenType != JsonTokenType.StartArray)
+            return false;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (item.GetArrayLength() != 3)
-            {
-                problem = "a document entry is not [kind, id, body]";
-                return null;
-            }
-            var kind = item[0].GetString();
-            var id = item[1].GetString();
-            if (string.IsNullOrEmpty(kind) || string.IsNullOrEmpty(id) || !Engine.Snapshots.SourceKinds.IsSource(kind))
+            if (reader.TokenType != JsonTokenType.StartArray || !reader.Read() || reader.TokenType != JsonTokenType.String)
+                return false;
+            var kind = reader.GetString()!;
+            if (!reader.Read() || reader.TokenType != JsonTokenType.String)
+                return false;
+            var id = reader.GetString()!;
+            if (!reader.Read() || reader.TokenType is JsonTokenType.EndArray or JsonTokenType.EndObject)
+                return false;
+            var start = (int)reader.TokenStartIndex;
+            reader.Skip(); // to the end of an object or array; a single value is its own token
+            var body = json.AsSpan(start, (int)reader.BytesConsumed - start).ToArray();
+            if (!reader.Read() || reader.TokenType != JsonTokenType.EndArray)
+                return false;
+            if (kind.Length == 0 || id.Length == 0 || !Engine.Snapshots.SourceKinds.IsSource(kind))
             {
                 problem = $"a document entry has an empty or unknown kind or id ('{kind}', '{id}')";
-                return null;
+                return false;
             }
-            // Its own copy: the snapshot may keep parts of a body (obligation properties) after this document is gone.
-            var key = CheckpointDocument.Key(kind, id);
-            if (!documents.TryAdd(key, new CheckpointDocument(kind, id, item[2].Clone())))
+            if (!documents.TryAdd(CheckpointDocument.Key(kind, id), new CheckpointDocument(kind, id, body)))
             {
-                problem = $"document {key} appears twice";
-                return null;
+                problem = $"document {kind}/{id} appears twice";
+                return false;
             }
         }
         problem = null;
-        return new SnapshotCheckpoint(tenant, cursor, root.GetProperty("fingerprint").GetInt64(), root.GetProperty("writtenAt").GetDateTimeOffset(), documents.ToImmutable());
+        return true;
     }
 }

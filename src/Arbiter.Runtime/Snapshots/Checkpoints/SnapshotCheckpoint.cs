@@ -15,8 +15,17 @@ public sealed record SnapshotCheckpoint(
     DateTimeOffset WrittenAt,
     ImmutableDictionary<string, CheckpointDocument> Documents);
 
-/// <summary>One source document of a checkpoint.</summary>
-public readonly record struct CheckpointDocument(string Kind, string Id, JsonElement Body)
+/// <summary>
+/// One source document of a checkpoint: its body as the store's raw UTF-8 JSON (kept as bytes, not parsed, because a
+/// parsed document costs two to three times the memory and the snapshot already holds what it needs of it).
+/// </summary>
+public readonly record struct CheckpointDocument(string Kind, string Id, ReadOnlyMemory<byte> Body)
 {
     public static string Key(string kind, string id) => kind + "/" + id;
+
+    public static CheckpointDocument Of(string kind, string id, JsonElement body) =>
+        new(kind, id, System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(body).ToArray());
+
+    /// <summary>The body parsed on its own (the snapshot may keep parts of it, such as obligation properties).</summary>
+    public JsonElement Parse() => JsonDocument.Parse(Body).RootElement;
 }
