@@ -55,7 +55,7 @@ internal static class ColdStartRun
                 foreach (var load in order)
                 {
                     var result = await ChildAsync(args, load);
-                    Console.WriteLine($"  round {round + 1} {load,-10}: first decision {result.SinceProcessStartMs,7:F0} ms after process start (load {result.LoadMs,6:F0} ms), " +
+                    Console.WriteLine($"  round {round + 1} {load,-10}: first decision {result.SinceProcessStartMs,7:F0} ms after process start (load {result.LoadMs,6:F0} ms, in store reads {result.StoreMs:F0} ms, checkpoint read {result.CheckpointMs:F0} ms), " +
                         $"{result.Requests} store requests, {result.Documents:N0} documents, {result.CheckpointRequests} checkpoint requests ({result.CheckpointBytes:N0} bytes), heap {result.HeapMb:F0} MB, from {result.LoadedFrom}{(result.Correct ? "" : " WRONG ANSWER")} {result.Note}");
                     results.Add(result);
                     if (!result.Correct || result.LoadedFrom != (load == "full" ? TenantSnapshots.FromStore : TenantSnapshots.FromCheckpoint))
@@ -154,6 +154,8 @@ internal static class ColdStartRun
         Console.WriteLine("medians                         full read   checkpoint   ratio");
         Row("first decision after start, ms", F(full, r => r.SinceProcessStartMs), F(checkpoint, r => r.SinceProcessStartMs));
         Row("tenant load to decision, ms", F(full, r => r.LoadMs), F(checkpoint, r => r.LoadMs));
+        Row("  of which store reads, ms", F(full, r => r.StoreMs), F(checkpoint, r => r.StoreMs));
+        Row("  of which checkpoint read, ms", F(full, r => r.CheckpointMs), F(checkpoint, r => r.CheckpointMs));
         Row("store requests", F(full, r => r.Requests), F(checkpoint, r => r.Requests + r.CheckpointRequests));
         Row("store documents read", F(full, r => r.Documents), F(checkpoint, r => r.Documents));
         Row("heap after load, MB", F(full, r => r.HeapMb), F(checkpoint, r => r.HeapMb));

@@ -7,11 +7,14 @@ internal sealed class CountingCheckpointStore(ICheckpointStore inner) : ICheckpo
 {
     public int Requests;
     public long BytesRead;
+    public long Ticks;
 
     public async Task<StoredCheckpoint?> ReadAsync(string tenantId, long maxBytes, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Requests);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var stored = await inner.ReadAsync(tenantId, maxBytes, cancellationToken);
+        Interlocked.Add(ref Ticks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
         Interlocked.Add(ref BytesRead, stored?.Content.Length ?? 0);
         return stored;
     }

@@ -70,7 +70,7 @@ internal static class ServerColdStart
             foreach (var a in new[] { "--Snapshot:Checkpoint:Enabled", "true", "--Snapshot:Checkpoint:Storage", args.Storage, "--Snapshot:Checkpoint:Container", args.Container })
                 info.ArgumentList.Add(a);
         }
-        using var client = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = TimeSpan.FromSeconds(5) };
+        using var client = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = TimeSpan.FromMinutes(2) }; // a request may wait for the first load
         var body = probe.EvaluationBody();
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
@@ -98,6 +98,10 @@ internal static class ServerColdStart
                 catch (HttpRequestException)
                 {
                     // Not listening yet.
+                }
+                catch (TaskCanceledException)
+                {
+                    // Listening, not answering yet.
                 }
                 // A client-side poll interval, outside the server: 10 ms of resolution on a figure of hundreds.
                 await Task.Delay(10);
