@@ -278,15 +278,16 @@ public sealed partial class TenantSnapshots(
             LogCheckpointNotUsed(logger, tenantId, fallback);
         }
         var cursor = await changes.GetCurrentCursorAsync(tenantId, cancellationToken);
-        var documents = new List<SourceChange>();
+        var stored = new List<StoredDocument>();
         foreach (var kind in SourceKinds)
         {
             await foreach (var d in store.ListAllAsync(tenantId, kind, options.Value.PageSize, cancellationToken))
-                documents.Add(new SourceChange(d.Kind, d.Id, d.Body));
+                stored.Add(d);
         }
+        var documents = stored.ConvertAll(d => new SourceChange(d.Kind, d.Id, d.Body));
         var snapshot = PolicySnapshot.Build(tenantId, TenantState.Empty.Apply(documents), 1, time);
         entry.Cursor = cursor;
-        entry.Inputs = checkpoints is null ? null : Track(ImmutableDictionary.Create<string, CheckpointDocument>(StringComparer.Ordinal), documents);
+        entry.Inputs = checkpoints is null ? null : Track(ImmutableDictionary.Create<string, CheckpointDocument>(StringComparer.Ordinal), stored);
         entry.LoadedFrom = FromStore;
         entry.CheckpointFallback = fallback;
         entry.Snapshot = snapshot;
@@ -322,6 +323,8 @@ public sealed partial class TenantSnapshots(
             // Not this store's cursor, or one it can no longer read from: the full read says whether the store is up.
             return "the change feed could not be read from the checkpoint's cursor: " + Describe(e);
         }
+        if (await AnchorMismatchAsync(tenantId, checkpoint.Documents, progress.Inputs!, cancellationToken) is { } mismatch)
+            return mismatch;
         entry.Cursor = progress.Cursor;
         entry.Inputs = progress.Inputs;
         entry.LoadedFrom = FromCheckpoint;
@@ -332,6 +335,38 @@ public sealed partial class TenantSnapshots(
         entry.LastSuccess = time.GetUtcNow();
         LogLoadedFromCheckpoint(logger, tenantId, checkpoint.Documents.Count, bytes, tail, progress.Snapshot.VersionText);
         return null;
+    }
+
+    /// <summary>
+    /// A cursor is only a position: in a store that was replaced, it may read nothing or only that store's own writes, and
+    /// the checkpoint's other documents would be served as if current. So one document the tail left as the checkpoint
+    /// had it (the first by key) is read from the store, which must hold that very version (ETag); when the tail
+    /// rewrote every document, nothing of the checkpoint is left to check.
+    /// </summary>
+    private async Task<string?> AnchorMismatchAsync(string tenantId, ImmutableDictionary<string, CheckpointDocument> checkpointed,
+        ImmutableDictionary<string, CheckpointDocument> current, CancellationToken cancellationToken)
+    {
+        CheckpointDocument? anchor = null;
+        string? anchorKey = null;
+        foreach (var (key, document) in checkpointed)
+        {
+            if (current.TryGetValue(key, out var now) && now.ETag == document.ETag && (anchorKey is null || string.CompareOrdinal(key, anchorKey) < 0))
+                (anchor, anchorKey) = (document, key);
+        }
+        if (anchor is not { } expected)
+            return null;
+        StoredDocument? stored;
+        try
+        {
+            stored = await store.GetAsync(tenantId, expected.Kind, expected.Id, cancellationToken: cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return "the store could not confirm the checkpoint: " + Describe(e);
+        }
+        return stored?.ETag == expected.ETag
+            ? null
+            : $"the store does not hold the checkpoint's version of {expected.Kind} '{expected.Id}' (a different or restored store)";
     }
 
     private async Task ApplyChangesAsync(string tenantId, Entry entry, CancellationToken cancellationToken)
@@ -351,30 +386,29 @@ public sealed partial class TenantSnapshots(
     private async Task<(Progress Next, int Applied, bool CaughtUp)> ReadBatchAsync(string tenantId, Progress from, CancellationToken cancellationToken)
     {
         var batch = await changes.ReadAsync(tenantId, from.Cursor, 1000, cancellationToken);
-        var relevant = batch.Changes.Where(c => Engine.Snapshots.SourceKinds.IsSource(c.Kind))
-            .Select(c => new SourceChange(c.Kind, c.Id, c.Deleted ? null : c.Body))
-            .ToList();
+        var changed = batch.Changes.Where(c => Engine.Snapshots.SourceKinds.IsSource(c.Kind)).ToList();
+        var relevant = changed.ConvertAll(c => new SourceChange(c.Kind, c.Id, c.Deleted ? null : c.Body));
         var snapshot = from.Snapshot;
         var inputs = from.Inputs;
         if (relevant.Count > 0)
         {
             snapshot = snapshot.Apply(relevant, snapshot.Generation + 1);
-            inputs = inputs is null ? null : Track(inputs, relevant);
+            inputs = inputs is null ? null : Track(inputs, changed);
             LogApplied(logger, tenantId, relevant.Count, snapshot.VersionText);
         }
         return (new Progress(snapshot, batch.Cursor, inputs), relevant.Count, batch.Changes.Count == 0);
     }
 
-    private static ImmutableDictionary<string, CheckpointDocument> Track(ImmutableDictionary<string, CheckpointDocument> inputs, IEnumerable<SourceChange> applied)
+    private static ImmutableDictionary<string, CheckpointDocument> Track(ImmutableDictionary<string, CheckpointDocument> inputs, IEnumerable<StoredDocument> applied)
     {
         var builder = inputs.ToBuilder();
-        foreach (var change in applied)
+        foreach (var document in applied)
         {
-            var key = CheckpointDocument.Key(change.Kind, change.Id);
-            if (change.Body is { } body)
-                builder[key] = CheckpointDocument.Of(change.Kind, change.Id, body);
-            else
+            var key = CheckpointDocument.Key(document.Kind, document.Id);
+            if (document.Deleted)
                 builder.Remove(key);
+            else
+                builder[key] = CheckpointDocument.Of(document.Kind, document.Id, document.ETag, document.Body);
         }
         return builder.ToImmutable();
     }

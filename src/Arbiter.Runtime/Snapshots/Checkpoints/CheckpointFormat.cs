@@ -8,7 +8,7 @@ namespace Arbiter.Runtime.Snapshots.Checkpoints;
 
 /// <summary>
 /// The checkpoint object: <c>ARBCKPT</c>, one format-version byte, the SHA-256 of the rest, then Brotli-compressed
-/// JSON <c>{"tenant","cursor","fingerprint","writtenAt","documents":[[kind,id,body],...]}</c> with each body written
+/// JSON <c>{"tenant","cursor","fingerprint","writtenAt","documents":[[kind,id,etag,body],...]}</c> with each body written
 /// as the store's raw bytes. The hash covers the compressed bytes, so a damaged object is refused before it reaches the
 /// decompressor; the uncompressed size is bounded as well.
 /// </summary>
@@ -42,6 +42,7 @@ public static class CheckpointFormat
                 json.WriteStartArray();
                 json.WriteStringValue(document.Kind);
                 json.WriteStringValue(document.Id);
+                json.WriteStringValue(document.ETag);
                 json.WriteRawValue(document.Body.Span, skipInputValidation: true);
                 json.WriteEndArray();
             }
@@ -157,7 +158,7 @@ public static class CheckpointFormat
 
     private static bool ReadDocuments(ref Utf8JsonReader reader, byte[] json, ImmutableDictionary<string, CheckpointDocument>.Builder documents, out string? problem)
     {
-        problem = "documents is not an array of [kind, id, body]";
+        problem = "documents is not an array of [kind, id, etag, body]";
         if (reader.TokenType != JsonTokenType.StartArray)
             return false;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -168,6 +169,9 @@ public static class CheckpointFormat
             if (!reader.Read() || reader.TokenType != JsonTokenType.String)
                 return false;
             var id = reader.GetString()!;
+            if (!reader.Read() || reader.TokenType != JsonTokenType.String)
+                return false;
+            var etag = reader.GetString()!;
             if (!reader.Read() || reader.TokenType is JsonTokenType.EndArray or JsonTokenType.EndObject)
                 return false;
             var start = (int)reader.TokenStartIndex;
@@ -180,7 +184,7 @@ public static class CheckpointFormat
                 problem = $"a document entry has an empty or unknown kind or id ('{kind}', '{id}')";
                 return false;
             }
-            if (!documents.TryAdd(CheckpointDocument.Key(kind, id), new CheckpointDocument(kind, id, body)))
+            if (!documents.TryAdd(CheckpointDocument.Key(kind, id), new CheckpointDocument(kind, id, etag, body)))
             {
                 problem = $"document {kind}/{id} appears twice";
                 return false;

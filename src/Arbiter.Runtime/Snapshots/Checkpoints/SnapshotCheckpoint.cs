@@ -16,15 +16,16 @@ public sealed record SnapshotCheckpoint(
     ImmutableDictionary<string, CheckpointDocument> Documents);
 
 /// <summary>
-/// One source document of a checkpoint: its body as the store's raw UTF-8 JSON (kept as bytes, not parsed, because a
+/// One source document of a checkpoint: its store ETag (a load checks one against the store, so a checkpoint of another
+/// or a restored store is not used) and its body as the store's raw UTF-8 JSON (kept as bytes, not parsed, because a
 /// parsed document costs two to three times the memory and the snapshot already holds what it needs of it).
 /// </summary>
-public readonly record struct CheckpointDocument(string Kind, string Id, ReadOnlyMemory<byte> Body)
+public readonly record struct CheckpointDocument(string Kind, string Id, string ETag, ReadOnlyMemory<byte> Body)
 {
     public static string Key(string kind, string id) => kind + "/" + id;
 
-    public static CheckpointDocument Of(string kind, string id, JsonElement body) =>
-        new(kind, id, System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(body).ToArray());
+    public static CheckpointDocument Of(string kind, string id, string etag, JsonElement body) =>
+        new(kind, id, etag, System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(body).ToArray());
 
     /// <summary>The body parsed on its own (the snapshot may keep parts of it, such as obligation properties).</summary>
     public JsonElement Parse() => JsonDocument.Parse(Body).RootElement;
