@@ -31,7 +31,8 @@ public sealed record SnapshotStatus(string TenantId, string Version, DateTimeOff
 /// by the decisions that need it — they deny at once with the reason — but by the refresher, with exponential backoff.</para>
 /// <para>With snapshot checkpoints (<see cref="SnapshotCheckpoints"/>) a first load reads the tenant's checkpoint and the
 /// change feed after its cursor instead of every document, and serves nothing until that tail is applied; any problem
-/// with the checkpoint (missing, too old, damaged, its cursor unreadable) falls back to the full read and is reported.
+/// with the checkpoint (missing, too old, damaged, its cursor unreadable, not this store's) falls back to the full read and
+/// is reported.
 /// The documents the snapshot is built from are then kept beside it, so that <see cref="WriteCheckpointsAsync"/> can write
 /// them with the cursor they are consistent with.</para>
 /// </summary>
