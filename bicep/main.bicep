@@ -183,6 +183,7 @@ module functionApp 'modules/functionapp.bicep' = {
       syncSchedule: syncSchedule
       syncEnabled: syncEnabled
       reviewQueue: storage.outputs.reviewQueueName
+      checkpointContainer: storage.outputs.checkpointContainerName
       decisionRetentionDays: decisionRetentionDays
       otlpEndpoint: otlpEndpoint
     }

@@ -76,6 +76,8 @@ type settingsType = {
   syncEnabled: bool
   @description('Storage queue for governance review tasks.')
   reviewQueue: string
+  @description('Blob container of the snapshot checkpoints (fast cold starts).')
+  checkpointContainer: string
   decisionRetentionDays: int
   @description('Optional OTLP endpoint for traces and metrics; empty sends to Application Insights only.')
   otlpEndpoint: string
@@ -198,6 +200,12 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Snapshot__Tenants: settings.snapshotTenants
     Snapshot__MaxStaleness: settings.snapshotMaxStaleness
     Snapshot__RefreshInterval: '00:00:00.200' // how often each instance reads the change feed
+    // A cold instance loads the tenant from its checkpoint (one blob) and the change feed after it, not every document.
+    Snapshot__Checkpoint__Enabled: 'true'
+    Snapshot__Checkpoint__Storage__serviceUri: storage.properties.primaryEndpoints.blob
+    Snapshot__Checkpoint__Container: settings.checkpointContainer
+    Snapshot__Checkpoint__MaxAge: '01:00:00' // older checkpoints are not used (the tenant is read in full)
+    Snapshot__Checkpoint__Interval: '00:05:00' // how often an instance writes one when its snapshot changed
     Graph__BaseUrl: settings.graphBaseUrl
     Graph__TenantId: settings.graphTenantId
     Graph__ClientId: identityClientId // The sync's managed identity (no secret: Graph__ClientSecret stays unset).

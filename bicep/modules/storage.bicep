@@ -1,5 +1,5 @@
 // Storage for the Functions runtime (AzureWebJobsStorage: host locks, timers, queues), the Flex
-// Consumption deployment package and the governance review queue. Shared keys are off: every caller
+// Consumption deployment package, the snapshot checkpoints and the governance review queue. Shared keys are off: every caller
 // signs in with Entra ID.
 
 @description('Name of the storage account (3-24 lowercase letters and digits).')
@@ -15,6 +15,9 @@ param tags { *: string }
 
 @description('Blob container that holds the Flex Consumption deployment package.')
 param deploymentContainerName string
+
+@description('Blob container that holds the snapshot checkpoints (one object per tenant; cold instances load from it).')
+param checkpointContainerName string = 'snapshot-checkpoints'
 
 @description('Queue the governance module writes review tasks to.')
 param reviewQueueName string
@@ -69,6 +72,14 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
+resource checkpointContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-06-01' = {
+  parent: blobService
+  name: checkpointContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2026-06-01' = {
   parent: storage
   name: 'default'
@@ -109,3 +120,4 @@ output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output queueEndpoint string = storage.properties.primaryEndpoints.queue
 output deploymentContainerName string = deploymentContainer.name
 output reviewQueueName string = reviewQueue.name
+output checkpointContainerName string = checkpointContainer.name

@@ -3,6 +3,7 @@ using Arbiter.Runtime.Audit;
 using Arbiter.Runtime.Decisions;
 using Arbiter.Runtime.Policies;
 using Arbiter.Runtime.Snapshots;
+using Arbiter.Runtime.Snapshots.Checkpoints;
 using Arbiter.Runtime.Telemetry;
 using Arbiter.Runtime.Tenants;
 using Arbiter.Store.Cosmos;
@@ -44,6 +45,7 @@ public static class RuntimeServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<ArbiterTelemetry>();
         services.AddHostedService<SnapshotRefresher>();
+        services.AddSnapshotCheckpoints(configuration);
         services.TryAddSingleton<Decider>();
         services.TryAddSingleton<DecisionLogRecorder>();
         services.AddTenantServices();

@@ -20,6 +20,8 @@ public sealed class AppSettingsTests
         ["Cosmos__Key"] = "Cosmos DB keys are disabled in Azure; the app uses its managed identity",
         // The emulator's connection string locally; Governance__Queue__serviceUri with the identity in Azure.
         ["Governance__Queue"] = "identity-based Governance__Queue__serviceUri in Azure",
+        // Azurite's connection string locally; Snapshot__Checkpoint__Storage__serviceUri with the identity in Azure.
+        ["Snapshot__Checkpoint__Storage"] = "identity-based Snapshot__Checkpoint__Storage__serviceUri in Azure",
     };
 
     [Fact]

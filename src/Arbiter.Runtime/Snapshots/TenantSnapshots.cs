@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using Arbiter.Engine.Snapshots;
+using Arbiter.Runtime.Snapshots.Checkpoints;
 using Arbiter.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,8 +11,14 @@ namespace Arbiter.Runtime.Snapshots;
 /// <summary>A snapshot ready for decisions, or why there is none (then decisions fail closed).</summary>
 public readonly record struct SnapshotLease(PolicySnapshot? Snapshot, string? Failure);
 
-/// <summary>The state of one tenant's snapshot, for health and metrics.</summary>
-public sealed record SnapshotStatus(string TenantId, string Version, DateTimeOffset? LastRefreshed, double AgeSeconds, bool Stale, string StoreState, string? LastError);
+/// <summary>
+/// The state of one tenant's snapshot, for health and metrics. <see cref="LoadedFrom"/>: how the first load read the
+/// tenant ("store": every document; "checkpoint": a snapshot checkpoint and the change feed after it; empty until
+/// loaded); <see cref="CheckpointFallback"/>: why a checkpoint was not used for it; <see cref="CheckpointAt"/>: when the
+/// checkpoint it loaded from or last wrote was written; <see cref="CheckpointError"/>: why the last checkpoint write failed.
+/// </summary>
+public sealed record SnapshotStatus(string TenantId, string Version, DateTimeOffset? LastRefreshed, double AgeSeconds, bool Stale, string StoreState, string? LastError,
+    string LoadedFrom = "", string? CheckpointFallback = null, DateTimeOffset? CheckpointAt = null, string? CheckpointError = null);
 
 /// <summary>
 /// Holds each tenant's current snapshot and keeps it fresh from the store's change feed. Loading takes the change
@@ -21,14 +29,25 @@ public sealed record SnapshotStatus(string TenantId, string Version, DateTimeOff
 /// a token naming a tenant nobody set up is denied at once and remembered for a while as unknown, in a bounded set, so
 /// arbitrary <c>tid</c> values cannot make this instance track and refresh them. A first load that fails is not retried
 /// by the decisions that need it — they deny at once with the reason — but by the refresher, with exponential backoff.</para>
+/// <para>With snapshot checkpoints (<see cref="SnapshotCheckpoints"/>) a first load reads the tenant's checkpoint and the
+/// change feed after its cursor instead of every document, and serves nothing until that tail is applied; any problem
+/// with the checkpoint (missing, too old, damaged, its cursor unreadable, not this store's) falls back to the full read and
+/// is reported.
+/// The documents the snapshot is built from are then kept beside it, so that <see cref="WriteCheckpointsAsync"/> can write
+/// them with the cursor they are consistent with.</para>
 /// </summary>
 public sealed partial class TenantSnapshots(
     IDocumentStore store,
     IChangeFeed changes,
     IOptions<SnapshotOptions> options,
     TimeProvider time,
-    ILogger<TenantSnapshots> logger)
+    ILogger<TenantSnapshots> logger,
+    SnapshotCheckpoints? checkpoints = null)
 {
+    /// <summary><see cref="SnapshotStatus.LoadedFrom"/> values.</summary>
+    public const string FromStore = "store";
+    public const string FromCheckpoint = "checkpoint";
+
     /// <summary>What a cold load reads: every directory kind (the settings document included) and the policies.</summary>
     private static readonly string[] SourceKinds = [.. DocumentKinds.Directory.Order(StringComparer.Ordinal), DocumentKinds.Policy];
 
@@ -48,7 +67,18 @@ public sealed partial class TenantSnapshots(
         public string? LastError;
         public int Failures;
         public DateTimeOffset NextAttempt;
+        /// <summary>The source documents the snapshot is built from (only with checkpoints on), consistent with <see cref="Cursor"/>.</summary>
+        public ImmutableDictionary<string, CheckpointDocument>? Inputs;
+        public string LoadedFrom = "";
+        public string? CheckpointFallback;
+        public DateTimeOffset? CheckpointAt;
+        public string? CheckpointError;
+        /// <summary>The snapshot version the stored checkpoint is known to hold (written or found by this instance).</summary>
+        public long? Checkpointed;
     }
+
+    /// <summary>A snapshot with the change-feed position it is consistent with (and its inputs, with checkpoints on).</summary>
+    private readonly record struct Progress(PolicySnapshot Snapshot, string Cursor, ImmutableDictionary<string, CheckpointDocument>? Inputs);
 
     public IReadOnlyCollection<string> Tenants => [.. _tenants.Keys];
 
@@ -118,9 +148,10 @@ public sealed partial class TenantSnapshots(
         await entry.Gate.WaitAsync(cancellationToken);
         try
         {
-            if (entry.Snapshot is null)
-                await LoadAsync(tenantId, entry, cancellationToken);
-            await ApplyChangesAsync(tenantId, entry, cancellationToken);
+            // A load from a checkpoint has just read the change feed up to now; a full read starts from its cursor.
+            var caughtUp = entry.Snapshot is null && await LoadAsync(tenantId, entry, cancellationToken);
+            if (!caughtUp)
+                await ApplyChangesAsync(tenantId, entry, cancellationToken);
             entry.LastSuccess = time.GetUtcNow();
             entry.LastError = null;
             entry.Failures = 0;
@@ -228,43 +259,200 @@ public sealed partial class TenantSnapshots(
             var age = t.Value.LastSuccess is { } at ? (now - at).TotalSeconds : double.PositiveInfinity;
             var stale = age > options.Value.MaxStaleness.TotalSeconds;
             return new SnapshotStatus(t.Key, t.Value.Snapshot?.VersionText ?? "", t.Value.LastSuccess, double.IsInfinity(age) ? -1 : Math.Round(age, 3), stale,
-                t.Value.LastError is null ? "ok" : "unavailable", t.Value.LastError);
+                t.Value.LastError is null ? "ok" : "unavailable", t.Value.LastError,
+                t.Value.LoadedFrom, t.Value.CheckpointFallback, t.Value.CheckpointAt, t.Value.CheckpointError);
         })];
     }
 
-    private async Task LoadAsync(string tenantId, Entry entry, CancellationToken cancellationToken)
+    /// <summary>The first load: from the checkpoint and its tail when there is a usable one (true: caught up), else every document.</summary>
+    private async Task<bool> LoadAsync(string tenantId, Entry entry, CancellationToken cancellationToken)
     {
+        string? fallback = null;
+        if (checkpoints is not null)
+        {
+            var load = await checkpoints.TryLoadAsync(tenantId, cancellationToken);
+            fallback = load.Checkpoint is { } checkpoint
+                ? await LoadCheckpointAsync(tenantId, entry, checkpoint, load.Bytes, cancellationToken)
+                : load.Problem;
+            if (fallback is null)
+                return true;
+            LogCheckpointNotUsed(logger, tenantId, fallback);
+        }
         var cursor = await changes.GetCurrentCursorAsync(tenantId, cancellationToken);
-        var documents = new List<SourceChange>();
+        var stored = new List<StoredDocument>();
         foreach (var kind in SourceKinds)
         {
             await foreach (var d in store.ListAllAsync(tenantId, kind, options.Value.PageSize, cancellationToken))
-                documents.Add(new SourceChange(d.Kind, d.Id, d.Body));
+                stored.Add(d);
         }
+        var documents = stored.ConvertAll(d => new SourceChange(d.Kind, d.Id, d.Body));
         var snapshot = PolicySnapshot.Build(tenantId, TenantState.Empty.Apply(documents), 1, time);
         entry.Cursor = cursor;
+        entry.Inputs = checkpoints is null ? null : Track(ImmutableDictionary.Create<string, CheckpointDocument>(StringComparer.Ordinal), stored);
+        entry.LoadedFrom = FromStore;
+        entry.CheckpointFallback = fallback;
         entry.Snapshot = snapshot;
         entry.LastSuccess = time.GetUtcNow(); // servable from now on: the store was just read in full
         LogLoaded(logger, tenantId, documents.Count, snapshot.BuildTime.TotalMilliseconds);
+        return false;
+    }
+
+    /// <summary>
+    /// Builds the snapshot from the checkpoint and applies the change feed after its cursor, all before anything is served
+    /// (a snapshot without its tail could grant what was revoked since). Null when loaded, else why it was not.
+    /// </summary>
+    private async Task<string?> LoadCheckpointAsync(string tenantId, Entry entry, SnapshotCheckpoint checkpoint, int bytes, CancellationToken cancellationToken)
+    {
+        var state = TenantState.Empty.Apply(checkpoint.Documents.Values.Select(d => new SourceChange(d.Kind, d.Id, d.Parse())));
+        if (state.Fingerprint != checkpoint.Fingerprint)
+            return $"the checkpoint's documents give version {PolicySnapshot.VersionName(state.Fingerprint)}, not the {PolicySnapshot.VersionName(checkpoint.Fingerprint)} it records";
+        var progress = new Progress(PolicySnapshot.Build(tenantId, state, 1, time), checkpoint.Cursor, checkpoint.Documents);
+        var tail = 0;
+        try
+        {
+            while (true)
+            {
+                var (next, applied, caughtUp) = await ReadBatchAsync(tenantId, progress, cancellationToken);
+                progress = next;
+                tail += applied;
+                if (caughtUp)
+                    break;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Not this store's cursor, or one it can no longer read from: the full read says whether the store is up.
+            return "the change feed could not be read from the checkpoint's cursor: " + Describe(e);
+        }
+        if (await AnchorMismatchAsync(tenantId, checkpoint.Documents, progress.Inputs!, cancellationToken) is { } mismatch)
+            return mismatch;
+        entry.Cursor = progress.Cursor;
+        entry.Inputs = progress.Inputs;
+        entry.LoadedFrom = FromCheckpoint;
+        entry.CheckpointFallback = null;
+        entry.CheckpointAt = checkpoint.WrittenAt;
+        entry.Checkpointed = checkpoint.Fingerprint;
+        entry.Snapshot = progress.Snapshot;
+        entry.LastSuccess = time.GetUtcNow();
+        LogLoadedFromCheckpoint(logger, tenantId, checkpoint.Documents.Count, bytes, tail, progress.Snapshot.VersionText);
+        return null;
+    }
+
+    /// <summary>
+    /// A cursor is only a position: in a store that was replaced, it may read nothing or only that store's own writes, and
+    /// the checkpoint's other documents would be served as if current. So one document the tail left as the checkpoint
+    /// had it (the first by key) is read from the store, which must hold that very version (ETag); when the tail
+    /// rewrote every document, nothing of the checkpoint is left to check.
+    /// </summary>
+    private async Task<string?> AnchorMismatchAsync(string tenantId, ImmutableDictionary<string, CheckpointDocument> checkpointed,
+        ImmutableDictionary<string, CheckpointDocument> current, CancellationToken cancellationToken)
+    {
+        CheckpointDocument? anchor = null;
+        string? anchorKey = null;
+        foreach (var (key, document) in checkpointed)
+        {
+            if (current.TryGetValue(key, out var now) && now.ETag == document.ETag && (anchorKey is null || string.CompareOrdinal(key, anchorKey) < 0))
+                (anchor, anchorKey) = (document, key);
+        }
+        if (anchor is not { } expected)
+            return null;
+        StoredDocument? stored;
+        try
+        {
+            stored = await store.GetAsync(tenantId, expected.Kind, expected.Id, cancellationToken: cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return "the store could not confirm the checkpoint: " + Describe(e);
+        }
+        return stored?.ETag == expected.ETag
+            ? null
+            : $"the store does not hold the checkpoint's version of {expected.Kind} '{expected.Id}' (a different or restored store)";
     }
 
     private async Task ApplyChangesAsync(string tenantId, Entry entry, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var batch = await changes.ReadAsync(tenantId, entry.Cursor!, 1000, cancellationToken);
-            entry.Cursor = batch.Cursor;
-            var relevant = batch.Changes.Where(c => Engine.Snapshots.SourceKinds.IsSource(c.Kind))
-                .Select(c => new SourceChange(c.Kind, c.Id, c.Deleted ? null : c.Body))
-                .ToList();
-            if (relevant.Count > 0)
-            {
-                var current = entry.Snapshot!;
-                entry.Snapshot = current.Apply(relevant, current.Generation + 1);
-                LogApplied(logger, tenantId, relevant.Count, entry.Snapshot.VersionText);
-            }
-            if (batch.Changes.Count == 0)
+            var (next, _, caughtUp) = await ReadBatchAsync(tenantId, new Progress(entry.Snapshot!, entry.Cursor!, entry.Inputs), cancellationToken);
+            entry.Cursor = next.Cursor;
+            entry.Inputs = next.Inputs;
+            entry.Snapshot = next.Snapshot;
+            if (caughtUp)
                 return;
+        }
+    }
+
+    /// <summary>One batch of the change feed after <paramref name="from"/>, applied.</summary>
+    private async Task<(Progress Next, int Applied, bool CaughtUp)> ReadBatchAsync(string tenantId, Progress from, CancellationToken cancellationToken)
+    {
+        var batch = await changes.ReadAsync(tenantId, from.Cursor, 1000, cancellationToken);
+        var changed = batch.Changes.Where(c => Engine.Snapshots.SourceKinds.IsSource(c.Kind)).ToList();
+        var relevant = changed.ConvertAll(c => new SourceChange(c.Kind, c.Id, c.Deleted ? null : c.Body));
+        var snapshot = from.Snapshot;
+        var inputs = from.Inputs;
+        if (relevant.Count > 0)
+        {
+            snapshot = snapshot.Apply(relevant, snapshot.Generation + 1);
+            inputs = inputs is null ? null : Track(inputs, changed);
+            LogApplied(logger, tenantId, relevant.Count, snapshot.VersionText);
+        }
+        return (new Progress(snapshot, batch.Cursor, inputs), relevant.Count, batch.Changes.Count == 0);
+    }
+
+    private static ImmutableDictionary<string, CheckpointDocument> Track(ImmutableDictionary<string, CheckpointDocument> inputs, IEnumerable<StoredDocument> applied)
+    {
+        var builder = inputs.ToBuilder();
+        foreach (var document in applied)
+        {
+            var key = CheckpointDocument.Key(document.Kind, document.Id);
+            if (document.Deleted)
+                builder.Remove(key);
+            else
+                builder[key] = CheckpointDocument.Of(document.Kind, document.Id, document.ETag, document.Body);
+        }
+        return builder.ToImmutable();
+    }
+
+    /// <summary>
+    /// Writes the checkpoint of every loaded tenant whose snapshot changed since the stored one (see
+    /// <see cref="SnapshotCheckpoints.WriteIfChangedAsync"/>); one tenant's failure is recorded and does not stop the others.
+    /// </summary>
+    public async Task WriteCheckpointsAsync(CancellationToken cancellationToken)
+    {
+        if (checkpoints is null)
+            return;
+        foreach (var (tenant, entry) in _tenants)
+        {
+            string cursor;
+            long version;
+            ImmutableDictionary<string, CheckpointDocument> inputs;
+            // The three are taken together under the gate: the inputs are exactly those of the cursor.
+            await entry.Gate.WaitAsync(cancellationToken);
+            try
+            {
+                if (entry.Snapshot is null || entry.Inputs is null || entry.Cursor is null || entry.Checkpointed == entry.Snapshot.Version)
+                    continue;
+                (cursor, version, inputs) = (entry.Cursor, entry.Snapshot.Version, entry.Inputs);
+            }
+            finally
+            {
+                entry.Gate.Release();
+            }
+            try
+            {
+                var written = await checkpoints.WriteIfChangedAsync(tenant, cursor, version, inputs, cancellationToken);
+                entry.CheckpointError = null;
+                if (written is CheckpointWrite.Written or CheckpointWrite.Unchanged)
+                    entry.Checkpointed = version;
+                if (written == CheckpointWrite.Written)
+                    entry.CheckpointAt = time.GetUtcNow();
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                entry.CheckpointError = Describe(e);
+                LogCheckpointWriteFailed(logger, tenant, entry.CheckpointError);
+            }
         }
     }
 
@@ -278,4 +466,13 @@ public sealed partial class TenantSnapshots(
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Snapshot refresh of tenant {TenantId} failed: {Error}")]
     private static partial void LogRefreshFailed(ILogger logger, string tenantId, string error);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Information, Message = "Loaded tenant {TenantId} from its snapshot checkpoint: {Documents} documents in {Bytes} bytes, then {Tail} changes from the change feed; snapshot version {Version}")]
+    private static partial void LogLoadedFromCheckpoint(ILogger logger, string tenantId, int documents, int bytes, int tail, string version);
+
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Warning, Message = "Snapshot checkpoint of tenant {TenantId} not used ({Reason}); reading every document instead")]
+    private static partial void LogCheckpointNotUsed(ILogger logger, string tenantId, string reason);
+
+    [LoggerMessage(EventId = 4106, Level = LogLevel.Warning, Message = "Snapshot checkpoint of tenant {TenantId} could not be written: {Error}")]
+    private static partial void LogCheckpointWriteFailed(ILogger logger, string tenantId, string error);
 }
