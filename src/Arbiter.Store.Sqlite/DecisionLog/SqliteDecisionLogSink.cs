@@ -393,6 +393,15 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
             return (reader.GetInt64(0), reader.GetInt64(1));
         }, cancellationToken);
 
+    /// <summary>Groups stored (rows of <c>decision_groups</c>): records per group is what a batch buys.</summary>
+    public Task<long> GroupCountAsync(CancellationToken cancellationToken) =>
+        RunAsync(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM decision_groups";
+            return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }, cancellationToken);
+
     public void Dispose()
     {
         _db.Dispose();
