@@ -17,6 +17,7 @@ namespace Arbiter.Benchmarks;
 internal sealed class DecisionLogWatch(HttpClient client, string spillDirectory, int serverPid)
 {
     private static readonly TimeSpan Settled = TimeSpan.FromSeconds(2.5);
+    private static readonly TimeSpan MaxDrain = TimeSpan.FromMinutes(10);
     private long _writtenBefore;
     private long _spilledBefore;
     private long _bytesBefore;
@@ -46,10 +47,13 @@ internal sealed class DecisionLogWatch(HttpClient client, string spillDirectory,
         var phaseSeconds = _phase.Elapsed.TotalSeconds;
         var (writtenAtEnd, spilledAtEnd, backlog) = await FiguresAsync();
         var bytesAtEnd = WaitingBytes();
+        var spillAtEnd = SpillBytes();
         var drain = Stopwatch.StartNew();
         var last = writtenAtEnd;
         var lastChange = TimeSpan.Zero;
-        while (drain.Elapsed - lastChange < Settled)
+        // Settled: nothing written for a while and no spill file left (in memory mode a spill is drained every 5 s, so
+        // written pauses between drains while records still wait on disk). Bounded, so a log that never catches up ends.
+        while ((drain.Elapsed - lastChange < Settled || SpillBytes() > 0) && drain.Elapsed < MaxDrain)
         {
             await Task.Delay(50);
             var (written, _, _) = await FiguresAsync();
@@ -68,7 +72,7 @@ internal sealed class DecisionLogWatch(HttpClient client, string spillDirectory,
         var stored = last - _writtenBefore;
         return string.Create(CultureInfo.InvariantCulture,
             $"  decision log after {name}: {stored:N0} records stored ({(writtenAtEnd - _writtenBefore):N0} by the phase's end, backlog then {last - writtenAtEnd:N0}, queue {backlog:N0}); "
-            + $"spilled {spilledAtEnd - _spilledBefore:N0} during, {spilledAfter - _spilledBefore:N0} in all; spill dir {_bytesBefore / 1024.0:F0} KB before, {bytesAtEnd / 1024.0:F0} KB at the end, {WaitingBytes() / 1024.0:F0} KB after; "
+            + $"spilled {spilledAtEnd - _spilledBefore:N0} during, {spilledAfter - _spilledBefore:N0} in all; journal + spill files {_bytesBefore / 1024.0:F0} KB before, {bytesAtEnd / 1024.0:F0} KB at the end (spill {spillAtEnd / 1024.0:F0} KB), {WaitingBytes() / 1024.0:F0} KB after; "
             + $"all stored {lastChange.TotalSeconds:F2} s after the phase (log wrote {stored / (phaseSeconds + lastChange.TotalSeconds):N0} records/s over phase + drain); server CPU after: {cpu:P0} of a core");
     }
 
@@ -81,8 +85,13 @@ internal sealed class DecisionLogWatch(HttpClient client, string spillDirectory,
         return (log.GetProperty("written").GetInt64(), log.GetProperty("spilled").GetInt64(), log.GetProperty("backlog").GetInt64());
     }
 
-    private long WaitingBytes() =>
-        Directory.Exists(spillDirectory) ? new DirectoryInfo(spillDirectory).EnumerateFiles("*.jsonl").Sum(f => f.Length) : 0;
+    // Journal segments (journal-*.jsonl; the open one stays after it is stored) and spill segments (decisions-*.jsonl).
+    private long WaitingBytes() => Bytes("*.jsonl");
+
+    private long SpillBytes() => Bytes("decisions-*.jsonl");
+
+    private long Bytes(string pattern) =>
+        Directory.Exists(spillDirectory) ? new DirectoryInfo(spillDirectory).EnumerateFiles(pattern).Sum(f => f.Length) : 0;
 
     /// <summary>The server's user + system CPU (Linux /proc; clock ticks of 100 Hz).</summary>
     private double CpuSeconds()

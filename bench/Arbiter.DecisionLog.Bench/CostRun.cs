@@ -31,25 +31,19 @@ public static class CostRun
     // The flusher's batch (DecisionLog:BatchSize default).
     private const int Batch = 500;
 
+    // The group item's indexed arrays (CosmosDecisionLogSink.IndexedPaths).
+    private static readonly string[] ValueSets = ["ids", "agents", "subjects", "resources", "actions"];
+
+    // Lookups by decision id through the sink (each one query per partition key of an hour on the local server: slow there).
+    private const int Lookups = 300;
+
     // Cosmos adds _rid, _self, _etag, _attachments and _ts to every stored item (measured on a real account: ~170 bytes).
     private const int SystemPropertyBytes = 170;
 
     public static async Task<int> RunAsync(string[] args)
     {
         var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
-        var snapshot = NoLossRun.DemoSnapshot();
-        var requests = NoLossRun.Requests(snapshot);
-        var start = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
-        var records = new DecisionRecord[count];
-        for (var i = 0; i < count; i++)
-        {
-            var request = requests[i % requests.Length];
-            var began = Stopwatch.GetTimestamp();
-            var decision = snapshot.Evaluate(request);
-            // 10,000 decisions/s: one every 100 µs.
-            records[i] = DecisionRecord.From("demo", "req-" + i.ToString(CultureInfo.InvariantCulture), request, decision, Stopwatch.GetElapsedTime(began), start.AddTicks(i * 1000L));
-        }
-
+        var records = DemoRecords(count);
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; {count:N0} demo-tenant decisions ({records.Count(r => r.Allowed):N0} permits), 10,000/s; load {Load()}");
         var recordBytes = records.Average(r => JsonSerializer.SerializeToUtf8Bytes(r, DecisionLogJsonContext.Default.DecisionRecord).Length);
         var itemBytes = records.Average(r => CosmosItemToday(r).Length) + SystemPropertyBytes;
@@ -57,17 +51,26 @@ public static class CostRun
         Console.WriteLine($"  -> {Ru(itemBytes):F2} RU per decision (one upsert each), {Ru(itemBytes) * 10_000:N0} RU/s at 10,000 decisions/s; {itemBytes * 10_000 * 86_400 / 1e9:F1} GB a day");
         var sqlite = await SqliteBytesPerRecordAsync(records);
         Console.WriteLine($"SQLite (SqliteDecisionLogSink, batches of {Batch}): {sqlite.Bytes:F0} bytes per decision (file, indexes included), {sqlite.Bytes * 100_000 / 1e6:F1} MB per 100,000; {sqlite.Groups:N0} groups");
+        // The demo tenant has a handful of users, so its records repeat more than a large tenant's: the same records with
+        // 20,000 distinct subjects (the benchmark scenario's user count) as the less compressible case.
+        var diverse = records.Select((r, i) => r with { SubjectId = "user-" + (i * 7919L % 20_000).ToString("D5", CultureInfo.InvariantCulture) }).ToArray();
+        var sqliteDiverse = await SqliteBytesPerRecordAsync(diverse);
+        Console.WriteLine($"SQLite, the same with 20,000 distinct subjects: {sqliteDiverse.Bytes:F0} bytes per decision, {sqliteDiverse.Bytes * 100_000 / 1e6:F1} MB per 100,000");
         if (Environment.GetEnvironmentVariable("ARBITER_TEST_COSMOS_LOCAL") is { Length: > 0 } endpoint)
         {
-            var c = await CosmosStoredBytesAsync(records, endpoint);
-            Console.WriteLine($"local Cosmos endpoint {endpoint}: {count:N0} records written by CosmosDecisionLogSink in batches of {Batch}: {c.Upserts:N0} upserts, {c.Items:N0} items "
-                + $"({c.ItemBytes / Math.Max(1, c.Items) / 1024.0:F1} KB each as stored and read back), {c.QueryPages:N0} query pages to read them");
-            // Items as the endpoint returns them carry its system properties already (_rid, _self, _etag, _ts, _attachments).
-            var perItem = c.ItemBytes / (double)Math.Max(1, c.Items);
-            var ruPerDecision = Ru(perItem) * c.Items / count;
-            Console.WriteLine($"  -> {c.ItemBytes / (double)count:F0} bytes per decision, "
-                + $"{c.Items / (double)count:F4} upserts per decision, write charge({perItem / 1024:F1} KB) = {Ru(perItem):F2} RU per item -> {ruPerDecision:F3} RU per decision, {ruPerDecision * 10_000:N0} RU/s at 10,000/s");
-            Console.WriteLine($"  the same {Math.Min(2_000, count):N0} records one query each by decision id read back {c.LookupsFound:N0}");
+            foreach (var (label, set) in new[] { ("demo records", records), ("with 20,000 distinct subjects", diverse) })
+            {
+                var c = await CosmosStoredBytesAsync(set, endpoint);
+                Console.WriteLine($"local Cosmos endpoint {endpoint}, {label}: {count:N0} records written by CosmosDecisionLogSink in batches of {Batch}: {c.Upserts:N0} upserts, {c.Items:N0} items "
+                    + $"({c.ItemBytes / Math.Max(1, c.Items) / 1024.0:F1} KB each as stored and read back), {c.QueryPages:N0} query pages to read them");
+                // Items as the endpoint returns them carry its system properties already (_rid, _self, _etag, _ts, _attachments).
+                var perItem = c.ItemBytes / (double)Math.Max(1, c.Items);
+                var ruPerDecision = Ru(perItem) * c.Items / count;
+                Console.WriteLine($"  -> {c.ItemBytes / (double)count:F0} bytes per decision, "
+                    + $"{c.Items / (double)count:F4} upserts per decision, write charge({perItem / 1024:F1} KB) = {Ru(perItem):F2} RU per item -> {ruPerDecision:F3} RU per decision, {ruPerDecision * 10_000:N0} RU/s at 10,000/s");
+                Console.WriteLine($"  indexed terms: {c.IndexedTerms / (double)Math.Max(1, c.Items):F0} per item, {c.IndexedTerms / (double)count:F2} per decision (the earlier layout indexed every member but the record: 12 per decision)");
+                Console.WriteLine($"  the first {Math.Min(Lookups, count):N0} records, one query each by decision id, read back {c.LookupsFound:N0}");
+            }
         }
 
         // Grouped by partition key (tenant, hour, bucket of 8) in arrival order, n records per document.
@@ -95,6 +98,28 @@ public static class CostRun
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> records of demo-tenant requests evaluated by the engine (every user and agent against
+    /// every agent, tool and data resource, round robin), stamped at 10,000 decisions/s from 2026-12-01 12:00 UTC.
+    /// </summary>
+    public static DecisionRecord[] DemoRecords(int count)
+    {
+        var snapshot = NoLossRun.DemoSnapshot();
+        var requests = NoLossRun.Requests(snapshot);
+        var start = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+        var records = new DecisionRecord[count];
+        for (var i = 0; i < count; i++)
+        {
+            var request = requests[i % requests.Length];
+            var began = Stopwatch.GetTimestamp();
+            var decision = snapshot.Evaluate(request);
+            // 10,000 decisions/s: one every 100 µs.
+            records[i] = DecisionRecord.From("demo", "req-" + i.ToString(CultureInfo.InvariantCulture), request, decision, Stopwatch.GetElapsedTime(began), start.AddTicks(i * 1000L));
+        }
+
+        return records;
     }
 
     /// <summary>Linear interpolation in the published write-charge table (the charge of a 1 KB write at most for less).</summary>
@@ -317,7 +342,7 @@ public static class CostRun
     /// partition keys back (bytes as the endpoint stores and returns them, system properties included) and looks up
     /// the first 2,000 records by decision id through the sink's own query.
     /// </summary>
-    private static async Task<(long Upserts, int Items, long ItemBytes, int QueryPages, int LookupsFound)> CosmosStoredBytesAsync(DecisionRecord[] records, string endpoint)
+    private static async Task<(long Upserts, int Items, long ItemBytes, int QueryPages, int LookupsFound, long IndexedTerms)> CosmosStoredBytesAsync(DecisionRecord[] records, string endpoint)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -339,7 +364,7 @@ public static class CostRun
 
         var container = provider.GetRequiredService<CosmosContainers>().Decisions;
         var hours = records.Select(r => new DateTimeOffset(r.Time.UtcTicks / TimeSpan.TicksPerHour * TimeSpan.TicksPerHour, TimeSpan.Zero)).Distinct().ToList();
-        long bytes = 0;
+        long bytes = 0, terms = 0;
         int items = 0, pages = 0;
         foreach (var tenant in records.Select(r => r.TenantId).Distinct())
         {
@@ -360,20 +385,22 @@ public static class CostRun
                     {
                         items++;
                         bytes += System.Text.Encoding.UTF8.GetByteCount(item.GetRawText());
+                        // Terms the indexing policy indexes: three scalars and every element of the value sets.
+                        terms += 3 + ValueSets.Sum(set => item.TryGetProperty(set, out var a) ? a.GetArrayLength() : 0);
                     }
                 }
             }
         }
 
         var found = 0;
-        foreach (var record in records.AsSpan(0, Math.Min(2_000, records.Length)).ToArray())
+        foreach (var record in records.AsSpan(0, Math.Min(Lookups, records.Length)).ToArray())
         {
             var page = await sink.QueryAsync(record.TenantId, new DecisionLogQuery { From = record.Time.AddMinutes(-1), To = record.Time.AddMinutes(10), DecisionId = record.Id }, null, 1, CancellationToken.None);
             found += page.Items.Count(r => r.Id == record.Id);
         }
 
         await container.Database.DeleteStreamAsync();
-        return (upserts, items, bytes, pages, found);
+        return (upserts, items, bytes, pages, found, terms);
     }
 
     /// <summary>The SQLite file's growth per record through the real sink in the flusher's batches, and its groups.</summary>

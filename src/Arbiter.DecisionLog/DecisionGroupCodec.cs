@@ -13,13 +13,14 @@ namespace Arbiter.DecisionLog;
 /// <para>Why the sentences stay: a reason is written by the engine from the snapshot it decided under (policy names,
 /// missing grants), and that snapshot may be long gone when an investigator reads the record; in a table of the group's
 /// distinct strings a sentence costs its bytes once per group, and Brotli then folds what the sentences share.</para>
-/// <para>Brotli at quality 5 (window 22): on the demo tenant's records ~60–80 bytes per record at 100–500 records per
-/// group, against ~580 bytes of JSON; quality 5 keeps encoding well under the cost of the store write it saves.</para>
+/// <para>Brotli at quality 2 (window 22): on the demo tenant's records ~60–80 bytes per record at 100–500 records per
+/// group, against ~600 bytes of JSON. Quality 2 rather than 5: ~6 % more bytes (67 against 63 per record in SQLite) for
+/// roughly a third less encoding CPU, the larger part of the sink's CPU per record (bench: sink-rate).</para>
 /// </summary>
 public static class DecisionGroupCodec
 {
     private const byte Format = 1;
-    private const int Quality = 5;
+    private const int Quality = 2;
     private const int Window = 22;
 
     /// <summary>The compressed body of <paramref name="records"/> (all of one tenant; at least one).</summary>
