@@ -51,10 +51,15 @@ internal static class HttpBenchmark
             Console.WriteLine($"load: {options.Connections} connections (HTTP/1.1 keep-alive), {warmup.TotalSeconds:F0} s warm-up + {measured.TotalSeconds:F0} s per phase; client and server share the machine");
             var ceiling = await LoadRunner.RunAsync("ceiling GET /health", client, "health", null, options.Connections, warmup, measured);
             Console.WriteLine(ceiling.Line());
+            var log = DecisionLogWatch.For(client, Path.Combine(dir.FullName, "arbiter.db"), server.ProcessId);
+            await log.BeforePhaseAsync();
             var single = await LoadRunner.RunAsync("single evaluation", client, "access/v1/evaluation", singles, options.Connections, warmup, measured);
             Console.WriteLine(single.Line());
+            Console.WriteLine(await log.AfterPhaseAsync("single evaluation"));
+            await log.BeforePhaseAsync();
             var batch = await LoadRunner.RunAsync($"batch of {BatchSize}", client, "access/v1/evaluations", batches, options.Connections, warmup, measured);
             Console.WriteLine(batch.Line(BatchSize));
+            Console.WriteLine(await log.AfterPhaseAsync($"batch of {BatchSize}"));
             var ceiling2 = await LoadRunner.RunAsync("ceiling GET /health (again)", client, "health", null, options.Connections, warmup, measured);
             Console.WriteLine(ceiling2.Line());
 

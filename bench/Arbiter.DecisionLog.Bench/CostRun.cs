@@ -28,36 +28,49 @@ public static class CostRun
     private static readonly (double Kb, double Ru)[] WriteCharge =
         [(1, 4.95), (2, 6.29), (4, 6.67), (8, 7.04), (16, 9.52), (32, 11.23), (64, 22.67), (128, 48.19), (256, 98.29), (512, 184.57), (1024, 625.00), (2048, 1250.00)];
 
+    // The flusher's batch (DecisionLog:BatchSize default).
+    private const int Batch = 500;
+
+    // The group item's indexed arrays (CosmosDecisionLogSink.IndexedPaths).
+    private static readonly string[] ValueSets = ["ids", "agents", "subjects", "resources", "actions"];
+
+    // Lookups by decision id through the sink (each one query per partition key of an hour on the local server: slow there).
+    private const int Lookups = 300;
+
     // Cosmos adds _rid, _self, _etag, _attachments and _ts to every stored item (measured on a real account: ~170 bytes).
     private const int SystemPropertyBytes = 170;
 
     public static async Task<int> RunAsync(string[] args)
     {
         var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
-        var snapshot = NoLossRun.DemoSnapshot();
-        var requests = NoLossRun.Requests(snapshot);
-        var start = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
-        var records = new DecisionRecord[count];
-        for (var i = 0; i < count; i++)
-        {
-            var request = requests[i % requests.Length];
-            var began = Stopwatch.GetTimestamp();
-            var decision = snapshot.Evaluate(request);
-            // 10,000 decisions/s: one every 100 µs.
-            records[i] = DecisionRecord.From("demo", "req-" + i.ToString(CultureInfo.InvariantCulture), request, decision, Stopwatch.GetElapsedTime(began), start.AddTicks(i * 1000L));
-        }
-
+        var records = DemoRecords(count);
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; {count:N0} demo-tenant decisions ({records.Count(r => r.Allowed):N0} permits), 10,000/s; load {Load()}");
         var recordBytes = records.Average(r => JsonSerializer.SerializeToUtf8Bytes(r, DecisionLogJsonContext.Default.DecisionRecord).Length);
         var itemBytes = records.Average(r => CosmosItemToday(r).Length) + SystemPropertyBytes;
-        Console.WriteLine($"record JSON: {recordBytes:F0} bytes; Cosmos item today (one per decision, + {SystemPropertyBytes} system bytes): {itemBytes:F0} bytes");
+        Console.WriteLine($"record JSON: {recordBytes:F0} bytes; Cosmos item of the earlier layout (one per decision, + {SystemPropertyBytes} system bytes): {itemBytes:F0} bytes");
         Console.WriteLine($"  -> {Ru(itemBytes):F2} RU per decision (one upsert each), {Ru(itemBytes) * 10_000:N0} RU/s at 10,000 decisions/s; {itemBytes * 10_000 * 86_400 / 1e9:F1} GB a day");
-        Console.WriteLine($"SQLite today: {await SqliteBytesPerRecordAsync(records):F0} bytes per decision (file, indexes included)");
+        var sqlite = await SqliteBytesPerRecordAsync(records);
+        Console.WriteLine($"SQLite (SqliteDecisionLogSink, batches of {Batch}): {sqlite.Bytes:F0} bytes per decision (file, indexes included), {sqlite.Bytes * 100_000 / 1e6:F1} MB per 100,000; {sqlite.Groups:N0} groups");
+        // The demo tenant has a handful of users, so its records repeat more than a large tenant's: the same records with
+        // 20,000 distinct subjects (the benchmark scenario's user count) as the less compressible case.
+        var diverse = records.Select((r, i) => r with { SubjectId = "user-" + (i * 7919L % 20_000).ToString("D5", CultureInfo.InvariantCulture) }).ToArray();
+        var sqliteDiverse = await SqliteBytesPerRecordAsync(diverse);
+        Console.WriteLine($"SQLite, the same with 20,000 distinct subjects: {sqliteDiverse.Bytes:F0} bytes per decision, {sqliteDiverse.Bytes * 100_000 / 1e6:F1} MB per 100,000");
         if (Environment.GetEnvironmentVariable("ARBITER_TEST_COSMOS_LOCAL") is { Length: > 0 } endpoint)
         {
-            var written = Math.Min(2_000, count);
-            var (stored, read) = await CosmosStoredBytesAsync(records.AsMemory(0, written), endpoint);
-            Console.WriteLine($"local Cosmos endpoint {endpoint}: {written:N0} records written by CosmosDecisionLogSink, {read:N0} items read back: {stored:F0} bytes per item as stored (system properties included)");
+            foreach (var (label, set) in new[] { ("demo records", records), ("with 20,000 distinct subjects", diverse) })
+            {
+                var c = await CosmosStoredBytesAsync(set, endpoint);
+                Console.WriteLine($"local Cosmos endpoint {endpoint}, {label}: {count:N0} records written by CosmosDecisionLogSink in batches of {Batch}: {c.Upserts:N0} upserts, {c.Items:N0} items "
+                    + $"({c.ItemBytes / Math.Max(1, c.Items) / 1024.0:F1} KB each as stored and read back), {c.QueryPages:N0} query pages to read them");
+                // Items as the endpoint returns them carry its system properties already (_rid, _self, _etag, _ts, _attachments).
+                var perItem = c.ItemBytes / (double)Math.Max(1, c.Items);
+                var ruPerDecision = Ru(perItem) * c.Items / count;
+                Console.WriteLine($"  -> {c.ItemBytes / (double)count:F0} bytes per decision, "
+                    + $"{c.Items / (double)count:F4} upserts per decision, write charge({perItem / 1024:F1} KB) = {Ru(perItem):F2} RU per item -> {ruPerDecision:F3} RU per decision, {ruPerDecision * 10_000:N0} RU/s at 10,000/s");
+                Console.WriteLine($"  indexed terms: {c.IndexedTerms / (double)Math.Max(1, c.Items):F0} per item, {c.IndexedTerms / (double)count:F2} per decision (the earlier layout indexed every member but the record: 12 per decision)");
+                Console.WriteLine($"  the first {Math.Min(Lookups, count):N0} records, one query each by decision id, read back {c.LookupsFound:N0}");
+            }
         }
 
         // Grouped by partition key (tenant, hour, bucket of 8) in arrival order, n records per document.
@@ -85,6 +98,28 @@ public static class CostRun
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> records of demo-tenant requests evaluated by the engine (every user and agent against
+    /// every agent, tool and data resource, round robin), stamped at 10,000 decisions/s from 2026-12-01 12:00 UTC.
+    /// </summary>
+    public static DecisionRecord[] DemoRecords(int count)
+    {
+        var snapshot = NoLossRun.DemoSnapshot();
+        var requests = NoLossRun.Requests(snapshot);
+        var start = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+        var records = new DecisionRecord[count];
+        for (var i = 0; i < count; i++)
+        {
+            var request = requests[i % requests.Length];
+            var began = Stopwatch.GetTimestamp();
+            var decision = snapshot.Evaluate(request);
+            // 10,000 decisions/s: one every 100 µs.
+            records[i] = DecisionRecord.From("demo", "req-" + i.ToString(CultureInfo.InvariantCulture), request, decision, Stopwatch.GetElapsedTime(began), start.AddTicks(i * 1000L));
+        }
+
+        return records;
     }
 
     /// <summary>Linear interpolation in the published write-charge table (the charge of a 1 KB write at most for less).</summary>
@@ -302,8 +337,12 @@ public static class CostRun
         Distinct("ids", group.Select(r => r.Id));
     }
 
-    /// <summary>Writes records through the real Cosmos sink, then point-reads each item: its bytes as the endpoint stores and returns it.</summary>
-    private static async Task<(double Bytes, int Read)> CosmosStoredBytesAsync(ReadOnlyMemory<DecisionRecord> records, string endpoint)
+    /// <summary>
+    /// Writes the records through the real Cosmos sink in the flusher's batches, then reads every item of the tenant's
+    /// partition keys back (bytes as the endpoint stores and returns them, system properties included) and looks up
+    /// the first 2,000 records by decision id through the sink's own query.
+    /// </summary>
+    private static async Task<(long Upserts, int Items, long ItemBytes, int QueryPages, int LookupsFound, long IndexedTerms)> CosmosStoredBytesAsync(DecisionRecord[] records, string endpoint)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -315,31 +354,57 @@ public static class CostRun
         }).Build();
         await using var provider = new ServiceCollection().AddLogging().AddCosmosDecisionLogSink(configuration).BuildServiceProvider();
         var sink = provider.GetRequiredService<CosmosDecisionLogSink>();
-        foreach (var batch in records.ToArray().Chunk(500))
+        long upserts = 0;
+        foreach (var batch in records.Chunk(Batch))
         {
             await sink.WriteBatchAsync(batch, CancellationToken.None);
+            // One upsert per group: per (tenant, hour) of the batch, up to MaxGroupRecords each.
+            upserts += batch.GroupBy(r => (r.TenantId, r.Time.UtcTicks / TimeSpan.TicksPerHour)).Sum(g => (g.Count() + CosmosDecisionLogSink.MaxGroupRecords - 1) / CosmosDecisionLogSink.MaxGroupRecords);
         }
 
         var container = provider.GetRequiredService<CosmosContainers>().Decisions;
-        long bytes = 0;
-        var read = 0;
-        foreach (var record in records.Span[..Math.Min(200, records.Length)].ToArray())
+        var hours = records.Select(r => new DateTimeOffset(r.Time.UtcTicks / TimeSpan.TicksPerHour * TimeSpan.TicksPerHour, TimeSpan.Zero)).Distinct().ToList();
+        long bytes = 0, terms = 0;
+        int items = 0, pages = 0;
+        foreach (var tenant in records.Select(r => r.TenantId).Distinct())
         {
-            using var response = await container.ReadItemStreamAsync(record.Id, new PartitionKey(DecisionLogPartitions.Key(record.TenantId, record.Time, record.Id, 8)));
-            if (response.IsSuccessStatusCode)
+            foreach (var key in DecisionLogPartitions.KeysFor(tenant, hours, 8))
             {
-                using var content = new MemoryStream();
-                await response.Content.CopyToAsync(content);
-                bytes += content.Length;
-                read++;
+                using var iterator = container.GetItemQueryStreamIterator(new QueryDefinition("SELECT * FROM c WHERE c.pk = @pk").WithParameter("@pk", key), requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(key) });
+                while (iterator.HasMoreResults)
+                {
+                    using var page = await iterator.ReadNextAsync();
+                    pages++;
+                    if (!page.IsSuccessStatusCode)
+                    {
+                        throw new InvalidOperationException($"reading {key}: {(int)page.StatusCode} {page.ErrorMessage}");
+                    }
+
+                    using var document = await JsonDocument.ParseAsync(page.Content);
+                    foreach (var item in document.RootElement.GetProperty("Documents").EnumerateArray())
+                    {
+                        items++;
+                        bytes += System.Text.Encoding.UTF8.GetByteCount(item.GetRawText());
+                        // Terms the indexing policy indexes: three scalars and every element of the value sets.
+                        terms += 3 + ValueSets.Sum(set => item.TryGetProperty(set, out var a) ? a.GetArrayLength() : 0);
+                    }
+                }
             }
         }
 
+        var found = 0;
+        foreach (var record in records.AsSpan(0, Math.Min(Lookups, records.Length)).ToArray())
+        {
+            var page = await sink.QueryAsync(record.TenantId, new DecisionLogQuery { From = record.Time.AddMinutes(-1), To = record.Time.AddMinutes(10), DecisionId = record.Id }, null, 1, CancellationToken.None);
+            found += page.Items.Count(r => r.Id == record.Id);
+        }
+
         await container.Database.DeleteStreamAsync();
-        return (read == 0 ? 0 : bytes / (double)read, read);
+        return (upserts, items, bytes, pages, found, terms);
     }
 
-    private static async Task<double> SqliteBytesPerRecordAsync(DecisionRecord[] records)
+    /// <summary>The SQLite file's growth per record through the real sink in the flusher's batches, and its groups.</summary>
+    private static async Task<(double Bytes, long Groups)> SqliteBytesPerRecordAsync(DecisionRecord[] records)
     {
         var work = Path.Combine(Path.GetTempPath(), "arbiter-decision-log-cost-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
@@ -347,21 +412,28 @@ public static class CostRun
         {
             var path = Path.Combine(work, "arbiter.db");
             var options = Options.Create(new DecisionLogOptions { SpillDirectory = Path.Combine(work, "spill") });
+            long groups;
             using (var sink = new SqliteDecisionLogSink(Options.Create(new SqliteStoreOptions { SqlitePath = path }), options, TimeProvider.System, NullLogger<SqliteDecisionLogSink>.Instance))
             {
-                foreach (var batch in records.Chunk(1000))
+                // The empty file first (schema only), so the figure is growth per record.
+                await sink.CountAsync(CancellationToken.None);
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                var empty = Directory.GetFiles(work, "arbiter.db*").Sum(f => new FileInfo(f).Length);
+                foreach (var batch in records.Chunk(Batch))
                 {
                     await sink.WriteBatchAsync(batch, CancellationToken.None);
                 }
-            }
 
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            // The WAL is checkpointed into the file when the last connection closes.
-            var bytes = Directory.GetFiles(work, "arbiter.db*").Sum(f => new FileInfo(f).Length);
-            return bytes / (double)records.Length;
+                groups = await sink.GroupCountAsync(CancellationToken.None);
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                // The WAL is checkpointed into the file when the last connection closes.
+                var bytes = Directory.GetFiles(work, "arbiter.db*").Sum(f => new FileInfo(f).Length);
+                return ((bytes - empty) / (double)records.Length, groups);
+            }
         }
         finally
         {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try { Directory.Delete(work, recursive: true); } catch (IOException) { }
         }
     }

@@ -4,9 +4,15 @@ using Arbiter.DecisionLog.Bench;
 // decision-log [count] [batch-delay-ms] [failure-rate]: the no-loss figure (see NoLossRun).
 // throughput [count] [concurrency] [rounds]: decisions/s acknowledged and stored over a healthy SQLite sink (see ThroughputRun).
 // cost [count]: bytes and Cosmos RU per decision, today and grouped (see CostRun).
+// sink-rate [count] [batch] [rounds]: records/s the SQLite sink stores on its own (see SinkRateRun).
 if (args.Length > 0 && args[0] == "cost")
 {
     return await CostRun.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "sink-rate")
+{
+    return await SinkRateRun.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "throughput")
@@ -19,6 +25,7 @@ if (args.Length == 0 || args[0] != "decision-log")
     Console.Error.WriteLine("usage: Arbiter.DecisionLog.Bench decision-log [count=1000000] [batch-delay-ms=5] [failure-rate=0.05]");
     Console.Error.WriteLine("       Arbiter.DecisionLog.Bench throughput [count=200000] [concurrency=64] [rounds=5]");
     Console.Error.WriteLine("       Arbiter.DecisionLog.Bench cost [count=100000]");
+    Console.Error.WriteLine("       Arbiter.DecisionLog.Bench sink-rate [count=200000] [batch=500] [rounds=3]");
     return 2;
 }
 

@@ -113,20 +113,61 @@ resource decisions 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/container
         version: 2
       }
       defaultTtl: decisionRetentionDays * 86400
-      // The full record is read back, never filtered on: not indexed (cheaper writes).
+      // Only what the queries select and order on (CosmosDecisionLogSink.IndexedPaths): the group items' tenant, time
+      // range and value sets, and the fields of items of the earlier one-per-decision layout until their TTL removes
+      // them. The compressed records (z) and old whole records (record) are read back, never filtered on: not indexed.
       indexingPolicy: {
         indexingMode: 'consistent'
         includedPaths: [
           {
-            path: '/*'
+            path: '/tenantId/?'
+          }
+          {
+            path: '/sk/?'
+          }
+          {
+            path: '/lo/?'
+          }
+          {
+            path: '/ids/[]/?'
+          }
+          {
+            path: '/agents/[]/?'
+          }
+          {
+            path: '/subjects/[]/?'
+          }
+          {
+            path: '/resources/[]/?'
+          }
+          {
+            path: '/actions/[]/?'
+          }
+          {
+            path: '/agentId/?'
+          }
+          {
+            path: '/subjectId/?'
+          }
+          {
+            path: '/subjectType/?'
+          }
+          {
+            path: '/resourceId/?'
+          }
+          {
+            path: '/resourceType/?'
+          }
+          {
+            path: '/action/?'
+          }
+          {
+            path: '/allowed/?'
           }
         ]
         excludedPaths: [
           {
-            path: '/record/*'
-          }
-          {
-            path: '/"_etag"/?'
+            path: '/*'
           }
         ]
       }

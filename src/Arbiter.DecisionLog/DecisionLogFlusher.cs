@@ -45,7 +45,8 @@ public sealed partial class DecisionLogFlusher : IHostedService, IDisposable
     private readonly DecisionLogOptions _options;
     // Cancelled only when the shutdown timeout has passed: writes in flight finish after a stop request.
     private readonly CancellationTokenSource _abort = new();
-    // Batches per drain while running: enough to empty a spill within minutes, few enough to keep up with live traffic.
+    // Batches per drain while running before live records take precedence (see DrainSpillAsync): enough to empty a
+    // spill within minutes under load, few enough to keep up with live traffic.
     private const int DrainBudget = 20;
     private readonly Dictionary<string, long> _drainOffsets = new(StringComparer.Ordinal);
     private long? _lastDrain;
@@ -535,7 +536,9 @@ public sealed partial class DecisionLogFlusher : IHostedService, IDisposable
 
                     batch.Clear();
                     _drainOffsets[path] = end;
-                    if (--budget <= 0)
+                    // Past the budget, only while live records are fewer than a batch: a spill drains as fast as the
+                    // store takes it when traffic is light, and yields to live records when it is not.
+                    if (--budget <= 0 && (_log.Journal is { } journal ? Available(journal) : _log.Reader.Count) >= _options.BatchSize)
                     {
                         return;
                     }

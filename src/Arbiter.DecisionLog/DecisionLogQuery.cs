@@ -42,6 +42,33 @@ public sealed record DecisionLogQuery
     /// <summary>true: permits only; false: denies only; null: both.</summary>
     public bool? Allowed { get; init; }
 
+    /// <summary>
+    /// Whether <paramref name="record"/> answers this query (every filter, the time range) and sorts strictly before
+    /// <paramref name="after"/> in (time, id) order: how a sink filters the records of a group it has decoded. The tenant
+    /// is the sink's to check (a group holds one tenant's records).
+    /// </summary>
+    public bool Matches(DecisionRecord record, DecisionLogCursor? after)
+    {
+        var ticks = record.Time.UtcTicks;
+        return ticks >= From.UtcTicks && ticks < To.UtcTicks
+            && (after is null || ticks < after.TimeTicks || (ticks == after.TimeTicks && string.CompareOrdinal(record.Id, after.Id) < 0))
+            && (DecisionId is null || record.Id == DecisionId)
+            && (AgentId is null || record.AgentId == AgentId)
+            && (SubjectId is null || record.SubjectId == SubjectId)
+            && (SubjectType is null || record.SubjectType == SubjectType)
+            && (ResourceId is null || record.ResourceId == ResourceId)
+            && (ResourceType is null || record.ResourceType == ResourceType)
+            && (Action is null || record.Action == Action)
+            && (Allowed is null || record.Allowed == Allowed);
+    }
+
+    /// <summary>Newest first in (time, id) order, the order of every page.</summary>
+    public static int NewestFirst(DecisionRecord a, DecisionRecord b)
+    {
+        var byTime = b.Time.UtcTicks.CompareTo(a.Time.UtcTicks);
+        return byTime != 0 ? byTime : string.CompareOrdinal(b.Id, a.Id);
+    }
+
     /// <summary>Problems (field, message) with the query and the page size; empty when the query can run.</summary>
     public IReadOnlyList<DecisionLogQueryProblem> Validate(int pageSize)
     {

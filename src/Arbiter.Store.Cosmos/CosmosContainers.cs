@@ -88,9 +88,9 @@ public sealed class CosmosContainers
             await database.CreateContainerIfNotExistsAsync(new ContainerProperties(name, "/tenantId"), cancellationToken: cancellationToken);
         }
 
-        // The decision log spreads each tenant over hourly buckets (see CosmosDecisionLogSink); TTL on, per item.
+        // The decision log spreads each tenant over hourly buckets (see CosmosDecisionLogSink); TTL on, per item; only the queried paths indexed.
         await database.CreateContainerIfNotExistsAsync(
-            new ContainerProperties(_options.DecisionsContainer, CosmosDecisionLogSink.PartitionKeyPath) { DefaultTimeToLive = -1 },
+            new ContainerProperties(_options.DecisionsContainer, CosmosDecisionLogSink.PartitionKeyPath) { DefaultTimeToLive = -1, IndexingPolicy = CosmosDecisionLogSink.IndexingPolicy() },
             cancellationToken: cancellationToken);
 
         CosmosLog.ContainersReady(_logger, _options.Database);

@@ -148,6 +148,76 @@ public abstract class DecisionLogSinkContract
     }
 
     [Fact]
+    public async Task WriteBatch_RetriedWithOtherBoundaries_EachRecordOnce()
+    {
+        // The flusher re-sends after a crash from where its journal segment starts, so a retry's batch can begin and
+        // end elsewhere than the first write's: the overlap must still be stored (or at least answered) once.
+        var tenant = NewTenant();
+        var records = await Seed(tenant);
+
+        await Sink.WriteBatchAsync(records[20..45], CancellationToken.None);
+        await Sink.WriteBatchAsync([.. records[40..], .. records[..5]], CancellationToken.None);
+
+        var all = await ReadAll(tenant, Week, pageSize: 9);
+        AssertNewestFirst(records, all);
+        var byId = await ReadAll(tenant, Week with { DecisionId = records[42].Id }, pageSize: 1);
+        Assert.Equal(Json(records[42]), Json(Assert.Single(byId)));
+    }
+
+    [Fact]
+    public async Task Query_OneHourOfOverlappingBatches_NewestFirstAcrossPages()
+    {
+        // Three batches of the same hour whose times interleave: groups overlap in time, so a page must not take a
+        // group's records as final before every group that can hold newer ones was read.
+        var tenant = NewTenant();
+        var hour = Start.AddHours(3);
+        var records = Enumerable.Range(0, 90).Select(i => Records.Make(tenant, hour.AddSeconds(i * 37 % 3600), agent: i % 4 == 0 ? "recon-agent" : "hr-assistant")).ToList();
+        foreach (var batch in records.GroupBy(r => records.IndexOf(r) % 3))
+        {
+            await Sink.WriteBatchAsync([.. batch], CancellationToken.None);
+        }
+
+        AssertNewestFirst(records, await ReadAll(tenant, Week, pageSize: 7));
+        AssertNewestFirst([.. records.Where(r => r.AgentId == "recon-agent")], await ReadAll(tenant, Week with { AgentId = "recon-agent" }, pageSize: 4));
+        var from = hour.AddMinutes(10);
+        var to = hour.AddMinutes(40);
+        AssertNewestFirst([.. records.Where(r => r.Time >= from && r.Time < to)], await ReadAll(tenant, new DecisionLogQuery { From = from, To = to }, pageSize: 5));
+    }
+
+    [Fact]
+    public async Task Query_BySubjectTypeResourceTypeAndDecision_OnlyMatches()
+    {
+        // Fields a group keeps no value set for: the sink filters its decoded records.
+        var tenant = NewTenant();
+        var records = Enumerable.Range(0, 40).Select(i => Records.Make(
+            tenant, Start.AddMinutes(11 * i), subject: i % 2 == 0 ? "alice" : "recon-agent", resourceType: i % 3 == 0 ? "data" : "tool",
+            allowed: i % 5 != 0) with { SubjectType = i % 2 == 0 ? "user" : "agent" }).ToList();
+        await Sink.WriteBatchAsync(records, CancellationToken.None);
+
+        var found = await ReadAll(tenant, Week with { SubjectType = "agent", ResourceType = "data" }, pageSize: 3);
+        var denied = await ReadAll(tenant, Week with { Allowed = false }, pageSize: 3);
+        var permittedAlice = await ReadAll(tenant, Week with { SubjectId = "alice", Allowed = true }, pageSize: 3);
+
+        AssertNewestFirst([.. records.Where(r => r.SubjectType == "agent" && r.ResourceType == "data")], found);
+        AssertNewestFirst([.. records.Where(r => !r.Allowed)], denied);
+        AssertNewestFirst([.. records.Where(r => r.SubjectId == "alice" && r.Allowed)], permittedAlice);
+        Assert.NotEmpty(found);
+        Assert.NotEmpty(denied);
+    }
+
+    [Fact]
+    public async Task Query_ByResourceAndAction_OnlyMatches()
+    {
+        var tenant = NewTenant();
+        var records = await Seed(tenant);
+
+        var found = await ReadAll(tenant, Week with { ResourceId = "hr-lookup", Action = "data.read" }, pageSize: 2);
+
+        AssertNewestFirst([.. records.Where(r => r.ResourceId == "hr-lookup" && r.Action == "data.read")], found);
+        Assert.NotEmpty(found);
+    }
+
+    [Fact]
     public async Task Query_ContinuationNotOurs_ArgumentException()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Reader.QueryAsync(NewTenant(), Week, "not-a-cursor", 10));

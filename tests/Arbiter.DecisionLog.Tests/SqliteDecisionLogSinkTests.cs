@@ -95,6 +95,109 @@ public sealed class SqliteDecisionLogSinkTests : DecisionLogSinkContract, IDispo
         Assert.Equal(2, provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>().Count());
     }
 
+    /// <summary>The table the sink wrote before groups (one row per record, commit c6b966a): this shape is frozen here on purpose.</summary>
+    private const string OldSchema = """
+        CREATE TABLE decision_log (
+            tenant TEXT NOT NULL, id TEXT NOT NULL, time INTEGER NOT NULL, subject_type TEXT NOT NULL, subject_id TEXT NOT NULL,
+            agent_id TEXT, action TEXT NOT NULL, resource_type TEXT NOT NULL, resource_id TEXT NOT NULL, allowed INTEGER NOT NULL,
+            body TEXT NOT NULL, UNIQUE (tenant, id));
+        CREATE INDEX decision_log_by_time ON decision_log (tenant, time, id);
+        """;
+
+    private static async Task WriteOldRowsAsync(string path, IEnumerable<DecisionRecord> records)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}");
+        await connection.OpenAsync();
+        await using (var create = connection.CreateCommand())
+        {
+            create.CommandText = OldSchema;
+            await create.ExecuteNonQueryAsync();
+        }
+
+        foreach (var r in records)
+        {
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = """
+                INSERT INTO decision_log (tenant, id, time, subject_type, subject_id, agent_id, action, resource_type, resource_id, allowed, body)
+                VALUES ($tenant, $id, $time, $subjectType, $subjectId, $agentId, $action, $resourceType, $resourceId, $allowed, $body)
+                """;
+            insert.Parameters.AddWithValue("$tenant", r.TenantId);
+            insert.Parameters.AddWithValue("$id", r.Id);
+            insert.Parameters.AddWithValue("$time", r.Time.UtcTicks);
+            insert.Parameters.AddWithValue("$subjectType", r.SubjectType);
+            insert.Parameters.AddWithValue("$subjectId", r.SubjectId);
+            insert.Parameters.AddWithValue("$agentId", (object?)r.AgentId ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$action", r.Action);
+            insert.Parameters.AddWithValue("$resourceType", r.ResourceType);
+            insert.Parameters.AddWithValue("$resourceId", r.ResourceId);
+            insert.Parameters.AddWithValue("$allowed", r.Allowed ? 1 : 0);
+            insert.Parameters.AddWithValue("$body", System.Text.Json.JsonSerializer.Serialize(r, DecisionLogJsonContext.Default.DecisionRecord));
+            await insert.ExecuteNonQueryAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Query_RowsOfTheEarlierLayout_ReadBesideGroupsAndPruned()
+    {
+        var work = Path.Combine(Path.GetTempPath(), "arbiter-dl-old-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(work);
+        try
+        {
+            var path = Path.Combine(work, "arbiter.db");
+            var start = _time.GetUtcNow();
+            var old = Enumerable.Range(0, 10).Select(i => Records.Make("t1", start.AddHours(i), agent: i % 2 == 0 ? "recon-agent" : "hr-assistant", allowed: i % 3 != 0)).ToList();
+            var grouped = Enumerable.Range(0, 10).Select(i => Records.Make("t1", start.AddHours(i).AddMinutes(30), agent: i % 2 == 0 ? "recon-agent" : "hr-assistant", allowed: i % 3 != 0)).ToList();
+            await WriteOldRowsAsync(path, old);
+            using var sink = NewSink(path, _time, retentionDays: 30);
+            await sink.WriteBatchAsync(grouped, CancellationToken.None);
+            var reader = new DecisionLogReader(sink);
+            var day = new DecisionLogQuery { From = start, To = start.AddDays(1) };
+            async Task<List<string>> Ids(DecisionLogQuery q)
+            {
+                var ids = new List<string>();
+                string? continuation = null;
+                do
+                {
+                    var page = await reader.QueryAsync("t1", q, continuation, 3);
+                    ids.AddRange(page.Items.Select(r => r.Id));
+                    continuation = page.Continuation;
+                }
+                while (continuation is not null);
+                return ids;
+            }
+
+            var both = old.Concat(grouped).OrderByDescending(r => r.Time).ToList();
+            Assert.Equal(both.Select(r => r.Id), await Ids(day));
+            Assert.Equal(both.Where(r => r.AgentId == "recon-agent" && !r.Allowed).Select(r => r.Id), await Ids(day with { AgentId = "recon-agent", Allowed = false }));
+            Assert.Equal([old[4].Id], await Ids(day with { DecisionId = old[4].Id }));
+            Assert.Equal((20L, 20L), await sink.CountAsync(CancellationToken.None));
+
+            // Past the retention, the earlier rows go with the groups.
+            _time.Advance(TimeSpan.FromDays(30) + TimeSpan.FromHours(5));
+            Assert.Equal(10, await sink.PruneAsync(CancellationToken.None));
+            Assert.Equal(both.Where(r => r.Time >= start.AddHours(5)).Select(r => r.Id), await Ids(day));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
+    public async Task WriteBatch_GroupsOfAThousand_OneRowPerGroupAndIdsOnce()
+    {
+        using var sink = NewSink(":memory:" + Guid.NewGuid().ToString("N"), _time);
+        var start = _time.GetUtcNow();
+        var records = Enumerable.Range(0, 2500).Select(i => Records.Make(i % 2 == 0 ? "t1" : "t2", start.AddMilliseconds(i))).ToList();
+
+        await sink.WriteBatchAsync(records, CancellationToken.None);
+        await sink.WriteBatchAsync(records[1000..1600], CancellationToken.None);
+
+        Assert.Equal((2500L, 2500L), await sink.CountAsync(CancellationToken.None));
+        Assert.Equal(4, await sink.GroupCountAsync(CancellationToken.None)); // t1: 1000 + 250, t2: 1000 + 250; the retry adds none
+    }
+
     /// <summary>Counts the retention service's runs from its log events, so the test waits on them instead of polling.</summary>
     private sealed class PruneEvents : ILoggerProvider, ILogger
     {

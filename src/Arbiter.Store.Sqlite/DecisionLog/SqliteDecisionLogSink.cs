@@ -9,42 +9,56 @@ using Microsoft.Extensions.Options;
 namespace Arbiter.Store.Sqlite.DecisionLog;
 
 /// <summary>
-/// The decision log in the embedded store's database file (<c>Store:SqlitePath</c>), table <c>decision_log</c>: the
-/// filterable fields as indexed columns, the whole record as JSON in <c>body</c>. A batch is one transaction; a record
-/// already present (same tenant and decision id) is left as it is, so retried batches never duplicate. Records older
-/// than <c>DecisionLog:RetentionDays</c> are deleted by <see cref="PruneAsync"/> (run periodically by the retention service).
+/// The decision log in the embedded store's database file (<c>Store:SqlitePath</c>), as groups: table
+/// <c>decision_groups</c> holds one row per group of up to <see cref="MaxGroupRecords"/> records of one tenant (its time
+/// range and the records compressed by <see cref="DecisionGroupCodec"/>), and <c>decision_ids</c> maps each (tenant,
+/// decision id) to its group. A batch is one transaction; a record whose id is already in <c>decision_ids</c> is left
+/// out of the new group, so retried batches — with the same or other boundaries — never store a record twice, and a
+/// lookup by id reads one group. The view <c>decision_log</c> (tenant, id, gid) lists the stored ids under the earlier
+/// table's name.
+/// <para>Queries read the groups that overlap the range newest first (by their newest record), decode them and filter
+/// in memory; a record is final once it is newer than the newest record any unread group can hold. A lookup by decision
+/// id reads its one group. Rows of the earlier layout (table <c>decision_log</c>, one row per record), where the file
+/// has them, are read beside the groups and pruned as before: nothing is migrated.</para>
+/// Records older than <c>DecisionLog:RetentionDays</c> are deleted by <see cref="PruneAsync"/> (run periodically by the
+/// retention service).
 /// Partition buckets do not apply here: one file, one writer; the indexes lead with the tenant.
 /// </summary>
 public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionLogRetention, IDisposable
 {
+    /// <summary>Records per group at most: a batch of one tenant is split into groups of this size.</summary>
+    public const int MaxGroupRecords = 1000;
+
     private const string Schema = """
-        CREATE TABLE IF NOT EXISTS decision_log (
+        CREATE TABLE IF NOT EXISTS decision_groups (
+            gid INTEGER PRIMARY KEY,
+            tenant TEXT NOT NULL,
+            min_time INTEGER NOT NULL,
+            max_time INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            body BLOB NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS decision_groups_by_time ON decision_groups (tenant, max_time);
+        CREATE INDEX IF NOT EXISTS decision_groups_expiry ON decision_groups (min_time);
+        CREATE TABLE IF NOT EXISTS decision_ids (
             tenant TEXT NOT NULL,
             id TEXT NOT NULL,
-            time INTEGER NOT NULL,
-            subject_type TEXT NOT NULL,
-            subject_id TEXT NOT NULL,
-            agent_id TEXT,
-            action TEXT NOT NULL,
-            resource_type TEXT NOT NULL,
-            resource_id TEXT NOT NULL,
-            allowed INTEGER NOT NULL,
-            body TEXT NOT NULL,
-            UNIQUE (tenant, id)
-        );
-        CREATE INDEX IF NOT EXISTS decision_log_by_time ON decision_log (tenant, time, id);
-        CREATE INDEX IF NOT EXISTS decision_log_by_agent ON decision_log (tenant, agent_id, time, id);
-        CREATE INDEX IF NOT EXISTS decision_log_by_subject ON decision_log (tenant, subject_id, time, id);
-        CREATE INDEX IF NOT EXISTS decision_log_by_resource ON decision_log (tenant, resource_id, time, id);
-        CREATE INDEX IF NOT EXISTS decision_log_expiry ON decision_log (time);
+            gid INTEGER NOT NULL,
+            PRIMARY KEY (tenant, id)
+        ) WITHOUT ROWID;
+        -- One row per stored decision under the earlier table's name, for tools that read it (the kill -9 test counts
+        -- ids there). A file that still has the earlier table keeps it: IF NOT EXISTS leaves that name alone.
+        CREATE VIEW IF NOT EXISTS decision_log AS SELECT tenant, id, gid FROM decision_ids;
         """;
 
-    private const int PruneChunk = 10_000;
+    private const int PruneChunk = 1_000;
 
     private readonly SqliteDatabase _db;
     private readonly TimeProvider _time;
     private readonly DecisionLogOptions _options;
     private readonly ILogger<SqliteDecisionLogSink> _logger;
+    // Whether the file has the earlier one-row-per-record table (checked once; a file never gains it again).
+    private bool? _legacy;
 
     public SqliteDecisionLogSink(IOptions<SqliteStoreOptions> store, IOptions<DecisionLogOptions> options, TimeProvider time, ILogger<SqliteDecisionLogSink> logger)
     {
@@ -65,39 +79,63 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
         await RunAsync(async connection =>
         {
             await using var transaction = connection.BeginTransaction(deferred: false);
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = """
-                INSERT INTO decision_log (tenant, id, time, subject_type, subject_id, agent_id, action, resource_type, resource_id, allowed, body)
-                VALUES ($tenant, $id, $time, $subjectType, $subjectId, $agentId, $action, $resourceType, $resourceId, $allowed, $body)
-                ON CONFLICT (tenant, id) DO NOTHING
-                """;
-            var tenant = command.Parameters.Add("$tenant", SqliteType.Text);
-            var id = command.Parameters.Add("$id", SqliteType.Text);
-            var time = command.Parameters.Add("$time", SqliteType.Integer);
-            var subjectType = command.Parameters.Add("$subjectType", SqliteType.Text);
-            var subjectId = command.Parameters.Add("$subjectId", SqliteType.Text);
-            var agentId = command.Parameters.Add("$agentId", SqliteType.Text);
-            var action = command.Parameters.Add("$action", SqliteType.Text);
-            var resourceType = command.Parameters.Add("$resourceType", SqliteType.Text);
-            var resourceId = command.Parameters.Add("$resourceId", SqliteType.Text);
-            var allowed = command.Parameters.Add("$allowed", SqliteType.Integer);
-            var body = command.Parameters.Add("$body", SqliteType.Text);
-            command.Prepare();
-            foreach (var r in records)
+            await using var group = connection.CreateCommand();
+            group.Transaction = transaction;
+            group.CommandText = "INSERT INTO decision_groups (tenant, min_time, max_time, count, body) VALUES ($tenant, 0, 0, 0, x'') RETURNING gid";
+            var groupTenant = group.Parameters.Add("$tenant", SqliteType.Text);
+            await using var claim = connection.CreateCommand();
+            claim.Transaction = transaction;
+            claim.CommandText = "INSERT INTO decision_ids (tenant, id, gid) VALUES ($tenant, $id, $gid) ON CONFLICT (tenant, id) DO NOTHING";
+            var claimTenant = claim.Parameters.Add("$tenant", SqliteType.Text);
+            var claimId = claim.Parameters.Add("$id", SqliteType.Text);
+            var claimGid = claim.Parameters.Add("$gid", SqliteType.Integer);
+            await using var fill = connection.CreateCommand();
+            fill.Transaction = transaction;
+            fill.CommandText = "UPDATE decision_groups SET min_time = $min, max_time = $max, count = $count, body = $body WHERE gid = $gid";
+            var fillMin = fill.Parameters.Add("$min", SqliteType.Integer);
+            var fillMax = fill.Parameters.Add("$max", SqliteType.Integer);
+            var fillCount = fill.Parameters.Add("$count", SqliteType.Integer);
+            var fillBody = fill.Parameters.Add("$body", SqliteType.Blob);
+            var fillGid = fill.Parameters.Add("$gid", SqliteType.Integer);
+            await using var drop = connection.CreateCommand();
+            drop.Transaction = transaction;
+            drop.CommandText = "DELETE FROM decision_groups WHERE gid = $gid";
+            var dropGid = drop.Parameters.Add("$gid", SqliteType.Integer);
+
+            foreach (var tenantRecords in records.GroupBy(r => r.TenantId, StringComparer.Ordinal))
             {
-                tenant.Value = r.TenantId;
-                id.Value = r.Id;
-                time.Value = r.Time.UtcTicks;
-                subjectType.Value = r.SubjectType;
-                subjectId.Value = r.SubjectId;
-                agentId.Value = (object?)r.AgentId ?? DBNull.Value;
-                action.Value = r.Action;
-                resourceType.Value = r.ResourceType;
-                resourceId.Value = r.ResourceId;
-                allowed.Value = r.Allowed ? 1 : 0;
-                body.Value = JsonSerializer.Serialize(r, DecisionLogJsonContext.Default.DecisionRecord);
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                foreach (var chunk in tenantRecords.Chunk(MaxGroupRecords))
+                {
+                    // The group's row first (its gid is what each id points to), then the ids this store has not seen:
+                    // only those go into the group; a group of nothing new is removed again.
+                    groupTenant.Value = tenantRecords.Key;
+                    var gid = (long)(await group.ExecuteScalarAsync(cancellationToken))!;
+                    var fresh = new List<DecisionRecord>(chunk.Length);
+                    claimTenant.Value = tenantRecords.Key;
+                    claimGid.Value = gid;
+                    foreach (var r in chunk)
+                    {
+                        claimId.Value = r.Id;
+                        if (await claim.ExecuteNonQueryAsync(cancellationToken) == 1)
+                        {
+                            fresh.Add(r);
+                        }
+                    }
+
+                    if (fresh.Count == 0)
+                    {
+                        dropGid.Value = gid;
+                        await drop.ExecuteNonQueryAsync(cancellationToken);
+                        continue;
+                    }
+
+                    fillMin.Value = fresh.Min(r => r.Time.UtcTicks);
+                    fillMax.Value = fresh.Max(r => r.Time.UtcTicks);
+                    fillCount.Value = fresh.Count;
+                    fillBody.Value = DecisionGroupCodec.Encode(fresh);
+                    fillGid.Value = gid;
+                    await fill.ExecuteNonQueryAsync(cancellationToken);
+                }
             }
 
             await transaction.CommitAsync(cancellationToken);
@@ -110,43 +148,17 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
         ArgumentException.ThrowIfNullOrEmpty(tenantId);
         return RunAsync(async connection =>
         {
-            await using var command = connection.CreateCommand();
-            var sql = new StringBuilder("SELECT body FROM decision_log WHERE tenant = $tenant AND time >= $from AND time < $to");
-            command.Parameters.AddWithValue("$tenant", tenantId);
-            command.Parameters.AddWithValue("$from", query.From.UtcTicks);
-            command.Parameters.AddWithValue("$to", query.To.UtcTicks);
-            Filter(sql, command, "id", "$id", query.DecisionId);
-            Filter(sql, command, "agent_id", "$agent", query.AgentId);
-            Filter(sql, command, "subject_id", "$subject", query.SubjectId);
-            Filter(sql, command, "subject_type", "$subjectType", query.SubjectType);
-            Filter(sql, command, "resource_id", "$resource", query.ResourceId);
-            Filter(sql, command, "resource_type", "$resourceType", query.ResourceType);
-            Filter(sql, command, "action", "$action", query.Action);
-            if (query.Allowed is { } allowed)
+            var take = pageSize + 1;
+            var items = query.DecisionId is not null
+                ? await GroupOfIdAsync(connection, tenantId, query, after, cancellationToken)
+                : await GroupsAsync(connection, tenantId, query, after, take, cancellationToken);
+            if (await HasLegacyAsync(connection, cancellationToken))
             {
-                sql.Append(" AND allowed = $allowed");
-                command.Parameters.AddWithValue("$allowed", allowed ? 1 : 0);
+                items.AddRange(await LegacyAsync(connection, tenantId, query, after, take, cancellationToken));
+                items = [.. items.DistinctBy(r => r.Id, StringComparer.Ordinal)];
             }
 
-            if (after is not null)
-            {
-                sql.Append(" AND (time < $afterTime OR (time = $afterTime AND id < $afterId))");
-                command.Parameters.AddWithValue("$afterTime", after.TimeTicks);
-                command.Parameters.AddWithValue("$afterId", after.Id);
-            }
-
-            sql.Append(" ORDER BY time DESC, id DESC LIMIT $take");
-            command.Parameters.AddWithValue("$take", pageSize + 1);
-            command.CommandText = sql.ToString();
-            var items = new List<DecisionRecord>(Math.Min(pageSize + 1, 1024));
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    items.Add(JsonSerializer.Deserialize(reader.GetString(0), DecisionLogJsonContext.Default.DecisionRecord)!);
-                }
-            }
-
+            items.Sort(DecisionLogQuery.NewestFirst);
             string? next = null;
             if (items.Count > pageSize)
             {
@@ -158,7 +170,116 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
         }, cancellationToken);
     }
 
-    /// <summary>Deletes records older than the retention (by the injected clock), in chunks so writers are never held up long.</summary>
+    /// <summary>The one record of a decision id, if it matches the rest of the query: its group, found by id.</summary>
+    private static async Task<List<DecisionRecord>> GroupOfIdAsync(SqliteConnection connection, string tenantId, DecisionLogQuery query, DecisionLogCursor? after, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT g.body FROM decision_ids i JOIN decision_groups g ON g.gid = i.gid WHERE i.tenant = $tenant AND i.id = $id AND g.tenant = $tenant";
+        command.Parameters.AddWithValue("$tenant", tenantId);
+        command.Parameters.AddWithValue("$id", query.DecisionId);
+        var found = new List<DecisionRecord>(1);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (await reader.ReadAsync(cancellationToken))
+        {
+            found.AddRange(DecisionGroupCodec.Decode(tenantId, (byte[])reader.GetValue(0)).Where(r => query.Matches(r, after)));
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// The newest <paramref name="take"/> matches: groups overlapping the range (and older than the cursor) by their newest
+    /// record, newest first, each decoded and filtered. Every unread group's records are at most as new as the last
+    /// group read, so matches strictly newer than it are final; reading stops once <paramref name="take"/> are.
+    /// </summary>
+    private static async Task<List<DecisionRecord>> GroupsAsync(SqliteConnection connection, string tenantId, DecisionLogQuery query, DecisionLogCursor? after, int take, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT max_time, body FROM decision_groups
+            WHERE tenant = $tenant AND max_time >= $from AND min_time < $to AND min_time <= $upper
+            ORDER BY max_time DESC, gid DESC
+            """;
+        command.Parameters.AddWithValue("$tenant", tenantId);
+        command.Parameters.AddWithValue("$from", query.From.UtcTicks);
+        command.Parameters.AddWithValue("$to", query.To.UtcTicks);
+        command.Parameters.AddWithValue("$upper", after?.TimeTicks ?? long.MaxValue);
+        var found = new List<DecisionRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var groupNewest = reader.GetInt64(0);
+            if (found.Count(r => r.Time.UtcTicks > groupNewest) >= take)
+            {
+                break;
+            }
+
+            found.AddRange(DecisionGroupCodec.Decode(tenantId, (byte[])reader.GetValue(1)).Where(r => query.Matches(r, after)));
+        }
+
+        return found;
+    }
+
+    /// <summary>Rows of the earlier one-row-per-record layout, queried as that layout was.</summary>
+    private static async Task<List<DecisionRecord>> LegacyAsync(SqliteConnection connection, string tenantId, DecisionLogQuery query, DecisionLogCursor? after, int take, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        var sql = new StringBuilder("SELECT body FROM decision_log WHERE tenant = $tenant AND time >= $from AND time < $to");
+        command.Parameters.AddWithValue("$tenant", tenantId);
+        command.Parameters.AddWithValue("$from", query.From.UtcTicks);
+        command.Parameters.AddWithValue("$to", query.To.UtcTicks);
+        Filter(sql, command, "id", "$id", query.DecisionId);
+        Filter(sql, command, "agent_id", "$agent", query.AgentId);
+        Filter(sql, command, "subject_id", "$subject", query.SubjectId);
+        Filter(sql, command, "subject_type", "$subjectType", query.SubjectType);
+        Filter(sql, command, "resource_id", "$resource", query.ResourceId);
+        Filter(sql, command, "resource_type", "$resourceType", query.ResourceType);
+        Filter(sql, command, "action", "$action", query.Action);
+        if (query.Allowed is { } allowed)
+        {
+            sql.Append(" AND allowed = $allowed");
+            command.Parameters.AddWithValue("$allowed", allowed ? 1 : 0);
+        }
+
+        if (after is not null)
+        {
+            sql.Append(" AND (time < $afterTime OR (time = $afterTime AND id < $afterId))");
+            command.Parameters.AddWithValue("$afterTime", after.TimeTicks);
+            command.Parameters.AddWithValue("$afterId", after.Id);
+        }
+
+        sql.Append(" ORDER BY time DESC, id DESC LIMIT $take");
+        command.Parameters.AddWithValue("$take", take);
+        command.CommandText = sql.ToString();
+        var items = new List<DecisionRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(JsonSerializer.Deserialize(reader.GetString(0), DecisionLogJsonContext.Default.DecisionRecord)!);
+        }
+
+        return items;
+    }
+
+    private async Task<bool> HasLegacyAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        if (_legacy is { } known)
+        {
+            return known;
+        }
+
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'decision_log'";
+        var legacy = (long)(await command.ExecuteScalarAsync(cancellationToken))! > 0;
+        _legacy = legacy;
+        return legacy;
+    }
+
+    /// <summary>
+    /// Deletes records older than the retention (by the injected clock) with their ids: a group wholly past it is deleted,
+    /// one across it rewritten with its newer records; in chunks (one transaction each) so writers are never held up
+    /// long; then rows of the earlier layout.
+    /// </summary>
     public Task<long> PruneAsync(CancellationToken cancellationToken)
     {
         var cutoff = (_time.GetUtcNow() - _options.Retention).UtcTicks;
@@ -167,13 +288,89 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
             long total = 0;
             while (true)
             {
+                await using var transaction = connection.BeginTransaction(deferred: false);
+                var expired = new List<(long Gid, string Tenant, byte[] Body)>();
+                await using (var select = connection.CreateCommand())
+                {
+                    select.Transaction = transaction;
+                    select.CommandText = "SELECT gid, tenant, body FROM decision_groups WHERE min_time < $cutoff LIMIT $chunk";
+                    select.Parameters.AddWithValue("$cutoff", cutoff);
+                    select.Parameters.AddWithValue("$chunk", PruneChunk);
+                    await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        expired.Add((reader.GetInt64(0), reader.GetString(1), (byte[])reader.GetValue(2)));
+                    }
+                }
+
+                await using var unclaim = connection.CreateCommand();
+                unclaim.Transaction = transaction;
+                unclaim.CommandText = "DELETE FROM decision_ids WHERE tenant = $tenant AND id = $id AND gid = $gid";
+                var tenant = unclaim.Parameters.Add("$tenant", SqliteType.Text);
+                var id = unclaim.Parameters.Add("$id", SqliteType.Text);
+                var gid = unclaim.Parameters.Add("$gid", SqliteType.Integer);
+                await using var drop = connection.CreateCommand();
+                drop.Transaction = transaction;
+                drop.CommandText = "DELETE FROM decision_groups WHERE gid = $gid";
+                var dropGid = drop.Parameters.Add("$gid", SqliteType.Integer);
+                await using var rewrite = connection.CreateCommand();
+                rewrite.Transaction = transaction;
+                rewrite.CommandText = "UPDATE decision_groups SET min_time = $min, count = $count, body = $body WHERE gid = $gid";
+                var rewriteMin = rewrite.Parameters.Add("$min", SqliteType.Integer);
+                var rewriteCount = rewrite.Parameters.Add("$count", SqliteType.Integer);
+                var rewriteBody = rewrite.Parameters.Add("$body", SqliteType.Blob);
+                var rewriteGid = rewrite.Parameters.Add("$gid", SqliteType.Integer);
+                foreach (var group in expired)
+                {
+                    var records = DecisionGroupCodec.Decode(group.Tenant, group.Body);
+                    var kept = records.Where(r => r.Time.UtcTicks >= cutoff).ToList();
+                    tenant.Value = group.Tenant;
+                    gid.Value = group.Gid;
+                    foreach (var r in records.Where(r => r.Time.UtcTicks < cutoff))
+                    {
+                        id.Value = r.Id;
+                        await unclaim.ExecuteNonQueryAsync(cancellationToken);
+                    }
+
+                    if (kept.Count == 0)
+                    {
+                        dropGid.Value = group.Gid;
+                        await drop.ExecuteNonQueryAsync(cancellationToken);
+                    }
+                    else
+                    {
+                        // A group across the cutoff keeps its newer records: retention is per record, not per group.
+                        rewriteMin.Value = kept.Min(r => r.Time.UtcTicks);
+                        rewriteCount.Value = kept.Count;
+                        rewriteBody.Value = DecisionGroupCodec.Encode(kept);
+                        rewriteGid.Value = group.Gid;
+                        await rewrite.ExecuteNonQueryAsync(cancellationToken);
+                    }
+
+                    total += records.Count - kept.Count;
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+                if (expired.Count < PruneChunk)
+                {
+                    break;
+                }
+            }
+
+            if (!await HasLegacyAsync(connection, cancellationToken))
+            {
+                return total;
+            }
+
+            while (true)
+            {
                 await using var command = connection.CreateCommand();
                 command.CommandText = "DELETE FROM decision_log WHERE rowid IN (SELECT rowid FROM decision_log WHERE time < $cutoff LIMIT $chunk)";
                 command.Parameters.AddWithValue("$cutoff", cutoff);
-                command.Parameters.AddWithValue("$chunk", PruneChunk);
+                command.Parameters.AddWithValue("$chunk", PruneChunk * 10);
                 var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
                 total += deleted;
-                if (deleted < PruneChunk)
+                if (deleted < PruneChunk * 10)
                 {
                     return total;
                 }
@@ -181,15 +378,32 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
         }, cancellationToken);
     }
 
-    /// <summary>Rows in the table and distinct (tenant, id) pairs: the no-loss check compares both with what was logged.</summary>
+    /// <summary>
+    /// Records stored and distinct (tenant, id) pairs known to the id table (rows of the earlier layout added to both): the
+    /// no-loss check compares both with what was logged.
+    /// </summary>
     public Task<(long Rows, long DistinctIds)> CountAsync(CancellationToken cancellationToken) =>
         RunAsync(async connection =>
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT COUNT(*), (SELECT COUNT(*) FROM (SELECT DISTINCT tenant, id FROM decision_log)) FROM decision_log";
+            command.CommandText = await HasLegacyAsync(connection, cancellationToken)
+                ? """
+                  SELECT (SELECT COALESCE(SUM(count), 0) FROM decision_groups) + (SELECT COUNT(*) FROM decision_log),
+                         (SELECT COUNT(*) FROM (SELECT tenant, id FROM decision_ids UNION SELECT tenant, id FROM decision_log))
+                  """
+                : "SELECT (SELECT COALESCE(SUM(count), 0) FROM decision_groups), (SELECT COUNT(*) FROM decision_ids)";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             return (reader.GetInt64(0), reader.GetInt64(1));
+        }, cancellationToken);
+
+    /// <summary>Groups stored (rows of <c>decision_groups</c>): records per group is what a batch buys.</summary>
+    public Task<long> GroupCountAsync(CancellationToken cancellationToken) =>
+        RunAsync(async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM decision_groups";
+            return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         }, cancellationToken);
 
     public void Dispose()
