@@ -185,7 +185,7 @@ public sealed class ServerFaultTests(ITestOutputHelper output) : IDisposable
         using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "server.db")};Mode=ReadOnly;Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id FROM decision_log";
+        command.CommandText = "SELECT id FROM decision_ids"; // one row per stored decision (SqliteDecisionLogSink)
         using var reader = command.ExecuteReader();
         var ids = new HashSet<string>(StringComparer.Ordinal);
         while (reader.Read())

@@ -14,8 +14,7 @@ namespace Arbiter.Store.Sqlite.DecisionLog;
 /// range and the records compressed by <see cref="DecisionGroupCodec"/>), and <c>decision_ids</c> maps each (tenant,
 /// decision id) to its group. A batch is one transaction; a record whose id is already in <c>decision_ids</c> is left
 /// out of the new group, so retried batches — with the same or other boundaries — never store a record twice, and a
-/// lookup by id reads one group. The view <c>decision_log</c> (tenant, id, gid) lists the stored ids under the earlier
-/// table's name.
+/// lookup by id reads one group.
 /// <para>Queries read the groups that overlap the range newest first (by their newest record), decode them and filter
 /// in memory; a record is final once it is newer than the newest record any unread group can hold. A lookup by decision
 /// id reads its one group. Rows of the earlier layout (table <c>decision_log</c>, one row per record), where the file
@@ -46,9 +45,6 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
             gid INTEGER NOT NULL,
             PRIMARY KEY (tenant, id)
         ) WITHOUT ROWID;
-        -- One row per stored decision under the earlier table's name, for tools that read it (the kill -9 test counts
-        -- ids there). A file that still has the earlier table keeps it: IF NOT EXISTS leaves that name alone.
-        CREATE VIEW IF NOT EXISTS decision_log AS SELECT tenant, id, gid FROM decision_ids;
         """;
 
     private const int PruneChunk = 1_000;
