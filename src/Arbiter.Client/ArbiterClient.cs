@@ -198,9 +198,9 @@ public sealed partial class ArbiterClient(HttpClient http, DecisionCache cache, 
             LogUnknownObligation(logger, decision.DecisionId, decision.ReasonAdmin);
     }
 
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Arbiter call {Path} failed closed: {Reason}")]
+    [LoggerMessage(EventId = 7301, Level = LogLevel.Warning, Message = "Arbiter call {Path} failed closed: {Reason}")]
     private static partial void LogCallFailed(ILogger logger, string path, string reason);
 
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Permit {DecisionId} turned into a deny: {Reason}")]
+    [LoggerMessage(EventId = 7302, Level = LogLevel.Warning, Message = "Permit {DecisionId} turned into a deny: {Reason}")]
     private static partial void LogUnknownObligation(ILogger logger, string? decisionId, string? reason);
 }
