@@ -208,17 +208,10 @@ public sealed partial class DecisionLogger : IDisposable
         return TrySpill(record, sync: _stopped);
     }
 
-    /// <summary>A journal group failed: its decisions are answered anyway, so they take the memory way, counted.</summary>
+    /// <summary>An append could not be written: its decisions are answered anyway, so they take the memory way, counted.</summary>
     private void OnJournalFailed(IReadOnlyList<DecisionRecord> records, Exception error)
     {
-        Interlocked.Add(ref _unjournaled, records.Count);
-        _unjournaledCounter.Add(records.Count);
-        _journalFailuresCounter.Add(1);
-        if (Interlocked.Exchange(ref _journalFailing, 1) == 0)
-        {
-            LogJournalFailed(_logger, records.Count, Journal?.Directory ?? _options.SpillDirectory, error);
-        }
-
+        CountJournalFailure(records.Count, error);
         foreach (var record in records)
         {
             TryEnqueue(record);
@@ -229,14 +222,17 @@ public sealed partial class DecisionLogger : IDisposable
     /// An fsync failed: the records are written and still reach the sink from memory, but not durably; with
     /// <c>JournalFsync</c> the <paramref name="waiting"/> answers that were promised an fsync count as unjournaled.
     /// </summary>
-    private void OnJournalSyncFailed(int waiting, Exception error)
+    private void OnJournalSyncFailed(int waiting, Exception error) => CountJournalFailure(waiting, error);
+
+    /// <summary>One journal failure: its unjournaled answers counted, and the first failure since the journal last worked logged.</summary>
+    private void CountJournalFailure(int unjournaled, Exception error)
     {
-        Interlocked.Add(ref _unjournaled, waiting);
-        _unjournaledCounter.Add(waiting);
+        Interlocked.Add(ref _unjournaled, unjournaled);
+        _unjournaledCounter.Add(unjournaled);
         _journalFailuresCounter.Add(1);
         if (Interlocked.Exchange(ref _journalFailing, 1) == 0)
         {
-            LogJournalFailed(_logger, waiting, Journal?.Directory ?? _options.SpillDirectory, error);
+            LogJournalFailed(_logger, unjournaled, Journal?.Directory ?? _options.SpillDirectory, error);
         }
     }
 
