@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Arbiter.Checkpoints.Tests;
 
@@ -15,7 +16,7 @@ public sealed class CheckpointRegistrationTests
     private static IServiceCollection Services(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System);
+        var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(new FakeTimeProvider());
         services.AddOptions<SnapshotOptions>().Bind(configuration.GetSection(SnapshotOptions.Section)).ValidateDataAnnotations();
         return services.AddSnapshotCheckpoints(configuration);
     }

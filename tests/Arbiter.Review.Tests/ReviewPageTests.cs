@@ -112,7 +112,7 @@ public sealed partial class ReviewPageTests(ReviewSite site) : IClassFixture<Rev
     public async Task MyReviews_OneOverdueOneNot_OverdueListedFirstAndMarked()
     {
         // Bob reviews nothing in the seed: these two tasks are his alone. The overdue one was opened first but due earlier.
-        var now = DateTimeOffset.UtcNow;
+        var now = ServerNow();
         var later = await WriteTaskAsync("hr-assistant", "bob", opened: now.AddDays(-1), due: now.AddDays(10));
         var overdue = await WriteTaskAsync("legacy-bot", "bob", opened: now.AddDays(-20), due: now.AddDays(-6));
         var page = await site.SignInAsync("bob");
@@ -159,7 +159,7 @@ public sealed partial class ReviewPageTests(ReviewSite site) : IClassFixture<Rev
         var page = await site.SignInAsync("frank");
         var token = await page.Locator("form.signout input[name='__RequestVerificationToken']").GetAttributeAsync("value");
         var request = page.Context.APIRequest;
-        var taskId = await WriteTaskAsync("legacy-bot", "frank", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(3));
+        var taskId = await WriteTaskAsync("legacy-bot", "frank", ServerNow(), ServerNow().AddDays(3));
 
         var noToken = await request.PostAsync($"/review/tasks/{taskId}/suspend", new() { Form = FormOf(request, ("justification", "x")) });
         Assert.Equal(400, noToken.Status);
@@ -183,7 +183,7 @@ public sealed partial class ReviewPageTests(ReviewSite site) : IClassFixture<Rev
     [Fact]
     public async Task ReviewPage_PhoneWidth_NoSidewaysScrollAndEveryFieldLabelled()
     {
-        var taskId = await WriteTaskAsync("general-assistant", "alice", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(7));
+        var taskId = await WriteTaskAsync("general-assistant", "alice", ServerNow(), ServerNow().AddDays(7));
         var page = await site.SignInAsync("alice", width: 375, height: 812);
         await page.GotoAsync($"/review/tasks/{taskId}");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Review of");
@@ -205,6 +205,9 @@ public sealed partial class ReviewPageTests(ReviewSite site) : IClassFixture<Rev
     }
 
     /// <summary>An open review task of this test's own, written as the detector writes one (for the given reviewer).</summary>
+    /// <summary>The time on the server's own clock, which is what decides whether a task is overdue.</summary>
+    private DateTimeOffset ServerNow() => site.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+
     private async Task<string> WriteTaskAsync(string agentId, string reviewer, DateTimeOffset opened, DateTimeOffset due)
     {
         var id = $"{ReviewSite.TestTaskPrefix}{agentId}-{Guid.NewGuid():n}";
