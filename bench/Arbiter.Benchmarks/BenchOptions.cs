@@ -20,6 +20,11 @@ internal sealed class BenchOptions
     /// <summary><c>Snapshot:RefreshInterval</c> of the server in refresh mode.</summary>
     public TimeSpan RefreshInterval { get; private set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>HTTP phases to run (<c>ceiling</c>, <c>single</c>, <c>batch</c>), in that order; all by default.</summary>
+    public IReadOnlySet<string> Phases { get; private set; } = new HashSet<string>(AllPhases, StringComparer.Ordinal);
+
+    public static readonly string[] AllPhases = ["ceiling", "single", "batch"];
+
     /// <summary>Arbiter.Server.dll to run; found from the repository when not given.</summary>
     public string? Server { get; private set; }
 
@@ -47,6 +52,12 @@ internal sealed class BenchOptions
                 case "--changes": o.Changes = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--interval": o.RefreshInterval = TimeSpan.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--server": o.Server = value; break;
+                case "--phases":
+                    var phases = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    if (phases.Length == 0 || phases.Any(p => !AllPhases.Contains(p)))
+                        throw new ArgumentException($"--phases takes a comma-separated list of {string.Join(", ", AllPhases)}");
+                    o.Phases = new HashSet<string>(phases, StringComparer.Ordinal);
+                    break;
                 default: throw new ArgumentException($"unknown option {name}");
             }
         }

@@ -9,6 +9,8 @@ internal sealed record LoadResult(string Name, long Requests, long Failures, dou
 {
     public double RequestsPerSecond => Requests / Seconds;
 
+    public double P99Ms => LatencyMicroseconds.At(0.99) / 1000;
+
     public string Line(int itemsPerRequest = 1) =>
         $"{Name,-28} {RequestsPerSecond,10:N0} req/s" +
         (itemsPerRequest > 1 ? $" {RequestsPerSecond * itemsPerRequest,12:N0} decisions/s" : "") +

@@ -25,6 +25,6 @@ catch (ArgumentException e)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Arbiter.Benchmarks engine|http|refresh|scale [--scenario FILE] [--connections N] [--seconds N] [--changes N] [--interval hh:mm:ss.fff] [--server DLL]");
+    Console.Error.WriteLine("usage: Arbiter.Benchmarks engine|http|refresh|scale [--scenario FILE] [--connections N] [--seconds N] [--changes N] [--interval hh:mm:ss.fff] [--server DLL] [--phases ceiling,single,batch]");
     return 2;
 }

@@ -20,32 +20,80 @@ public sealed class JsonBody(IOptions<ArbiterOptions> options)
         if (request.ContentLength is { } length && length > limits.MaxBodyBytes)
             return (null, TooLarge(limits.MaxBodyBytes));
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limits.MaxBodyBytes)
-                return (null, TooLarge(limits.MaxBodyBytes));
-            buffer.Write(chunk, 0, read);
-        }
-        if (buffer.Length == 0)
+        var (body, problem) = await ReadBytesAsync(request, limits.MaxBodyBytes, cancellationToken);
+        if (problem is not null)
+            return (null, problem);
+        if (body.Length == 0)
             return (null, Problems.BadRequest("the request body is empty; send a JSON object", ""));
-        var document = StrictJson.TryParse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), limits.MaxJsonDepth, out var problem);
+        var document = StrictJson.TryParse(body, limits.MaxJsonDepth, out var invalid);
         if (document is null)
-            return (null, Problems.BadRequest(problem!.Value.Message, problem.Value.Path));
+            return (null, Problems.BadRequest(invalid!.Value.Message, invalid.Value.Path));
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
             document.Dispose();
             return (null, Problems.BadRequest("the request body must be a JSON object", ""));
         }
-        if (FindUndecodableString(document.RootElement, "") is { } path)
+        if (MayHoldUndecodableString(body.Span) && FindUndecodableString(document.RootElement, "") is { } path)
         {
             document.Dispose();
             return (null, Problems.BadRequest("a string holds an invalid \\u escape (such as a lone surrogate)", path));
         }
         return (document, null);
     }
+
+    /// <summary>
+    /// The body's bytes, within <paramref name="max"/>. With a Content-Length (what every client sends) one array of that
+    /// size is filled; without one (chunked) the body is read in chunks. The document keeps the array, so it is not pooled.
+    /// </summary>
+    private static async Task<(ReadOnlyMemory<byte> Body, IResult? Problem)> ReadBytesAsync(HttpRequest request, int max, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is { } declared)
+        {
+            var exact = new byte[declared];
+            var filled = 0;
+            while (filled < exact.Length)
+            {
+                var n = await request.Body.ReadAsync(exact.AsMemory(filled), cancellationToken);
+                if (n == 0)
+                    break; // Kestrel refuses a body shorter than its Content-Length before we get here
+                filled += n;
+            }
+            return (exact.AsMemory(0, filled), null);
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > max)
+                return (default, TooLarge(max));
+            buffer.Write(chunk, 0, read);
+        }
+        return (buffer.GetBuffer().AsMemory(0, (int)buffer.Length), null);
+    }
+
+    /// <summary>
+    /// Whether a string of the body may fail to become a .NET string: the bytes are not valid UTF-8, or a <c>\u</c>
+    /// escape names a surrogate (U+D800–U+DFFF, of which a lone one cannot be decoded). False for nearly every body, so the
+    /// walk below runs only when it can find something.
+    /// </summary>
+    internal static bool MayHoldUndecodableString(ReadOnlySpan<byte> utf8)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+            return true;
+        for (var at = utf8.IndexOf("\\u"u8); at >= 0; )
+        {
+            var rest = utf8[(at + 2)..];
+            if (rest.Length >= 2 && (rest[0] | 0x20) == 'd' && IsSurrogateSecondDigit(rest[1]))
+                return true;
+            var next = rest.IndexOf("\\u"u8);
+            at = next < 0 ? -1 : at + 2 + next;
+        }
+        return false;
+    }
+
+    private static bool IsSurrogateSecondDigit(byte b) => b is (byte)'8' or (byte)'9' || (b | 0x20) is >= 'a' and <= 'f';
 
     /// <summary>
     /// The reader accepts escapes such as a lone surrogate (\ud800) that cannot become a .NET string; reading one later
