@@ -12,7 +12,8 @@ namespace Arbiter.Benchmarks;
 /// answers with the full report: records written, spilled, backlog) and the bytes waiting in its spill directory
 /// (journal and spill segments), right as a phase ends; then waits until the log has stored everything (records
 /// written unchanged for <see cref="Settled"/>, longer than the flusher's 1 s flush interval) and reports how long that
-/// took, the log's write rate over phase + drain, and the server's CPU in the second after (idle: near 0).
+/// took, the log's write rate over phase + drain, the server's CPU per decision over phase + drain, and its CPU in the
+/// second after (idle: near 0).
 /// </summary>
 internal sealed class DecisionLogWatch(HttpClient client, string spillDirectory, int serverPid)
 {
@@ -21,6 +22,7 @@ internal sealed class DecisionLogWatch(HttpClient client, string spillDirectory,
     private long _writtenBefore;
     private long _spilledBefore;
     private long _bytesBefore;
+    private double _cpuBefore;
     private Stopwatch _phase = Stopwatch.StartNew();
 
     /// <summary>The spill directory the server derives for its SQLite file (as <c>DecisionLogOptions.SpillDirectoryFor</c> does).</summary>
@@ -38,6 +40,7 @@ internal sealed class DecisionLogWatch(HttpClient client, string spillDirectory,
         _writtenBefore = written;
         _spilledBefore = spilled;
         _bytesBefore = WaitingBytes();
+        _cpuBefore = CpuSeconds();
         _phase = Stopwatch.StartNew();
     }
 
@@ -65,6 +68,9 @@ internal sealed class DecisionLogWatch(HttpClient client, string spillDirectory,
         }
 
         var cpuBefore = CpuSeconds();
+        // The server's CPU for everything the phase asked of it (warm-up included, log stored), per record: what load on
+        // a shared machine changes least, where rates follow the machine's other work.
+        var cpuPerRecord = (cpuBefore - _cpuBefore) / Math.Max(1, last - _writtenBefore) * 1e6;
         var idle = Stopwatch.StartNew();
         await Task.Delay(1000);
         var cpu = (CpuSeconds() - cpuBefore) / idle.Elapsed.TotalSeconds;
@@ -73,7 +79,7 @@ internal sealed class DecisionLogWatch(HttpClient client, string spillDirectory,
         return string.Create(CultureInfo.InvariantCulture,
             $"  decision log after {name}: {stored:N0} records stored ({(writtenAtEnd - _writtenBefore):N0} by the phase's end, backlog then {last - writtenAtEnd:N0}, queue {backlog:N0}); "
             + $"spilled {spilledAtEnd - _spilledBefore:N0} during, {spilledAfter - _spilledBefore:N0} in all; journal + spill files {_bytesBefore / 1024.0:F0} KB before, {bytesAtEnd / 1024.0:F0} KB at the end (spill {spillAtEnd / 1024.0:F0} KB), {WaitingBytes() / 1024.0:F0} KB after; "
-            + $"all stored {lastChange.TotalSeconds:F2} s after the phase (log wrote {stored / (phaseSeconds + lastChange.TotalSeconds):N0} records/s over phase + drain); server CPU after: {cpu:P0} of a core");
+            + $"all stored {lastChange.TotalSeconds:F2} s after the phase (log wrote {stored / (phaseSeconds + lastChange.TotalSeconds):N0} records/s over phase + drain); server CPU {cpuPerRecord:F1} µs per decision over phase + drain, log included; after: {cpu:P0} of a core");
     }
 
     private async Task<(long Written, long Spilled, long Backlog)> FiguresAsync()

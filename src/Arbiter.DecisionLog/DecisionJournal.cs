@@ -6,7 +6,8 @@ namespace Arbiter.DecisionLog;
 
 /// <summary>
 /// The local write-ahead journal of the decision log (<c>DecisionLog:Durability</c> = <c>Journal</c> or <c>JournalFsync</c>):
-/// append-only segment files of JSON lines (<c>journal-*.jsonl</c>) in the spill directory.
+/// append-only segment files of lines, one record each (<see cref="JournalLine"/>; <c>journal-*.jsonl</c>, the name kept from when
+/// every line was JSON) in the spill directory.
 /// <list type="bullet">
 /// <item>An append is one write() of its serialized lines, made by the appender itself under a short lock, before
 /// <see cref="Append"/> returns: from then on the record is in the kernel's page cache, which outlives the process
@@ -38,9 +39,6 @@ internal sealed class DecisionJournal : IDisposable
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_lines;
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
 
     private static readonly Task<bool> Written = Task.FromResult(true);
     private static readonly Task<bool> NotWritten = Task.FromResult(false);
@@ -129,16 +127,11 @@ internal sealed class DecisionJournal : IDisposable
     {
         var lines = t_lines ??= new ArrayBufferWriter<byte>(1024);
         lines.ResetWrittenCount();
-        var writer = t_writer ??= new Utf8JsonWriter(lines);
         foreach (var record in records)
         {
-            writer.Reset(lines);
-            JsonSerializer.Serialize(writer, record, DecisionLogJsonContext.Default.DecisionRecord);
-            writer.Flush();
-            lines.Write("\n"u8);
+            JournalLine.Write(lines, record);
         }
 
-        writer.Reset(lines);
         Exception? failure;
         Task<bool> answer;
         lock (_writeLock)
@@ -247,7 +240,7 @@ internal sealed class DecisionJournal : IDisposable
             return new JournalRead(offset, 0, 0, false);
         }
 
-        // A line longer than a chunk (a record is bounded by the request body, but JSON escapes can grow it): read more.
+        // A line longer than a chunk (a record is bounded by the request body, but escapes can grow it): read more.
         for (var chunk = ReadChunkBytes; ; chunk *= 2)
         {
             var length = (int)Math.Min(limit - offset, chunk);
@@ -418,18 +411,7 @@ internal sealed class DecisionJournal : IDisposable
         }
     }
 
-    internal static DecisionRecord? Parse(ReadOnlySpan<byte> line)
-    {
-        try
-        {
-            var record = JsonSerializer.Deserialize(line, DecisionLogJsonContext.Default.DecisionRecord);
-            return record is { Id.Length: > 0, TenantId.Length: > 0 } ? record : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    internal static DecisionRecord? Parse(ReadOnlySpan<byte> line) => JournalLine.Read(line);
 
     private static TaskCompletionSource<bool> NewGroup() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
