@@ -21,6 +21,9 @@ internal sealed class BenchArgs
     public string? NewServer { get; private set; }
     public string? Probe { get; set; }
 
+    /// <summary>Seed into this folder and keep it (and the checkpoint container) afterwards, for measuring builds side by side.</summary>
+    public string? Keep { get; private set; }
+
     public static BenchArgs Parse(string[] args)
     {
         var o = new BenchArgs();
@@ -48,6 +51,7 @@ internal sealed class BenchArgs
                 case "--old-server": o.OldServer = value; break;
                 case "--new-server": o.NewServer = value; break;
                 case "--probe": o.Probe = value; break;
+                case "--keep": o.Keep = value; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }

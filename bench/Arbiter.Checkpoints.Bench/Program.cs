@@ -3,7 +3,7 @@ using Arbiter.Checkpoints.Bench;
 // Cold start from a snapshot checkpoint vs the full read (see bench/README.md, "checkpoints"):
 //   dotnet run -c Release --project bench/Arbiter.Checkpoints.Bench -- [--store sqlite|cosmos] [--rounds 5] [--tail 100]
 //       [--scenario FILE] [--storage CONNECTION] [--cosmos ENDPOINT] [--old-server DLL --new-server DLL]
-// "measure" is the child the run starts for each cold start.
+// "measure" is the child the run starts for each cold start; "breakdown" (same arguments) times a checkpoint load's steps.
 try
 {
     var args0 = BenchArgs.Parse(args);
@@ -11,6 +11,7 @@ try
     {
         "run" => await ColdStartRun.RunAsync(args0),
         "measure" => await Measure.RunAsync(args0),
+        "breakdown" => await Breakdown.RunAsync(args0),
         _ => throw new ArgumentException($"unknown mode {args0.Mode}"),
     };
 }
