@@ -49,10 +49,10 @@ public abstract class CheckpointTests<TBackend> : IClassFixture<TBackend>, IAsyn
 
     private sealed record Instance(TenantSnapshots Snapshots, CountingStore Reads, CountingCheckpointStore Checkpoints, CapturingLogger<TenantSnapshots> Log);
 
-    private Instance NewInstance(bool checkpoints = true, Backend? backend = null)
+    private Instance NewInstance(bool checkpoints = true, Backend? backend = null, Func<IChangeFeed, IChangeFeed>? feed = null)
     {
         backend ??= _backend;
-        var reads = new CountingStore(backend.Store, backend.Feed);
+        var reads = new CountingStore(backend.Store, feed is null ? backend.Feed : feed(backend.Feed));
         var blobs = new CountingCheckpointStore(new BlobCheckpointStore(new BlobServiceClient(Backend.StorageConnectionString), _options));
         var log = new CapturingLogger<TenantSnapshots>();
         var reader = checkpoints ? new SnapshotCheckpoints(blobs, _options, _backend.Time, NullLogger<SnapshotCheckpoints>.Instance) : null;
@@ -147,6 +147,44 @@ public abstract class CheckpointTests<TBackend> : IClassFixture<TBackend>, IAsyn
         Assert.False(snapshot.IsPermitted(AliceInvokesHelper));
         Assert.Equal((await FullReadAsync()).Version, snapshot.Version);
         Assert.True(cold.Reads.Documents <= 4, $"read {cold.Reads.Documents} documents: the probe, the two changes and the anchor");
+    }
+
+    [Fact]
+    public async Task GetAsync_TailRewritesTheFirstDocumentByKey_ConfirmsAnotherAndLoadsFromTheCheckpoint()
+    {
+        await CheckpointedAsync();
+        // agent/helper is the checkpoint's first document by key, the one read ahead to confirm the store: the tail
+        // rewrites it, so the load must confirm with the next one instead of taking the early read.
+        await PutAsync(DocumentKinds.Agent, "helper", """{"enabled":false,"owner":"alice"}""");
+        var cold = NewInstance();
+
+        var snapshot = await LoadAsync(cold, _tenant);
+
+        var status = Status(cold);
+        Assert.Equal(TenantSnapshots.FromCheckpoint, status.LoadedFrom);
+        Assert.Null(status.CheckpointFallback);
+        Assert.False(snapshot.IsPermitted(AliceInvokesHelper));
+        Assert.Equal((await FullReadAsync()).Version, snapshot.Version);
+        Assert.Equal(2, cold.Reads.Gets);
+    }
+
+    [Fact]
+    public async Task GetAsync_TailLongerThanTheReadAhead_AppliesAllOfIt()
+    {
+        await CheckpointedAsync();
+        // One change per batch: a tail of more batches than are read ahead while the snapshot is built.
+        var tail = CheckpointTail.PrefetchedBatches + 3;
+        for (var i = 0; i < tail; i++)
+            await PutAsync(DocumentKinds.User, $"user-{i:D4}", """{"enabled":false}""");
+        await PutAsync(DocumentKinds.User, "alice", """{"enabled":false}""");
+        var cold = NewInstance(feed: inner => new OneChangePerBatchFeed(inner));
+
+        var snapshot = await LoadAsync(cold, _tenant);
+
+        Assert.Equal(TenantSnapshots.FromCheckpoint, Status(cold).LoadedFrom);
+        Assert.False(snapshot.IsPermitted(AliceInvokesHelper));
+        // alice's change comes last, after every batch read ahead.
+        Assert.Equal((await FullReadAsync()).Version, snapshot.Version);
     }
 
     [Fact]
