@@ -268,17 +268,26 @@ public sealed partial class TenantSnapshots(
     private async Task<bool> LoadAsync(string tenantId, Entry entry, CancellationToken cancellationToken)
     {
         string? fallback = null;
+        Task<string>? fallbackCursor = null;
         if (checkpoints is not null)
         {
+            // The full read's cursor is taken while the checkpoint is read: the store's first use (its connection, the
+            // SDK's metadata) overlaps the blob read instead of following it, and a full read after an unusable checkpoint
+            // has its cursor already, taken before it lists as it must be.
+            fallbackCursor = Task.Run(() => changes.GetCurrentCursorAsync(tenantId, cancellationToken), cancellationToken);
             var load = await checkpoints.TryLoadAsync(tenantId, cancellationToken);
             fallback = load.Checkpoint is { } checkpoint
                 ? await LoadCheckpointAsync(tenantId, entry, checkpoint, load.Bytes, cancellationToken)
                 : load.Problem;
             if (fallback is null)
+            {
+                // Not needed: its failure, if any, is observed without waiting for it.
+                _ = CheckpointTail.ObserveAsync(fallbackCursor);
                 return true;
+            }
             LogCheckpointNotUsed(logger, tenantId, fallback);
         }
-        var cursor = await changes.GetCurrentCursorAsync(tenantId, cancellationToken);
+        var cursor = fallbackCursor is not null ? await fallbackCursor : await changes.GetCurrentCursorAsync(tenantId, cancellationToken);
         var stored = new List<StoredDocument>();
         foreach (var kind in SourceKinds)
         {
