@@ -25,8 +25,10 @@ public static class CheckpointBodies
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var ready = new BlockingCollection<SourceChange[]>(ChunksAhead);
-        // Not started with the token: the worker must run to complete the collection the loop below waits on.
-        var parser = Task.Run(() =>
+        // Its own thread, not the pool's: the loop below blocks a pool thread while it waits, and a cold instance's pool
+        // is small and busy with the requests waiting for this very snapshot. Not started with the token: the worker
+        // must run to complete the collection the loop below waits on.
+        var parser = Task.Factory.StartNew(() =>
         {
             try
             {
@@ -37,7 +39,7 @@ public static class CheckpointBodies
             {
                 ready.CompleteAdding();
             }
-        }, CancellationToken.None);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             foreach (var chunk in ready.GetConsumingEnumerable(stop.Token))

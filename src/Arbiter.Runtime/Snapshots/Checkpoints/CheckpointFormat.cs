@@ -175,7 +175,7 @@ public static class CheckpointFormat
         {
             if (reader.TokenType != JsonTokenType.StartArray || !reader.Read() || reader.TokenType != JsonTokenType.String)
                 return false;
-            var kind = reader.GetString()!;
+            var kind = KnownKind(ref reader) ?? reader.GetString()!;
             if (!reader.Read() || reader.TokenType != JsonTokenType.String)
                 return false;
             var id = reader.GetString()!;
@@ -203,4 +203,16 @@ public static class CheckpointFormat
         problem = null;
         return true;
     }
+
+    /// <summary>The kind as the engine's own string (one per kind, not one per document), or null when it is not one of them.</summary>
+    private static string? KnownKind(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("user"u8) ? Engine.Snapshots.SourceKinds.User
+        : reader.ValueTextEquals("group"u8) ? Engine.Snapshots.SourceKinds.Group
+        : reader.ValueTextEquals("tool"u8) ? Engine.Snapshots.SourceKinds.Tool
+        : reader.ValueTextEquals("agent"u8) ? Engine.Snapshots.SourceKinds.Agent
+        : reader.ValueTextEquals("policy"u8) ? Engine.Snapshots.SourceKinds.Policy
+        : reader.ValueTextEquals("dataResource"u8) ? Engine.Snapshots.SourceKinds.DataResource
+        : reader.ValueTextEquals("mcpServer"u8) ? Engine.Snapshots.SourceKinds.McpServer
+        : reader.ValueTextEquals("settings"u8) ? Engine.Snapshots.SourceKinds.Settings
+        : null;
 }
