@@ -19,7 +19,13 @@ internal sealed class BenchArgs
     public string Load { get; private set; } = "full";
     public string? OldServer { get; private set; }
     public string? NewServer { get; private set; }
+
+    /// <summary>How the old server loads: "full" (checkpoints off, the default) or "checkpoint" (on, like the new one).</summary>
+    public string OldLoad { get; private set; } = "full";
     public string? Probe { get; set; }
+
+    /// <summary>Seed into this folder and keep it (and the checkpoint container) afterwards, for measuring builds side by side.</summary>
+    public string? Keep { get; private set; }
 
     public static BenchArgs Parse(string[] args)
     {
@@ -47,7 +53,9 @@ internal sealed class BenchArgs
                 case "--load": o.Load = value is "full" or "checkpoint" ? value : throw new ArgumentException("--load is full or checkpoint"); break;
                 case "--old-server": o.OldServer = value; break;
                 case "--new-server": o.NewServer = value; break;
+                case "--old-load": o.OldLoad = value is "full" or "checkpoint" ? value : throw new ArgumentException("--old-load is full or checkpoint"); break;
                 case "--probe": o.Probe = value; break;
+                case "--keep": o.Keep = value; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }

@@ -22,7 +22,7 @@ internal static class ColdStartRun
         PrintMachine();
         var scenarioPath = args.Scenario ?? DefaultScenario();
         var scenario = ScenarioFile.Load(scenarioPath);
-        var work = Path.Combine(Path.GetTempPath(), "arbiter-ckpt-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var work = args.Keep ?? Path.Combine(Path.GetTempPath(), "arbiter-ckpt-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
         args.SqlitePath = Path.Combine(work, "store.db");
         args.CosmosDatabase = "arbiter-ckpt-bench-" + Guid.NewGuid().ToString("N")[..8];
@@ -47,6 +47,8 @@ internal static class ColdStartRun
                 if (!await PrepareAsync(args, stores, scenario))
                     return 1;
             }
+            if (args.Keep is not null)
+                Console.WriteLine("kept; one cold start: " + string.Join(' ', args.ForChild("checkpoint").Select(a => a.Length == 0 || a.Contains(' ', StringComparison.Ordinal) || a.Contains('|', StringComparison.Ordinal) ? "'" + a + "'" : a)));
 
             var results = new List<Result>();
             for (var round = 0; round < args.Rounds; round++)
@@ -62,7 +64,8 @@ internal static class ColdStartRun
                         return 1;
                 }
             }
-            Summarize(results);
+            if (results.Count > 0)
+                Summarize(results);
             if (args.OldServer is not null && args.NewServer is not null)
                 await ServerColdStart.RunAsync(args, work);
             Console.WriteLine($"load at end: {Load()}");
@@ -70,16 +73,22 @@ internal static class ColdStartRun
         }
         finally
         {
-            // The local Cosmos server keeps its databases in memory only: nothing to drop there.
-            await container.DeleteIfExistsAsync();
-            try
-            {
-                Directory.Delete(work, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A leftover temp folder is harmless.
-            }
+            if (args.Keep is null)
+                await CleanUpAsync(container, work);
+        }
+    }
+
+    private static async Task CleanUpAsync(Azure.Storage.Blobs.BlobContainerClient container, string work)
+    {
+        // The local Cosmos server keeps its databases in memory only: nothing to drop there.
+        await container.DeleteIfExistsAsync();
+        try
+        {
+            Directory.Delete(work, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
         }
     }
 

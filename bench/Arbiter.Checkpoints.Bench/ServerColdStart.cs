@@ -12,6 +12,20 @@ namespace Arbiter.Checkpoints.Bench;
 /// </summary>
 internal static class ServerColdStart
 {
+    /// <summary>The servers on a store and checkpoint kept by an earlier run (<c>--keep</c>): old and new side by side, nothing seeded.</summary>
+    public static async Task<int> RunKeptAsync(BenchArgs args)
+    {
+        if (args.OldServer is null || args.NewServer is null || args.Probe is null)
+            throw new ArgumentException("server needs --old-server, --new-server and --probe (as printed by a run with --keep)");
+        var work = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(args.SqlitePath))!, "servers");
+        Directory.CreateDirectory(work);
+        Console.WriteLine($"load at start: {ColdStartRun.Load()}");
+        await RunAsync(args, work);
+        Console.WriteLine($"load at end: {ColdStartRun.Load()}");
+        Directory.Delete(work, recursive: true);
+        return 0;
+    }
+
     public static async Task RunAsync(BenchArgs args, string work)
     {
         if (args.Store != "sqlite")
@@ -26,14 +40,14 @@ internal static class ServerColdStart
         {
             foreach (var which in round % 2 == 0 ? new[] { "old", "new" } : ["new", "old"])
             {
-                var ms = await StartOnceAsync(args, work, which == "old" ? args.OldServer! : args.NewServer!, checkpoint: which == "new", probe);
+                var ms = await StartOnceAsync(args, work, which == "old" ? args.OldServer! : args.NewServer!, checkpoint: which == "new" || args.OldLoad == "checkpoint", probe);
                 (which == "old" ? old : @new).Add(ms);
                 Console.WriteLine($"  server round {round + 1} {which}: first correct decision {ms:F0} ms after process start");
             }
         }
         var a = Median(old);
         var b = Median(@new);
-        Console.WriteLine($"server medians: old (full read) {a:F0} ms, new (checkpoint) {b:F0} ms, ratio {b / a:F2}");
+        Console.WriteLine($"server medians: old ({(args.OldLoad == "checkpoint" ? "checkpoint" : "full read")}) {a:F0} ms, new (checkpoint) {b:F0} ms, ratio {b / a:F2}; old {string.Join(' ', old.Select(v => v.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}, new {string.Join(' ', @new.Select(v => v.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}");
     }
 
     private static double Median(List<double> values)

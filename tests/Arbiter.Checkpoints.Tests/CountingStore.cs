@@ -11,15 +11,20 @@ public sealed class CountingStore(IDocumentStore store, IChangeFeed feed) : IDoc
 {
     private int _requests;
     private int _documents;
+    private int _gets;
 
     public int Requests => Volatile.Read(ref _requests);
 
     public int Documents => Volatile.Read(ref _documents);
 
+    /// <summary>Point reads (<see cref="GetAsync"/>) among the requests.</summary>
+    public int Gets => Volatile.Read(ref _gets);
+
     public void Reset()
     {
         Interlocked.Exchange(ref _requests, 0);
         Interlocked.Exchange(ref _documents, 0);
+        Interlocked.Exchange(ref _gets, 0);
     }
 
     private T Count<T>(T result, int documents)
@@ -32,6 +37,7 @@ public sealed class CountingStore(IDocumentStore store, IChangeFeed feed) : IDoc
     public async Task<StoredDocument?> GetAsync(string tenantId, string kind, string id, bool includeDeleted = false, CancellationToken cancellationToken = default)
     {
         var document = await store.GetAsync(tenantId, kind, id, includeDeleted, cancellationToken);
+        Interlocked.Increment(ref _gets);
         return Count(document, document is null ? 0 : 1);
     }
 

@@ -268,17 +268,26 @@ public sealed partial class TenantSnapshots(
     private async Task<bool> LoadAsync(string tenantId, Entry entry, CancellationToken cancellationToken)
     {
         string? fallback = null;
+        Task<string>? fallbackCursor = null;
         if (checkpoints is not null)
         {
+            // The full read's cursor is taken while the checkpoint is read: the store's first use (its connection, the
+            // SDK's metadata) overlaps the blob read instead of following it, and a full read after an unusable checkpoint
+            // has its cursor already, taken before it lists as it must be.
+            fallbackCursor = Task.Run(() => changes.GetCurrentCursorAsync(tenantId, cancellationToken), cancellationToken);
             var load = await checkpoints.TryLoadAsync(tenantId, cancellationToken);
             fallback = load.Checkpoint is { } checkpoint
                 ? await LoadCheckpointAsync(tenantId, entry, checkpoint, load.Bytes, cancellationToken)
                 : load.Problem;
             if (fallback is null)
+            {
+                // Not needed: its failure, if any, is observed without waiting for it.
+                _ = CheckpointTail.ObserveAsync(fallbackCursor);
                 return true;
+            }
             LogCheckpointNotUsed(logger, tenantId, fallback);
         }
-        var cursor = await changes.GetCurrentCursorAsync(tenantId, cancellationToken);
+        var cursor = fallbackCursor is not null ? await fallbackCursor : await changes.GetCurrentCursorAsync(tenantId, cancellationToken);
         var stored = new List<StoredDocument>();
         foreach (var kind in SourceKinds)
         {
@@ -300,31 +309,57 @@ public sealed partial class TenantSnapshots(
     /// <summary>
     /// Builds the snapshot from the checkpoint and applies the change feed after its cursor, all before anything is served
     /// (a snapshot without its tail could grant what was revoked since). Null when loaded, else why it was not.
+    /// The first batches of the tail and the store read that confirms the checkpoint are I/O that needs only the cursor and
+    /// the checkpoint's documents, so they are started first and run while this thread parses and compiles.
     /// </summary>
     private async Task<string?> LoadCheckpointAsync(string tenantId, Entry entry, SnapshotCheckpoint checkpoint, int bytes, CancellationToken cancellationToken)
     {
-        var state = TenantState.Empty.Apply(checkpoint.Documents.Values.Select(d => new SourceChange(d.Kind, d.Id, d.Parse())));
-        if (state.Fingerprint != checkpoint.Fingerprint)
-            return $"the checkpoint's documents give version {PolicySnapshot.VersionName(state.Fingerprint)}, not the {PolicySnapshot.VersionName(checkpoint.Fingerprint)} it records";
-        var progress = new Progress(PolicySnapshot.Build(tenantId, state, 1, time), checkpoint.Cursor, checkpoint.Documents);
+        using var overlap = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var tailRead = CheckpointTail.PrefetchAsync(changes, tenantId, checkpoint.Cursor, overlap.Token);
+        var anchor = CheckpointAnchor.First(checkpoint.Documents);
+        var anchorRead = anchor is { } a ? CheckpointAnchor.ReadAsync(store, tenantId, a, overlap.Token) : null;
+        Progress progress;
+        var built = false;
+        try
+        {
+            var state = TenantState.Empty.Apply(CheckpointBodies.Parse([.. checkpoint.Documents.Values], overlap.Token));
+            if (state.Fingerprint != checkpoint.Fingerprint)
+                return $"the checkpoint's documents give version {PolicySnapshot.VersionName(state.Fingerprint)}, not the {PolicySnapshot.VersionName(checkpoint.Fingerprint)} it records";
+            progress = new Progress(PolicySnapshot.Build(tenantId, state, 1, time), checkpoint.Cursor, checkpoint.Documents);
+            built = true;
+        }
+        finally
+        {
+            if (!built)
+            {
+                // Not used: the reads started for it are abandoned, their outcome observed so none goes unobserved.
+                await overlap.CancelAsync();
+                await CheckpointTail.ObserveAsync(tailRead);
+                await CheckpointTail.ObserveAsync(anchorRead);
+            }
+        }
         var tail = 0;
         try
         {
-            while (true)
+            var caughtUp = false;
+            foreach (var batch in await tailRead)
             {
-                var (next, applied, caughtUp) = await ReadBatchAsync(tenantId, progress, cancellationToken);
-                progress = next;
+                (progress, var applied, caughtUp) = ApplyBatch(tenantId, progress, batch);
                 tail += applied;
-                if (caughtUp)
-                    break;
+            }
+            while (!caughtUp)
+            {
+                (progress, var applied, caughtUp) = await ReadBatchAsync(tenantId, progress, cancellationToken);
+                tail += applied;
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            await CheckpointTail.ObserveAsync(anchorRead);
             // Not this store's cursor, or one it can no longer read from: the full read says whether the store is up.
             return "the change feed could not be read from the checkpoint's cursor: " + Describe(e);
         }
-        if (await AnchorMismatchAsync(tenantId, checkpoint.Documents, progress.Inputs!, cancellationToken) is { } mismatch)
+        if (await AnchorMismatchAsync(tenantId, checkpoint.Documents, progress.Inputs!, anchor, anchorRead, cancellationToken) is { } mismatch)
             return mismatch;
         entry.Cursor = progress.Cursor;
         entry.Inputs = progress.Inputs;
@@ -342,24 +377,33 @@ public sealed partial class TenantSnapshots(
     /// A cursor is only a position: in a store that was replaced, it may read nothing or only that store's own writes, and
     /// the checkpoint's other documents would be served as if current. So one document the tail left as the checkpoint
     /// had it (the first by key) is read from the store, which must hold that very version (ETag); when the tail
-    /// rewrote every document, nothing of the checkpoint is left to check.
+    /// rewrote every document, nothing of the checkpoint is left to check. The first document by key was read while the
+    /// snapshot was built (<paramref name="early"/>); that read counts when the tail left that document alone (a write to it
+    /// after the tail only makes the ETags differ: a full read, never a wrong snapshot).
     /// </summary>
     private async Task<string?> AnchorMismatchAsync(string tenantId, ImmutableDictionary<string, CheckpointDocument> checkpointed,
-        ImmutableDictionary<string, CheckpointDocument> current, CancellationToken cancellationToken)
+        ImmutableDictionary<string, CheckpointDocument> current, CheckpointDocument? first, Task<StoredDocument?>? early, CancellationToken cancellationToken)
     {
         CheckpointDocument? anchor = null;
-        string? anchorKey = null;
-        foreach (var (key, document) in checkpointed)
+        if (first is { } f && current.TryGetValue(CheckpointDocument.Key(f.Kind, f.Id), out var now) && now.ETag == f.ETag)
+            anchor = f;
+        else
         {
-            if (current.TryGetValue(key, out var now) && now.ETag == document.ETag && (anchorKey is null || string.CompareOrdinal(key, anchorKey) < 0))
-                (anchor, anchorKey) = (document, key);
+            await CheckpointTail.ObserveAsync(early);
+            early = null;
+            string? anchorKey = null;
+            foreach (var (key, document) in checkpointed)
+            {
+                if (current.TryGetValue(key, out now) && now.ETag == document.ETag && (anchorKey is null || string.CompareOrdinal(key, anchorKey) < 0))
+                    (anchor, anchorKey) = (document, key);
+            }
         }
         if (anchor is not { } expected)
             return null;
         StoredDocument? stored;
         try
         {
-            stored = await store.GetAsync(tenantId, expected.Kind, expected.Id, cancellationToken: cancellationToken);
+            stored = early is not null ? await early : await store.GetAsync(tenantId, expected.Kind, expected.Id, cancellationToken: cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -384,9 +428,11 @@ public sealed partial class TenantSnapshots(
     }
 
     /// <summary>One batch of the change feed after <paramref name="from"/>, applied.</summary>
-    private async Task<(Progress Next, int Applied, bool CaughtUp)> ReadBatchAsync(string tenantId, Progress from, CancellationToken cancellationToken)
+    private async Task<(Progress Next, int Applied, bool CaughtUp)> ReadBatchAsync(string tenantId, Progress from, CancellationToken cancellationToken) =>
+        ApplyBatch(tenantId, from, await changes.ReadAsync(tenantId, from.Cursor, CheckpointTail.BatchSize, cancellationToken));
+
+    private (Progress Next, int Applied, bool CaughtUp) ApplyBatch(string tenantId, Progress from, ChangeBatch batch)
     {
-        var batch = await changes.ReadAsync(tenantId, from.Cursor, 1000, cancellationToken);
         var changed = batch.Changes.Where(c => Engine.Snapshots.SourceKinds.IsSource(c.Kind)).ToList();
         var relevant = changed.ConvertAll(c => new SourceChange(c.Kind, c.Id, c.Deleted ? null : c.Body));
         var snapshot = from.Snapshot;
