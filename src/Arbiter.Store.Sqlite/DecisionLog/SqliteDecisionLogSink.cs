@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -56,6 +57,9 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
     private readonly ILogger<SqliteDecisionLogSink> _logger;
     // Whether the file has the earlier one-row-per-record table (checked once; a file never gains it again).
     private bool? _legacy;
+    // Group bodies for the encoder thread (see EncodeAhead).
+    private readonly BlockingCollection<Lazy<byte[]>> _encodeQueue = [];
+    private Thread? _encoder;
 
     public SqliteDecisionLogSink(IOptions<SqliteStoreOptions> store, IOptions<DecisionLogOptions> options, TimeProvider time, ILogger<SqliteDecisionLogSink> logger)
     {
@@ -74,55 +78,99 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
         }
 
         // Every group's body is encoded before its insert and apart from the others (encoding is most of the CPU per
-        // record): the first on this thread, the rest on the thread pool while the transaction inserts the ones before.
+        // record): the sink's encoder thread starts on the later groups while this thread encodes the first; a group the
+        // encoder has not started when its turn comes is encoded here, so a write never waits for it.
         var groups = records
             .GroupBy(r => r.TenantId, StringComparer.Ordinal)
             .SelectMany(t => t.Chunk(MaxGroupRecords).Select(chunk => (Tenant: t.Key, Records: chunk)))
             .ToList();
-        var bodies = new Task<byte[]>[groups.Count];
-        for (var i = groups.Count - 1; i >= 0; i--)
+        var bodies = new Lazy<byte[]>[groups.Count];
+        for (var i = 0; i < groups.Count; i++)
         {
             var chunk = groups[i].Records;
-            bodies[i] = i == 0 ? Task.FromResult(DecisionGroupCodec.Encode(chunk)) : Task.Run(() => DecisionGroupCodec.Encode(chunk), CancellationToken.None);
-        }
-
-        try
-        {
-            await RunAsync(async connection =>
+            bodies[i] = new Lazy<byte[]>(() => DecisionGroupCodec.Encode(chunk), LazyThreadSafetyMode.ExecutionAndPublication);
+            if (i > 0)
             {
-                await using var transaction = connection.BeginTransaction(deferred: false);
-                await using var group = Command(connection, transaction,
-                    "INSERT INTO decision_groups (tenant, min_time, max_time, count, body) VALUES ($tenant, $min, $max, $count, $body) RETURNING gid",
-                    ("$tenant", null), ("$min", null), ("$max", null), ("$count", null), ("$body", null));
-                // One statement per group claims all its ids (a JSON array of them); the conflicts, ids this store already
-                // has, are left out of the count.
-                await using var claim = Command(connection, transaction,
-                    "INSERT INTO decision_ids (tenant, id, gid) SELECT $tenant, value, $gid FROM json_each($ids) WHERE true ON CONFLICT (tenant, id) DO NOTHING",
-                    ("$tenant", null), ("$gid", null), ("$ids", null));
-                for (var i = 0; i < groups.Count; i++)
-                {
-                    var (tenant, chunk) = groups[i];
-                    var (min, max) = TimeRange(chunk);
-                    Bind(group, tenant, min, max, chunk.Length, await bodies[i]);
-                    var gid = (long)(await group.ExecuteScalarAsync(cancellationToken))!;
-                    claim.Parameters["$tenant"].Value = tenant;
-                    claim.Parameters["$gid"].Value = gid;
-                    claim.Parameters["$ids"].Value = IdsJson(chunk);
-                    if (await claim.ExecuteNonQueryAsync(cancellationToken) != chunk.Length)
-                    {
-                        // Some ids were stored before (a retried batch) or twice in this one: the group keeps the rest.
-                        await KeepClaimedAsync(connection, transaction, tenant, gid, chunk, cancellationToken);
-                    }
-                }
-
-                await transaction.CommitAsync(cancellationToken);
-                return 0;
-            }, cancellationToken);
+                EncodeAhead(bodies[i]);
+            }
         }
-        finally
+
+        _ = bodies[0].Value; // before the transaction: the write lock is held for inserts only
+        await RunAsync(async connection =>
         {
-            // A failed write leaves no encoding running behind it (the retry encodes again).
-            await Task.WhenAll((Task[])bodies).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await using var transaction = connection.BeginTransaction(deferred: false);
+            await using var group = Command(connection, transaction,
+                "INSERT INTO decision_groups (tenant, min_time, max_time, count, body) VALUES ($tenant, $min, $max, $count, $body) RETURNING gid",
+                ("$tenant", null), ("$min", null), ("$max", null), ("$count", null), ("$body", null));
+            // One statement per group claims all its ids (a JSON array of them); the conflicts, ids this store already
+            // has, are left out of the count.
+            await using var claim = Command(connection, transaction,
+                "INSERT INTO decision_ids (tenant, id, gid) SELECT $tenant, value, $gid FROM json_each($ids) WHERE true ON CONFLICT (tenant, id) DO NOTHING",
+                ("$tenant", null), ("$gid", null), ("$ids", null));
+            for (var i = 0; i < groups.Count; i++)
+            {
+                var (tenant, chunk) = groups[i];
+                var (min, max) = TimeRange(chunk);
+                Bind(group, tenant, min, max, chunk.Length, bodies[i].Value);
+                var gid = (long)(await group.ExecuteScalarAsync(cancellationToken))!;
+                claim.Parameters["$tenant"].Value = tenant;
+                claim.Parameters["$gid"].Value = gid;
+                claim.Parameters["$ids"].Value = IdsJson(chunk);
+                if (await claim.ExecuteNonQueryAsync(cancellationToken) != chunk.Length)
+                {
+                    // Some ids were stored before (a retried batch) or twice in this one: the group keeps the rest.
+                    await KeepClaimedAsync(connection, transaction, tenant, gid, chunk, cancellationToken);
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return 0;
+        }, cancellationToken);
+    }
+
+    /// <summary>Hands a body to the encoder thread (started on first use).</summary>
+    private void EncodeAhead(Lazy<byte[]> body)
+    {
+        if (_encoder is null)
+        {
+            lock (_encodeQueue)
+            {
+                // Its own thread, not a thread-pool work item: on a busy server a work item waits behind the requests
+                // queued before it, while a thread is given its share of the CPU by the OS at once — the log's share is
+                // what lets it keep up with them.
+                _encoder ??= new Thread(EncodeLoop) { IsBackground = true, Name = "Arbiter decision log encoder" };
+                if (!_encoder.IsAlive)
+                {
+                    _encoder.Start();
+                }
+            }
+        }
+
+        if (!_encodeQueue.IsAddingCompleted)
+        {
+            try
+            {
+                _encodeQueue.Add(body);
+            }
+            catch (InvalidOperationException)
+            {
+                // Disposed meanwhile: the writer encodes the group itself.
+            }
+        }
+    }
+
+    private void EncodeLoop()
+    {
+        foreach (var body in _encodeQueue.GetConsumingEnumerable())
+        {
+            try
+            {
+                _ = body.Value;
+            }
+            catch (Exception)
+            {
+                // Cached in the Lazy: the writer meets the same exception when it takes the body, and fails the batch there.
+            }
         }
     }
 
@@ -432,6 +480,7 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
 
     public void Dispose()
     {
+        _encodeQueue.CompleteAdding(); // the encoder thread ends once the queue is empty
         _db.Dispose();
     }
 
