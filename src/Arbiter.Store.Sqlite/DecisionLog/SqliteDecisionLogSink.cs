@@ -138,10 +138,11 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
                 // Its own thread, not a thread-pool work item: on a busy server a work item waits behind the requests
                 // queued before it, while a thread is given its share of the CPU by the OS at once — the log's share is
                 // what lets it keep up with them.
-                _encoder ??= new Thread(EncodeLoop) { IsBackground = true, Name = "Arbiter decision log encoder" };
-                if (!_encoder.IsAlive)
+                if (_encoder is null)
                 {
-                    _encoder.Start();
+                    var encoder = new Thread(EncodeLoop) { IsBackground = true, Name = "Arbiter decision log encoder" };
+                    encoder.Start();
+                    _encoder = encoder;
                 }
             }
         }
