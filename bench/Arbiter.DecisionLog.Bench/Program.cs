@@ -25,7 +25,7 @@ if (args.Length == 0 || args[0] != "decision-log")
     Console.Error.WriteLine("usage: Arbiter.DecisionLog.Bench decision-log [count=1000000] [batch-delay-ms=5] [failure-rate=0.05]");
     Console.Error.WriteLine("       Arbiter.DecisionLog.Bench throughput [count=200000] [concurrency=64] [rounds=5]");
     Console.Error.WriteLine("       Arbiter.DecisionLog.Bench cost [count=100000]");
-    Console.Error.WriteLine("       Arbiter.DecisionLog.Bench sink-rate [count=200000] [batch=500] [rounds=3]");
+    Console.Error.WriteLine("       Arbiter.DecisionLog.Bench sink-rate [count=200000] [batch=2000] [rounds=3]");
     return 2;
 }
 

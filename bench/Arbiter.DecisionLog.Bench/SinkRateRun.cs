@@ -10,16 +10,17 @@ namespace Arbiter.DecisionLog.Bench;
 /// <summary>
 /// What the SQLite sink sustains on its own (issue #22: the log's write rate must be at least the server's decision
 /// rate): <c>count</c> demo-tenant records made up front, written through <see cref="SqliteDecisionLogSink"/> in
-/// batches of <c>batch</c> as the flusher hands them (one writer), <c>rounds</c> times into a fresh file. Reported:
-/// records/s per round and the median, the encoding's share (<see cref="DecisionGroupCodec.Encode"/> of the same
-/// batches alone), CPU per record, with the load average (the machine is shared).
+/// batches of <c>batch</c> (default: <c>DecisionLog:BatchSize</c>'s) as the flusher hands them (one writer), <c>rounds</c>
+/// times into a fresh file. Reported: records/s per round and the median, the encoding's share
+/// (<see cref="DecisionGroupCodec.Encode"/> of the same groups alone, on one thread), CPU per record, with the load
+/// average (the machine is shared).
 /// </summary>
 public static class SinkRateRun
 {
     public static async Task<int> RunAsync(string[] args)
     {
         var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200_000;
-        var batch = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 500;
+        var batch = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : new DecisionLogOptions().BatchSize;
         var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
         var records = CostRun.DemoRecords(count);
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; {count:N0} records in batches of {batch}, {rounds} rounds; load {Load()}");

@@ -35,8 +35,12 @@ public sealed class DecisionLogOptions
     /// <summary><c>DecisionLog:Capacity</c>: records held in memory between the decision path and the store. Past it, records spill to disk.</summary>
     public int Capacity { get; set; } = 100_000;
 
-    /// <summary><c>DecisionLog:BatchSize</c>: records per store write.</summary>
-    public int BatchSize { get; set; } = 500;
+    /// <summary>
+    /// <c>DecisionLog:BatchSize</c>: records per store write. 2,000 rather than fewer: every write is one transaction (one
+    /// fsync on SQLite) whatever its size, and a write of two 1,000-record groups encodes them on two threads; at 250,000
+    /// decisions/s that is 125 writes a second. A partial batch still goes after <see cref="FlushInterval"/>.
+    /// </summary>
+    public int BatchSize { get; set; } = 2_000;
 
     /// <summary><c>DecisionLog:FlushInterval</c>: a partial batch is written at most this long after its first record arrived.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -1,3 +1,5 @@
+using System.IO.Compression;
+using System.Text;
 using System.Text.Json;
 
 namespace Arbiter.DecisionLog.Tests;
@@ -52,5 +54,112 @@ public sealed class DecisionGroupCodecTests
         var all = DecisionGroupCodec.Encode(records).Length;
 
         Assert.True(all < 200 * one / 4, $"{all} bytes for 200 records, {one} for one");
+    }
+
+    [Fact]
+    public void Encode_AnyRecords_FormatOneAsBinaryWriterLaysItOut()
+    {
+        // Bodies already stored were written with BinaryWriter (and are read with BinaryReader): the encoder's own varints
+        // and strings must lay out the same bytes, or stored groups and new ones would disagree. Equal strings in
+        // distinct instances (as parsed from requests) and in one instance must code alike.
+        var t = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        var subject = new string("ünïcødé-✓-user".AsSpan());
+        DecisionRecord[] records =
+        [
+            Records.Make("t1", t.AddTicks(300), subject: subject) with { LatencyMicroseconds = -5, SnapshotVersion = long.MaxValue },
+            Records.Make("t1", t, agent: null, allowed: false, subject: new string(subject.AsSpan())) with { RequestId = null, ShadowWouldChange = true, ShadowPolicies = ["s1", "s2"], ResourceServer = "mcp-hr" },
+            Records.Make("t1", t.AddDays(3), id: new string('x', 300)) with { MatchedPolicies = ["p-allow", "p-two", "p-allow"], Obligations = [new("o1", "redact"), new("o2", "log")] },
+        ];
+
+        var plain = Decompress(DecisionGroupCodec.Encode(records));
+
+        Assert.Equal(FormatOne(records), plain);
+    }
+
+    private static byte[] Decompress(byte[] body)
+    {
+        using var input = new BrotliStream(new MemoryStream(body), CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        input.CopyTo(output);
+        return output.ToArray();
+    }
+
+    /// <summary>Format 1 as the first encoder wrote it, with BinaryWriter: the reference layout.</summary>
+    private static byte[] FormatOne(IReadOnlyList<DecisionRecord> records)
+    {
+        var strings = new List<string>();
+        int Code(string? value)
+        {
+            if (value is null)
+            {
+                return 0;
+            }
+
+            var at = strings.IndexOf(value);
+            if (at < 0)
+            {
+                strings.Add(value);
+                return strings.Count;
+            }
+
+            return at + 1;
+        }
+
+        var baseTicks = records.Min(r => r.Time.UtcTicks);
+        using var body = new MemoryStream();
+        using (var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
+        {
+            foreach (var r in records)
+            {
+                w.Write7BitEncodedInt64(r.Time.UtcTicks - baseTicks);
+                w.Write(r.Id);
+                foreach (var value in new[] { r.RequestId, r.SubjectType, r.SubjectId, r.AgentId, r.Action, r.ResourceType, r.ResourceId, r.ResourceServer })
+                {
+                    w.Write7BitEncodedInt(Code(value));
+                }
+
+                w.Write((byte)((r.Allowed ? 1 : 0) | (r.ShadowWouldChange ? 2 : 0)));
+                w.Write7BitEncodedInt(Code(r.Mode));
+                w.Write7BitEncodedInt(r.MatchedPolicies.Count);
+                foreach (var p in r.MatchedPolicies)
+                {
+                    w.Write7BitEncodedInt(Code(p));
+                }
+
+                w.Write7BitEncodedInt(Code(r.ReasonAdmin));
+                w.Write7BitEncodedInt(Code(r.ReasonUser));
+                w.Write7BitEncodedInt(r.Obligations.Count);
+                foreach (var o in r.Obligations)
+                {
+                    w.Write7BitEncodedInt(Code(o.Id));
+                    w.Write7BitEncodedInt(Code(o.Type));
+                }
+
+                w.Write7BitEncodedInt64(r.SnapshotVersion);
+                w.Write7BitEncodedInt64(r.LatencyMicroseconds);
+                w.Write7BitEncodedInt(r.ShadowPolicies.Count);
+                foreach (var p in r.ShadowPolicies)
+                {
+                    w.Write7BitEncodedInt(Code(p));
+                }
+            }
+        }
+
+        using var plain = new MemoryStream();
+        using (var w = new BinaryWriter(plain, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write((byte)1);
+            w.Write7BitEncodedInt(records.Count);
+            w.Write(baseTicks);
+            w.Write7BitEncodedInt(strings.Count);
+            foreach (var s in strings)
+            {
+                w.Write(s);
+            }
+
+            w.Write(body.ToArray());
+        }
+
+        return plain.ToArray();
     }
 }

@@ -165,6 +165,60 @@ public abstract class DecisionLogSinkContract
     }
 
     [Fact]
+    public async Task WriteBatch_SameIdTwiceInOneBatch_StoredOnce()
+    {
+        // A batch can hold a record twice (a journal replay beside its memory copy): the first is kept, once.
+        var tenant = NewTenant();
+        var first = Records.Make(tenant, Start.AddMinutes(1), subject: "alice");
+        var other = Records.Make(tenant, Start.AddMinutes(2));
+        var again = first with { SubjectId = "bob" };
+
+        await Sink.WriteBatchAsync([first, other, again], CancellationToken.None);
+
+        var all = await ReadAll(tenant, Week, pageSize: 10);
+        Assert.Equal([other.Id, first.Id], all.Select(r => r.Id));
+        Assert.Equal("alice", all[1].SubjectId);
+    }
+
+    [Fact]
+    public async Task WriteBatch_IdsNeedingEscapes_EachFoundById()
+    {
+        // Ids are the caller's text as far as a sink knows (records read back from a spill file): quotes, backslashes,
+        // control and non-ASCII characters must survive the write and the lookup.
+        var tenant = NewTenant();
+        string[] ids = ["say \"hi\"", "back\\slash", "tab\tnew\nline", "ünï-çødé-✓", "[\"json\"]", "plain"];
+        var records = ids.Select((id, i) => Records.Make(tenant, Start.AddMinutes(i), id: id)).ToList();
+
+        await Sink.WriteBatchAsync(records, CancellationToken.None);
+        await Sink.WriteBatchAsync(records, CancellationToken.None);
+
+        Assert.Equal(ids.Length, (await ReadAll(tenant, Week, pageSize: 100)).Count);
+        foreach (var id in ids)
+        {
+            Assert.Equal(id, Assert.Single(await ReadAll(tenant, Week with { DecisionId = id }, pageSize: 1)).Id);
+        }
+    }
+
+    [Fact]
+    public async Task WriteBatch_ManyGroupsOfTwoTenants_AllStoredOnce()
+    {
+        // More records than one group holds, of two tenants interleaved: several groups encoded side by side in one write.
+        var (a, b) = (NewTenant(), NewTenant());
+        var records = Enumerable.Range(0, 2_600)
+            .Select(i => Records.Make(i % 5 == 0 ? b : a, Start.AddMilliseconds(i * 37), subject: "u" + (i % 97)))
+            .ToList();
+
+        await Sink.WriteBatchAsync(records, CancellationToken.None);
+        await Sink.WriteBatchAsync(records[1_000..1_700], CancellationToken.None);
+
+        var day = Week with { To = Start.AddDays(1) };
+        AssertNewestFirst([.. records.Where(r => r.TenantId == a)], await ReadAll(a, day, pageSize: 1000));
+        AssertNewestFirst([.. records.Where(r => r.TenantId == b)], await ReadAll(b, day, pageSize: 1000));
+        var probe = records[1_234];
+        Assert.Equal(Json(probe), Json(Assert.Single(await ReadAll(probe.TenantId, day with { DecisionId = probe.Id }, pageSize: 1))));
+    }
+
+    [Fact]
     public async Task Query_OneHourOfOverlappingBatches_NewestFirstAcrossPages()
     {
         // Three batches of the same hour whose times interleave: groups overlap in time, so a page must not take a

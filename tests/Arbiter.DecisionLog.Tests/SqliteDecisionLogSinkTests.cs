@@ -43,6 +43,7 @@ public sealed class SqliteDecisionLogSinkTests : DecisionLogSinkContract, IDispo
 
         _time.Advance(TimeSpan.FromDays(2));
         Assert.Equal(1, await sink.PruneAsync(CancellationToken.None));
+        Assert.Equal((1, 1), await sink.CountAsync(CancellationToken.None)); // the pruned record's id went with it
 
         var left = await sink.QueryAsync("t1", new DecisionLogQuery { From = start, To = start.AddDays(31) }, null, 10, CancellationToken.None);
         Assert.Equal(recent.Id, Assert.Single(left.Items).Id);

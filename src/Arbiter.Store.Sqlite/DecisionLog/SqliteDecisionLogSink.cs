@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -55,6 +57,9 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
     private readonly ILogger<SqliteDecisionLogSink> _logger;
     // Whether the file has the earlier one-row-per-record table (checked once; a file never gains it again).
     private bool? _legacy;
+    // Group bodies for the encoder thread (see EncodeAhead).
+    private readonly BlockingCollection<Lazy<byte[]>> _encodeQueue = [];
+    private Thread? _encoder;
 
     public SqliteDecisionLogSink(IOptions<SqliteStoreOptions> store, IOptions<DecisionLogOptions> options, TimeProvider time, ILogger<SqliteDecisionLogSink> logger)
     {
@@ -72,71 +77,172 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
             return;
         }
 
+        // Every group's body is encoded before its insert and apart from the others (encoding is most of the CPU per
+        // record): the sink's encoder thread starts on the later groups while this thread encodes the first; a group the
+        // encoder has not started when its turn comes is encoded here, so a write never waits for it.
+        var groups = records
+            .GroupBy(r => r.TenantId, StringComparer.Ordinal)
+            .SelectMany(t => t.Chunk(MaxGroupRecords).Select(chunk => (Tenant: t.Key, Records: chunk)))
+            .ToList();
+        var bodies = new Lazy<byte[]>[groups.Count];
+        for (var i = 0; i < groups.Count; i++)
+        {
+            var chunk = groups[i].Records;
+            bodies[i] = new Lazy<byte[]>(() => DecisionGroupCodec.Encode(chunk), LazyThreadSafetyMode.ExecutionAndPublication);
+            if (i > 0)
+            {
+                EncodeAhead(bodies[i]);
+            }
+        }
+
+        _ = bodies[0].Value; // before the transaction: the write lock is held for inserts only
         await RunAsync(async connection =>
         {
             await using var transaction = connection.BeginTransaction(deferred: false);
-            await using var group = connection.CreateCommand();
-            group.Transaction = transaction;
-            group.CommandText = "INSERT INTO decision_groups (tenant, min_time, max_time, count, body) VALUES ($tenant, 0, 0, 0, x'') RETURNING gid";
-            var groupTenant = group.Parameters.Add("$tenant", SqliteType.Text);
-            await using var claim = connection.CreateCommand();
-            claim.Transaction = transaction;
-            claim.CommandText = "INSERT INTO decision_ids (tenant, id, gid) VALUES ($tenant, $id, $gid) ON CONFLICT (tenant, id) DO NOTHING";
-            var claimTenant = claim.Parameters.Add("$tenant", SqliteType.Text);
-            var claimId = claim.Parameters.Add("$id", SqliteType.Text);
-            var claimGid = claim.Parameters.Add("$gid", SqliteType.Integer);
-            await using var fill = connection.CreateCommand();
-            fill.Transaction = transaction;
-            fill.CommandText = "UPDATE decision_groups SET min_time = $min, max_time = $max, count = $count, body = $body WHERE gid = $gid";
-            var fillMin = fill.Parameters.Add("$min", SqliteType.Integer);
-            var fillMax = fill.Parameters.Add("$max", SqliteType.Integer);
-            var fillCount = fill.Parameters.Add("$count", SqliteType.Integer);
-            var fillBody = fill.Parameters.Add("$body", SqliteType.Blob);
-            var fillGid = fill.Parameters.Add("$gid", SqliteType.Integer);
-            await using var drop = connection.CreateCommand();
-            drop.Transaction = transaction;
-            drop.CommandText = "DELETE FROM decision_groups WHERE gid = $gid";
-            var dropGid = drop.Parameters.Add("$gid", SqliteType.Integer);
-
-            foreach (var tenantRecords in records.GroupBy(r => r.TenantId, StringComparer.Ordinal))
+            await using var group = Command(connection, transaction,
+                "INSERT INTO decision_groups (tenant, min_time, max_time, count, body) VALUES ($tenant, $min, $max, $count, $body) RETURNING gid",
+                ("$tenant", null), ("$min", null), ("$max", null), ("$count", null), ("$body", null));
+            // One statement per group claims all its ids (a JSON array of them); the conflicts, ids this store already
+            // has, are left out of the count.
+            await using var claim = Command(connection, transaction,
+                "INSERT INTO decision_ids (tenant, id, gid) SELECT $tenant, value, $gid FROM json_each($ids) WHERE true ON CONFLICT (tenant, id) DO NOTHING",
+                ("$tenant", null), ("$gid", null), ("$ids", null));
+            for (var i = 0; i < groups.Count; i++)
             {
-                foreach (var chunk in tenantRecords.Chunk(MaxGroupRecords))
+                var (tenant, chunk) = groups[i];
+                var (min, max) = TimeRange(chunk);
+                Bind(group, tenant, min, max, chunk.Length, bodies[i].Value);
+                var gid = (long)(await group.ExecuteScalarAsync(cancellationToken))!;
+                claim.Parameters["$tenant"].Value = tenant;
+                claim.Parameters["$gid"].Value = gid;
+                claim.Parameters["$ids"].Value = IdsJson(chunk);
+                if (await claim.ExecuteNonQueryAsync(cancellationToken) != chunk.Length)
                 {
-                    // The group's row first (its gid is what each id points to), then the ids this store has not seen:
-                    // only those go into the group; a group of nothing new is removed again.
-                    groupTenant.Value = tenantRecords.Key;
-                    var gid = (long)(await group.ExecuteScalarAsync(cancellationToken))!;
-                    var fresh = new List<DecisionRecord>(chunk.Length);
-                    claimTenant.Value = tenantRecords.Key;
-                    claimGid.Value = gid;
-                    foreach (var r in chunk)
-                    {
-                        claimId.Value = r.Id;
-                        if (await claim.ExecuteNonQueryAsync(cancellationToken) == 1)
-                        {
-                            fresh.Add(r);
-                        }
-                    }
-
-                    if (fresh.Count == 0)
-                    {
-                        dropGid.Value = gid;
-                        await drop.ExecuteNonQueryAsync(cancellationToken);
-                        continue;
-                    }
-
-                    fillMin.Value = fresh.Min(r => r.Time.UtcTicks);
-                    fillMax.Value = fresh.Max(r => r.Time.UtcTicks);
-                    fillCount.Value = fresh.Count;
-                    fillBody.Value = DecisionGroupCodec.Encode(fresh);
-                    fillGid.Value = gid;
-                    await fill.ExecuteNonQueryAsync(cancellationToken);
+                    // Some ids were stored before (a retried batch) or twice in this one: the group keeps the rest.
+                    await KeepClaimedAsync(connection, transaction, tenant, gid, chunk, cancellationToken);
                 }
             }
 
             await transaction.CommitAsync(cancellationToken);
             return 0;
         }, cancellationToken);
+    }
+
+    /// <summary>Hands a body to the encoder thread (started on first use).</summary>
+    private void EncodeAhead(Lazy<byte[]> body)
+    {
+        if (_encoder is null)
+        {
+            lock (_encodeQueue)
+            {
+                // Its own thread, not a thread-pool work item: on a busy server a work item waits behind the requests
+                // queued before it, while a thread is given its share of the CPU by the OS at once — the log's share is
+                // what lets it keep up with them.
+                if (_encoder is null)
+                {
+                    var encoder = new Thread(EncodeLoop) { IsBackground = true, Name = "Arbiter decision log encoder" };
+                    encoder.Start();
+                    _encoder = encoder;
+                }
+            }
+        }
+
+        if (!_encodeQueue.IsAddingCompleted)
+        {
+            try
+            {
+                _encodeQueue.Add(body);
+            }
+            catch (InvalidOperationException)
+            {
+                // Disposed meanwhile: the writer encodes the group itself.
+            }
+        }
+    }
+
+    private void EncodeLoop()
+    {
+        foreach (var body in _encodeQueue.GetConsumingEnumerable())
+        {
+            try
+            {
+                _ = body.Value;
+            }
+            catch (Exception)
+            {
+                // Cached in the Lazy: the writer meets the same exception when it takes the body, and fails the batch there.
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a partial claim: the group's row is rewritten with only the records whose ids it claimed (the first of each
+    /// id), or removed when it claimed none.
+    /// </summary>
+    private static async Task KeepClaimedAsync(SqliteConnection connection, SqliteTransaction transaction, string tenant, long gid, DecisionRecord[] chunk, CancellationToken cancellationToken)
+    {
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        await using (var select = Command(connection, transaction, "SELECT id FROM decision_ids WHERE tenant = $tenant AND gid = $gid", ("$tenant", tenant), ("$gid", gid)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                claimed.Add(reader.GetString(0));
+            }
+        }
+
+        var fresh = chunk.Where(r => claimed.Remove(r.Id)).ToArray();
+        if (fresh.Length == 0)
+        {
+            await using var drop = Command(connection, transaction, "DELETE FROM decision_groups WHERE gid = $gid", ("$gid", gid));
+            await drop.ExecuteNonQueryAsync(cancellationToken);
+            return;
+        }
+
+        var (min, max) = TimeRange(fresh);
+        await using var fill = Command(connection, transaction,
+            "UPDATE decision_groups SET min_time = $min, max_time = $max, count = $count, body = $body WHERE gid = $gid",
+            ("$min", min), ("$max", max), ("$count", fresh.Length), ("$body", DecisionGroupCodec.Encode(fresh)), ("$gid", gid));
+        await fill.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void Bind(SqliteCommand group, string tenant, long min, long max, int count, byte[] body)
+    {
+        group.Parameters["$tenant"].Value = tenant;
+        group.Parameters["$min"].Value = min;
+        group.Parameters["$max"].Value = max;
+        group.Parameters["$count"].Value = count;
+        group.Parameters["$body"].Value = body;
+    }
+
+    private static (long Min, long Max) TimeRange(IEnumerable<DecisionRecord> records)
+    {
+        var (min, max) = (long.MaxValue, long.MinValue);
+        foreach (var r in records)
+        {
+            min = Math.Min(min, r.Time.UtcTicks);
+            max = Math.Max(max, r.Time.UtcTicks);
+        }
+
+        return (min, max);
+    }
+
+    /// <summary>The records' ids as one JSON array (a parameter <c>json_each</c> reads: one statement for a whole group).</summary>
+    private static string IdsJson(IEnumerable<DecisionRecord> records)
+    {
+        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var r in records)
+            {
+                json.WriteStringValue(r.Id);
+            }
+
+            json.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     public Task<DecisionLogPage> QueryAsync(string tenantId, DecisionLogQuery query, DecisionLogCursor? after, int pageSize, CancellationToken cancellationToken)
@@ -169,10 +275,9 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
     /// <summary>The one record of a decision id, if it matches the rest of the query: its group, found by id.</summary>
     private static async Task<List<DecisionRecord>> GroupOfIdAsync(SqliteConnection connection, string tenantId, DecisionLogQuery query, DecisionLogCursor? after, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT g.body FROM decision_ids i JOIN decision_groups g ON g.gid = i.gid WHERE i.tenant = $tenant AND i.id = $id AND g.tenant = $tenant";
-        command.Parameters.AddWithValue("$tenant", tenantId);
-        command.Parameters.AddWithValue("$id", query.DecisionId);
+        await using var command = Command(connection, null,
+            "SELECT g.body FROM decision_ids i JOIN decision_groups g ON g.gid = i.gid WHERE i.tenant = $tenant AND i.id = $id AND g.tenant = $tenant",
+            ("$tenant", tenantId), ("$id", query.DecisionId));
         var found = new List<DecisionRecord>(1);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (await reader.ReadAsync(cancellationToken))
@@ -190,16 +295,12 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
     /// </summary>
     private static async Task<List<DecisionRecord>> GroupsAsync(SqliteConnection connection, string tenantId, DecisionLogQuery query, DecisionLogCursor? after, int take, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+        await using var command = Command(connection, null, """
             SELECT max_time, body FROM decision_groups
             WHERE tenant = $tenant AND max_time >= $from AND min_time < $to AND min_time <= $upper
             ORDER BY max_time DESC, gid DESC
-            """;
-        command.Parameters.AddWithValue("$tenant", tenantId);
-        command.Parameters.AddWithValue("$from", query.From.UtcTicks);
-        command.Parameters.AddWithValue("$to", query.To.UtcTicks);
-        command.Parameters.AddWithValue("$upper", after?.TimeTicks ?? long.MaxValue);
+            """,
+            ("$tenant", tenantId), ("$from", query.From.UtcTicks), ("$to", query.To.UtcTicks), ("$upper", after?.TimeTicks ?? long.MaxValue));
         var found = new List<DecisionRecord>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -219,11 +320,8 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
     /// <summary>Rows of the earlier one-row-per-record layout, queried as that layout was.</summary>
     private static async Task<List<DecisionRecord>> LegacyAsync(SqliteConnection connection, string tenantId, DecisionLogQuery query, DecisionLogCursor? after, int take, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
         var sql = new StringBuilder("SELECT body FROM decision_log WHERE tenant = $tenant AND time >= $from AND time < $to");
-        command.Parameters.AddWithValue("$tenant", tenantId);
-        command.Parameters.AddWithValue("$from", query.From.UtcTicks);
-        command.Parameters.AddWithValue("$to", query.To.UtcTicks);
+        await using var command = Command(connection, null, "", ("$tenant", tenantId), ("$from", query.From.UtcTicks), ("$to", query.To.UtcTicks));
         Filter(sql, command, "id", "$id", query.DecisionId);
         Filter(sql, command, "agent_id", "$agent", query.AgentId);
         Filter(sql, command, "subject_id", "$subject", query.SubjectId);
@@ -264,8 +362,7 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
             return known;
         }
 
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'decision_log'";
+        await using var command = Command(connection, null, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'decision_log'");
         var legacy = (long)(await command.ExecuteScalarAsync(cancellationToken))! > 0;
         _legacy = legacy;
         return legacy;
@@ -286,12 +383,9 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
             {
                 await using var transaction = connection.BeginTransaction(deferred: false);
                 var expired = new List<(long Gid, string Tenant, byte[] Body)>();
-                await using (var select = connection.CreateCommand())
+                await using (var select = Command(connection, transaction,
+                    "SELECT gid, tenant, body FROM decision_groups WHERE min_time < $cutoff LIMIT $chunk", ("$cutoff", cutoff), ("$chunk", PruneChunk)))
                 {
-                    select.Transaction = transaction;
-                    select.CommandText = "SELECT gid, tenant, body FROM decision_groups WHERE min_time < $cutoff LIMIT $chunk";
-                    select.Parameters.AddWithValue("$cutoff", cutoff);
-                    select.Parameters.AddWithValue("$chunk", PruneChunk);
                     await using var reader = await select.ExecuteReaderAsync(cancellationToken);
                     while (await reader.ReadAsync(cancellationToken))
                     {
@@ -299,47 +393,33 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
                     }
                 }
 
-                await using var unclaim = connection.CreateCommand();
-                unclaim.Transaction = transaction;
-                unclaim.CommandText = "DELETE FROM decision_ids WHERE tenant = $tenant AND id = $id AND gid = $gid";
-                var tenant = unclaim.Parameters.Add("$tenant", SqliteType.Text);
-                var id = unclaim.Parameters.Add("$id", SqliteType.Text);
-                var gid = unclaim.Parameters.Add("$gid", SqliteType.Integer);
-                await using var drop = connection.CreateCommand();
-                drop.Transaction = transaction;
-                drop.CommandText = "DELETE FROM decision_groups WHERE gid = $gid";
-                var dropGid = drop.Parameters.Add("$gid", SqliteType.Integer);
-                await using var rewrite = connection.CreateCommand();
-                rewrite.Transaction = transaction;
-                rewrite.CommandText = "UPDATE decision_groups SET min_time = $min, count = $count, body = $body WHERE gid = $gid";
-                var rewriteMin = rewrite.Parameters.Add("$min", SqliteType.Integer);
-                var rewriteCount = rewrite.Parameters.Add("$count", SqliteType.Integer);
-                var rewriteBody = rewrite.Parameters.Add("$body", SqliteType.Blob);
-                var rewriteGid = rewrite.Parameters.Add("$gid", SqliteType.Integer);
+                await using var unclaim = Command(connection, transaction,
+                    "DELETE FROM decision_ids WHERE tenant = $tenant AND gid = $gid AND id IN (SELECT value FROM json_each($ids))",
+                    ("$tenant", null), ("$gid", null), ("$ids", null));
+                await using var drop = Command(connection, transaction, "DELETE FROM decision_groups WHERE gid = $gid", ("$gid", null));
+                await using var rewrite = Command(connection, transaction,
+                    "UPDATE decision_groups SET min_time = $min, count = $count, body = $body WHERE gid = $gid",
+                    ("$min", null), ("$count", null), ("$body", null), ("$gid", null));
                 foreach (var group in expired)
                 {
                     var records = DecisionGroupCodec.Decode(group.Tenant, group.Body);
                     var kept = records.Where(r => r.Time.UtcTicks >= cutoff).ToList();
-                    tenant.Value = group.Tenant;
-                    gid.Value = group.Gid;
-                    foreach (var r in records.Where(r => r.Time.UtcTicks < cutoff))
-                    {
-                        id.Value = r.Id;
-                        await unclaim.ExecuteNonQueryAsync(cancellationToken);
-                    }
-
+                    unclaim.Parameters["$tenant"].Value = group.Tenant;
+                    unclaim.Parameters["$gid"].Value = group.Gid;
+                    unclaim.Parameters["$ids"].Value = IdsJson(records.Where(r => r.Time.UtcTicks < cutoff));
+                    await unclaim.ExecuteNonQueryAsync(cancellationToken);
                     if (kept.Count == 0)
                     {
-                        dropGid.Value = group.Gid;
+                        drop.Parameters["$gid"].Value = group.Gid;
                         await drop.ExecuteNonQueryAsync(cancellationToken);
                     }
                     else
                     {
                         // A group across the cutoff keeps its newer records: retention is per record, not per group.
-                        rewriteMin.Value = kept.Min(r => r.Time.UtcTicks);
-                        rewriteCount.Value = kept.Count;
-                        rewriteBody.Value = DecisionGroupCodec.Encode(kept);
-                        rewriteGid.Value = group.Gid;
+                        rewrite.Parameters["$min"].Value = kept.Min(r => r.Time.UtcTicks);
+                        rewrite.Parameters["$count"].Value = kept.Count;
+                        rewrite.Parameters["$body"].Value = DecisionGroupCodec.Encode(kept);
+                        rewrite.Parameters["$gid"].Value = group.Gid;
                         await rewrite.ExecuteNonQueryAsync(cancellationToken);
                     }
 
@@ -360,10 +440,9 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
 
             while (true)
             {
-                await using var command = connection.CreateCommand();
-                command.CommandText = "DELETE FROM decision_log WHERE rowid IN (SELECT rowid FROM decision_log WHERE time < $cutoff LIMIT $chunk)";
-                command.Parameters.AddWithValue("$cutoff", cutoff);
-                command.Parameters.AddWithValue("$chunk", PruneChunk * 10);
+                await using var command = Command(connection, null,
+                    "DELETE FROM decision_log WHERE rowid IN (SELECT rowid FROM decision_log WHERE time < $cutoff LIMIT $chunk)",
+                    ("$cutoff", cutoff), ("$chunk", PruneChunk * 10));
                 var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
                 total += deleted;
                 if (deleted < PruneChunk * 10)
@@ -381,13 +460,12 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
     public Task<(long Rows, long DistinctIds)> CountAsync(CancellationToken cancellationToken) =>
         RunAsync(async connection =>
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = await HasLegacyAsync(connection, cancellationToken)
+            await using var command = Command(connection, null, await HasLegacyAsync(connection, cancellationToken)
                 ? """
                   SELECT (SELECT COALESCE(SUM(count), 0) FROM decision_groups) + (SELECT COUNT(*) FROM decision_log),
                          (SELECT COUNT(*) FROM (SELECT tenant, id FROM decision_ids UNION SELECT tenant, id FROM decision_log))
                   """
-                : "SELECT (SELECT COALESCE(SUM(count), 0) FROM decision_groups), (SELECT COUNT(*) FROM decision_ids)";
+                : "SELECT (SELECT COALESCE(SUM(count), 0) FROM decision_groups), (SELECT COUNT(*) FROM decision_ids)");
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             return (reader.GetInt64(0), reader.GetInt64(1));
@@ -397,14 +475,28 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
     public Task<long> GroupCountAsync(CancellationToken cancellationToken) =>
         RunAsync(async connection =>
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT COUNT(*) FROM decision_groups";
+            await using var command = Command(connection, null, "SELECT COUNT(*) FROM decision_groups");
             return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         }, cancellationToken);
 
     public void Dispose()
     {
+        _encodeQueue.CompleteAdding(); // the encoder thread ends once the queue is empty
         _db.Dispose();
+    }
+
+    /// <summary>A command of <paramref name="connection"/> in <paramref name="transaction"/> with its parameters (null values are bound later by name).</summary>
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
     }
 
     private static void Filter(StringBuilder sql, SqliteCommand command, string column, string parameter, string? value)
