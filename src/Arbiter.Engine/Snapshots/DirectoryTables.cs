@@ -81,16 +81,36 @@ internal sealed class DirectoryTables
             foreach (var child in group.MemberGroups)
                 Append(parents, child, group.Id);
         }
-        var directGroups = ShardedTable<string[]>.From(Sorted(direct));
         var parentTable = ShardedTable<string[]>.From(Sorted(parents));
 
+        // One pass per user computes their direct groups, their groups through nesting and their principal entry
+        // together: no table is read back while the next is built (each read back was a random access per user).
         var ancestors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var closure = new List<KeyValuePair<string, string[]>>(direct.Count);
-        foreach (var (user, groups) in directGroups.Items)
-            closure.Add(new(user, ClosureOf(groups, parentTable, ancestors)));
-        var closureTable = ShardedTable<string[]>.From(closure);
-        return new DirectoryTables(state.Users, state.Groups, groupOrdinals, directGroups, parentTable, closureTable,
-            AllPrincipals(state.Users, directGroups, closureTable, groupOrdinals));
+        var directItems = new List<KeyValuePair<string, string[]>>(direct.Count);
+        var closureItems = new List<KeyValuePair<string, string[]>>(direct.Count);
+        var principals = new List<KeyValuePair<string, Principal>>(state.Users.Count + direct.Count);
+        foreach (var (id, fact) in state.Users)
+        {
+            principals.Add(new(id, direct.Remove(id, out var groups)
+                ? Member(id, fact, groups, parentTable, ancestors, groupOrdinals, directItems, closureItems)
+                : PrincipalOf(fact, [], groupOrdinals)));
+        }
+        // Group members the directory does not list as users (an agent's owner, a guest) are principals too.
+        foreach (var (id, groups) in direct)
+            principals.Add(new(id, Member(id, null, groups, parentTable, ancestors, groupOrdinals, directItems, closureItems)));
+        return new DirectoryTables(state.Users, state.Groups, groupOrdinals, ShardedTable<string[]>.From(directItems), parentTable,
+            ShardedTable<string[]>.From(closureItems), ShardedTable<Principal>.From(principals));
+    }
+
+    /// <summary>A group member's entries: direct groups and closure appended to their tables, the principal returned.</summary>
+    private static Principal Member(string id, UserFact? fact, List<string> groups, ShardedTable<string[]> parents, Dictionary<string, string[]> ancestors,
+        FrozenDictionary<string, int> groupOrdinals, List<KeyValuePair<string, string[]>> directItems, List<KeyValuePair<string, string[]>> closureItems)
+    {
+        var sorted = SortedDistinct(groups);
+        directItems.Add(new(id, sorted));
+        var closure = ClosureOf(sorted, parents, ancestors);
+        closureItems.Add(new(id, closure));
+        return PrincipalOf(fact, closure, groupOrdinals);
     }
 
     /// <summary>
@@ -261,7 +281,7 @@ internal sealed class DirectoryTables
             if (!string.Equals(values[i], values[distinct - 1], StringComparison.Ordinal))
                 values[distinct++] = values[i];
         }
-        return [.. values.Take(distinct)];
+        return System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values)[..distinct].ToArray();
     }
 
     private static void Append(Dictionary<string, List<string>> map, string key, string value)
