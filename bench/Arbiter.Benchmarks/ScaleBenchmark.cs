@@ -23,6 +23,7 @@ internal static class ScaleBenchmark
 
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var before = GC.GetTotalMemory(forceFullCollection: true);
+        var heapBefore = HeapText();
         var gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var buildCpu = Process.GetCurrentProcess().TotalProcessorTime;
         var build = Stopwatch.StartNew();
@@ -38,6 +39,8 @@ internal static class ScaleBenchmark
         var peakMb = PeakResidentMegabytes();
         Console.WriteLine($"snapshot build: {build.Elapsed.TotalSeconds:F2} s from documents (parse {parsed.TotalSeconds:F2} s, compile {(build.Elapsed - parsed).TotalSeconds:F2} s; {buildCpu.TotalSeconds:F2} s of process CPU), version {snapshot.VersionText}, "
             + $"managed memory {memoryMb:F0} MB, peak resident {peakMb:F0} MB (with the scenario's documents); {buildGcs}");
+        // The heap by generation before and after, from the last (compacting) collection: what the managed figure is made of.
+        Console.WriteLine($"heap before the build: {heapBefore}; after: {HeapText()}");
 
         var requests = scenario.Requests.Select(r => r.Request).ToArray();
         var mismatches = scenario.Requests.Count(r => snapshot.Evaluate(r.Request).Allowed != r.Expected);
@@ -109,6 +112,14 @@ internal static class ScaleBenchmark
         var body = JsonNode.Parse(change.Body!.Value.GetRawText())!.AsObject();
         edit(body);
         return change with { Body = JsonSerializer.SerializeToElement(body) };
+    }
+
+    private static string HeapText()
+    {
+        var info = GC.GetGCMemoryInfo(GCKind.Any);
+        var names = new[] { "gen0", "gen1", "gen2", "large", "pinned" };
+        var generations = info.GenerationInfo.ToArray().Select((g, i) => $"{names[i]} {g.SizeAfterBytes / 1048576.0:F0}");
+        return $"{info.HeapSizeBytes / 1048576.0:F0} MB ({string.Join(", ", generations)}; fragmented {info.FragmentedBytes / 1048576.0:F0})";
     }
 
     private static double PeakResidentMegabytes()
