@@ -56,6 +56,7 @@ internal sealed class ShardedTable<TValue>
     public bool TryGetValue(string key, out TValue value)
     {
         var hash = Hash(key);
+        var compact = CompactKey.Of(key);
         var entries = _shards[ShardOf(hash, _shift)];
         var mask = entries.Length - 1;
         for (var i = hash & mask; ; i = (i + 1) & mask)
@@ -63,7 +64,9 @@ internal sealed class ShardedTable<TValue>
             ref readonly var entry = ref entries[i];
             if (entry.Key is null)
                 break;
-            if (entry.Hash == hash && string.Equals(entry.Key, key, StringComparison.Ordinal))
+            // A key that packs is compared in the slot; only one that does not is read as a string.
+            if (entry.Hash == hash && entry.Compact.Kind == compact.Kind
+                && (compact.Kind != 0 ? entry.Compact.SameAs(compact) : string.Equals(entry.Key, key, StringComparison.Ordinal)))
             {
                 value = entry.Value;
                 return true;
@@ -141,7 +144,13 @@ internal sealed class ShardedTable<TValue>
     /// <summary>The shard from the high bits of the mixed hash; the slot in the shard uses the low bits of the hash itself.</summary>
     private static int ShardOf(int hash, int shift) => shift >= 32 ? 0 : (int)(((uint)hash * 0x9E3779B9u) >> shift);
 
-    private readonly record struct Entry(int Hash, string? Key, TValue Value);
+    private readonly struct Entry(int hash, string key, TValue value)
+    {
+        public readonly string? Key = key;
+        public readonly TValue Value = value;
+        public readonly CompactKey Compact = CompactKey.Of(key);
+        public readonly int Hash = hash;
+    }
 
     /// <summary>A shard is the entry array itself (no object around it: one read less per lookup), probed linearly.</summary>
     private static Entry[] NewShard(IReadOnlyList<(int Hash, string Key, TValue Value)> items)
