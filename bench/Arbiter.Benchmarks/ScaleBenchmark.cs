@@ -55,9 +55,11 @@ internal static class ScaleBenchmark
 
         var allocated = GC.GetAllocatedBytesForCurrentThread();
         var collections = GC.CollectionCount(0);
+        var paused = GC.GetTotalPauseDuration();
         var (wall, perCpu, decisions) = Throughput(snapshot, requests);
         Console.WriteLine($"single thread: {wall:N0} decisions/s wall clock, {perCpu:N0} per CPU-second "
-            + $"({(GC.GetAllocatedBytesForCurrentThread() - allocated) / decisions:F0} bytes allocated per decision, {GC.CollectionCount(0) - collections} gen0 collections)");
+            + $"({(GC.GetAllocatedBytesForCurrentThread() - allocated) / decisions:F0} bytes allocated per decision, {GC.CollectionCount(0) - collections} gen0 collections, "
+            + $"paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms)");
         // Where the time goes: the same tenant, principal-context requests of one user in 50 only (a working set of a
         // 20k-user tenant's users) against all principal-context requests — the difference is the cost of a large user table.
         var delegated = requests.Where(r => r.AgentId is not null).ToArray();
@@ -90,13 +92,16 @@ internal static class ScaleBenchmark
         GC.KeepAlive(snapshot);
         snapshot = null!;
         state = null!;
-        Console.WriteLine($"snapshot memory, heap with it minus without it: {(withSnapshot - LiveHeap()) / 1048576.0:F0} MB");
+        var without = LiveHeap();
+        Console.WriteLine($"snapshot memory, heap with it minus without it: {(withSnapshot - without) / 1048576.0:F0} MB (with {withSnapshot / 1048576.0:F0} MB, without {without / 1048576.0:F0} MB)");
         return mismatches == 0 ? 0 : 1;
     }
 
     private static long LiveHeap()
     {
         System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
         return info.HeapSizeBytes - info.FragmentedBytes;
