@@ -51,7 +51,7 @@ public sealed class CompactKeyTests
     public void TryGetValue_GuidKeysAndTheirUpperCaseSpellings_FindsOnlyTheStoredSpelling()
     {
         var guids = Enumerable.Range(0, 2000).Select(_ => Guid.NewGuid().ToString("D")).ToList();
-        var table = ShardedTable<int>.From([.. guids.Select((g, i) => new KeyValuePair<string, int>(g, i))]);
+        var table = ShardedTable<int>.From([.. guids.Select((g, i) => new KeyValuePair<string, int>(g, i))], compactKeys: true);
 
         Assert.All(guids, g => Assert.Equal(guids.IndexOf(g), table.TryGetValue(g, out var i) ? i : -1));
         Assert.All(guids, g => Assert.False(table.ContainsKey(g.ToUpperInvariant())));

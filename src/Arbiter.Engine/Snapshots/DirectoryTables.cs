@@ -135,7 +135,7 @@ internal sealed class DirectoryTables
                 principals.Add(new(ids[m], Member(ids[m], null, memberships.AsSpan(starts[m], counts[m]), parentTable, ancestors, groupOrdinals, directItems, closureItems)));
         }
         return new DirectoryTables(state.Users, state.Groups, groupOrdinals, ShardedTable<string[]>.From(directItems), parentTable,
-            ShardedTable<string[]>.From(closureItems), ShardedTable<Principal>.From(principals));
+            ShardedTable<string[]>.From(closureItems), ShardedTable<Principal>.From(principals, compactKeys: true));
     }
 
     /// <summary>A group member's entries: direct groups and closure appended to their tables, the principal returned.</summary>
@@ -255,7 +255,7 @@ internal sealed class DirectoryTables
             if (!users.ContainsKey(id))
                 result.Add(new(id, PrincipalOf(null, groups, groupOrdinals)));
         }
-        return ShardedTable<Principal>.From(result);
+        return ShardedTable<Principal>.From(result, compactKeys: true);
     }
 
     private static Principal PrincipalOf(UserFact? fact, string[] closure, FrozenDictionary<string, int> groupOrdinals)

@@ -103,7 +103,7 @@ public sealed partial class PolicySnapshot
                 ? known
                 : AgentEntry.Build(agent, index)));
         }
-        return ShardedTable<AgentEntry>.From(result);
+        return ShardedTable<AgentEntry>.From(result, compactKeys: true);
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ internal sealed record ResolvedResources(TenantState Source, PolicyIndex Index, 
             return previous with { Source = state };
         var tools = ShardedTable<Resolved>.From([.. state.Tools.Values.Select(t => new KeyValuePair<string, Resolved>(t.Id, new Resolved(
             index.Resources.Indexed(new ResourceView(ResourceTypes.Tool, t.Id, t.Server, t.Sensitivity, t.Tags, t.Attributes) { TypeBit = ResourceTypeBits.Tool }),
-            state.Servers.ContainsKey(t.Server) ? null : $"tool '{t.Id}' belongs to unknown MCP server '{t.Server}'")))]);
+            state.Servers.ContainsKey(t.Server) ? null : $"tool '{t.Id}' belongs to unknown MCP server '{t.Server}'")))], compactKeys: true);
         var data = state.DataResources.Values.ToFrozenDictionary(d => d.Id, d => new Resolved(
             index.Resources.Indexed(new ResourceView(d.Type, d.Id, null, d.Classification, d.Tags, d.Attributes) { TypeBit = ResourceTypeBits.Of(d.Type) }),
             null), StringComparer.Ordinal);

@@ -28,16 +28,20 @@ internal sealed class ShardedTable<TValue>
     private readonly int[] _masks;
     private readonly int _shift;
 
-    private ShardedTable(Entry[][] shards, int[] masks, int count)
+    /// <summary>Whether slots carry packed keys (<see cref="CompactKey"/>): for the tables a decision reads; the others skip the packing.</summary>
+    private readonly bool _compactKeys;
+
+    private ShardedTable(Entry[][] shards, int[] masks, int count, bool compactKeys)
     {
         Debug.Assert(masks.Length == shards.Length && shards.Select((shard, i) => shard.Length - 1 == masks[i]).All(ok => ok));
         _shards = shards;
         _masks = masks;
         _shift = 32 - System.Numerics.BitOperations.Log2((uint)shards.Length);
         Count = count;
+        _compactKeys = compactKeys;
     }
 
-    public static ShardedTable<TValue> Empty { get; } = new([EmptyShard], [0], 0);
+    public static ShardedTable<TValue> Empty { get; } = new([EmptyShard], [0], 0, compactKeys: false);
 
     public int Count { get; }
 
@@ -45,7 +49,7 @@ internal sealed class ShardedTable<TValue>
     public int ShardCount => _shards.Length;
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // one call, a million iterations: optimized code from the start
-    public static ShardedTable<TValue> From(IReadOnlyList<KeyValuePair<string, TValue>> items)
+    public static ShardedTable<TValue> From(IReadOnlyList<KeyValuePair<string, TValue>> items, bool compactKeys = false)
     {
         // Two passes (count per shard, then place), each key hashed once: a full build of a million entries copies each entry once.
         var shardCount = ShardCountFor(items.Count);
@@ -64,15 +68,15 @@ internal sealed class ShardedTable<TValue>
         for (var i = 0; i < items.Count; i++)
         {
             var (key, value) = items[i];
-            Place(shards[ShardOf(hashes[i], shift)], new Entry(hashes[i], key, value));
+            Place(shards[ShardOf(hashes[i], shift)], new Entry(hashes[i], key, value, compactKeys));
         }
-        return new ShardedTable<TValue>(shards, masks, items.Count);
+        return new ShardedTable<TValue>(shards, masks, items.Count, compactKeys);
     }
 
     public bool TryGetValue(string key, out TValue value)
     {
         var hash = Hash(key);
-        var compact = CompactKey.Of(key);
+        var compact = _compactKeys ? CompactKey.Of(key) : default;
         var s = ShardOf(hash, _shift);
         ref var slots = ref MemoryMarshal.GetArrayDataReference(_shards[s]);
         var mask = _masks[s];
@@ -152,12 +156,12 @@ internal sealed class ShardedTable<TValue>
         var masks = (int[])_masks.Clone();
         foreach (var (s, shard) in touched)
         {
-            shards[s] = shard.Count == 0 ? EmptyShard : NewShard([.. shard.Select(kv => (kv.Value.Hash, kv.Key, kv.Value.Value))]);
+            shards[s] = shard.Count == 0 ? EmptyShard : NewShard([.. shard.Select(kv => (kv.Value.Hash, kv.Key, kv.Value.Value))], _compactKeys);
             masks[s] = shards[s].Length - 1;
         }
-        var table = new ShardedTable<TValue>(shards, masks, count);
+        var table = new ShardedTable<TValue>(shards, masks, count, _compactKeys);
         // Growth re-splits the table once per fourfold growth: amortized, it stays proportional to the changes.
-        return count > ShardSize * 4 * shards.Length ? From([.. table.Items]) : table;
+        return count > ShardSize * 4 * shards.Length ? From([.. table.Items], _compactKeys) : table;
     }
 
     private static int ShardCountFor(int count)
@@ -174,20 +178,20 @@ internal sealed class ShardedTable<TValue>
     /// <summary>The shard from the high bits of the mixed hash; the slot in the shard uses the low bits of the hash itself.</summary>
     private static int ShardOf(int hash, int shift) => shift >= 32 ? 0 : (int)(((uint)hash * 0x9E3779B9u) >> shift);
 
-    private readonly struct Entry(int hash, string key, TValue value)
+    private readonly struct Entry(int hash, string key, TValue value, bool compactKey)
     {
         public readonly string? Key = key;
         public readonly TValue Value = value;
-        public readonly CompactKey Compact = CompactKey.Of(key);
+        public readonly CompactKey Compact = compactKey ? CompactKey.Of(key) : default;
         public readonly int Hash = hash;
     }
 
     /// <summary>A shard is the entry array itself (no object around it: one read less per lookup), probed linearly.</summary>
-    private static Entry[] NewShard(IReadOnlyList<(int Hash, string Key, TValue Value)> items)
+    private static Entry[] NewShard(IReadOnlyList<(int Hash, string Key, TValue Value)> items, bool compactKeys)
     {
         var entries = new Entry[CapacityFor(items.Count)];
         foreach (var (hash, key, value) in items)
-            Place(entries, new Entry(hash, key, value));
+            Place(entries, new Entry(hash, key, value, compactKeys));
         return entries;
     }
 
