@@ -14,6 +14,7 @@ namespace Arbiter.Benchmarks;
 /// </summary>
 internal static class ScaleBenchmark
 {
+
     public static int Run(string scenarioPath, int changes)
     {
         Machine.Print();
@@ -21,8 +22,11 @@ internal static class ScaleBenchmark
         var scenario = ScenarioFile.Load(scenarioPath);
         Console.WriteLine($"scenario: {scenario.Changes.Count:N0} documents ({scenario.PolicyCount:N0} policies), {scenario.Requests.Count:N0} requests, read in {load.ElapsedMilliseconds} ms");
 
+        // The large object heap too: the build's large temporaries (a million-entry list) would otherwise stay as free space.
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var before = GC.GetTotalMemory(forceFullCollection: true);
+        var heapBefore = HeapText();
         var gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var buildCpu = Process.GetCurrentProcess().TotalProcessorTime;
         var build = Stopwatch.StartNew();
@@ -32,12 +36,16 @@ internal static class ScaleBenchmark
         build.Stop();
         buildCpu = Process.GetCurrentProcess().TotalProcessorTime - buildCpu;
         var buildGcs = $"GC during the build: {GC.CollectionCount(0) - gcs.Item1} gen0, {GC.CollectionCount(1) - gcs.Item2} gen1, {GC.CollectionCount(2) - gcs.Item3} gen2, paused {(GC.GetTotalPauseDuration() - gcs.Item4).TotalSeconds:F2} s";
+        // The large object heap too: the build's large temporaries (a million-entry list) would otherwise stay as free space.
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var after = GC.GetTotalMemory(forceFullCollection: true);
         var memoryMb = (after - before) / 1024.0 / 1024.0;
         var peakMb = PeakResidentMegabytes();
         Console.WriteLine($"snapshot build: {build.Elapsed.TotalSeconds:F2} s from documents (parse {parsed.TotalSeconds:F2} s, compile {(build.Elapsed - parsed).TotalSeconds:F2} s; {buildCpu.TotalSeconds:F2} s of process CPU), version {snapshot.VersionText}, "
             + $"managed memory {memoryMb:F0} MB, peak resident {peakMb:F0} MB (with the scenario's documents); {buildGcs}");
+        // The heap by generation before and after, from the last (compacting) collection: what the managed figure is made of.
+        Console.WriteLine($"heap before the build: {heapBefore}; after: {HeapText()}");
 
         var requests = scenario.Requests.Select(r => r.Request).ToArray();
         var mismatches = scenario.Requests.Count(r => snapshot.Evaluate(r.Request).Allowed != r.Expected);
@@ -45,14 +53,19 @@ internal static class ScaleBenchmark
         if (mismatches != 0)
             return 1;
 
-        var (wall, perCpu) = Throughput(snapshot, requests);
-        Console.WriteLine($"single thread: {wall:N0} decisions/s wall clock, {perCpu:N0} per CPU-second");
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var collections = GC.CollectionCount(0);
+        var paused = GC.GetTotalPauseDuration();
+        var (wall, perCpu, decisions) = Throughput(snapshot, requests);
+        Console.WriteLine($"single thread: {wall:N0} decisions/s wall clock, {perCpu:N0} per CPU-second "
+            + $"({(GC.GetAllocatedBytesForCurrentThread() - allocated) / decisions:F0} bytes allocated per decision, {GC.CollectionCount(0) - collections} gen0 collections, "
+            + $"paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms)");
         // Where the time goes: the same tenant, principal-context requests of one user in 50 only (a working set of a
         // 20k-user tenant's users) against all principal-context requests — the difference is the cost of a large user table.
         var delegated = requests.Where(r => r.AgentId is not null).ToArray();
         var fewUsers = delegated.Where(r => (uint)StringComparer.Ordinal.GetHashCode(r.Subject.Id) % 50 == 0).ToArray();
-        var (_, delegatedCpu) = Throughput(snapshot, delegated);
-        var (_, fewUsersCpu) = Throughput(snapshot, fewUsers);
+        var (_, delegatedCpu, _) = Throughput(snapshot, delegated);
+        var (_, fewUsersCpu, _) = Throughput(snapshot, fewUsers);
         Console.WriteLine($"principal context, per CPU-second: all users {delegatedCpu:N0}, one user in 50 ({fewUsers.Select(r => r.Subject.Id).Distinct().Count():N0} users) {fewUsersCpu:N0}");
 
         // One user document changed: enabled flipped, then flipped back (each a new snapshot from the previous one).
@@ -72,7 +85,26 @@ internal static class ScaleBenchmark
         // After the changes (an even number, so the documents are the originals again) the answers are unchanged.
         mismatches = scenario.Requests.Count(r => snapshot.Evaluate(r.Request).Allowed != r.Expected);
         Console.WriteLine($"correctness after the changes: {mismatches} mismatches; load now {Machine.Load()}");
+
+        // The snapshot's own size, measured back to back: the heap with it, then without it. (Before/after the build
+        // also counts what the shared array pool happens to release in between — the scenario's parse buffers, ~230 MB.)
+        var withSnapshot = LiveHeap();
+        GC.KeepAlive(snapshot);
+        snapshot = null!;
+        state = null!;
+        var without = LiveHeap();
+        Console.WriteLine($"snapshot memory, heap with it minus without it: {(withSnapshot - without) / 1048576.0:F0} MB (with {withSnapshot / 1048576.0:F0} MB, without {without / 1048576.0:F0} MB)");
         return mismatches == 0 ? 0 : 1;
+    }
+
+    private static long LiveHeap()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        return info.HeapSizeBytes - info.FragmentedBytes;
     }
 
     private static Percentiles TimeChanges(ref PolicySnapshot snapshot, int count, Func<int, SourceChange> change)
@@ -89,7 +121,8 @@ internal static class ScaleBenchmark
         return new Percentiles(samples);
     }
 
-    private static (double Wall, double PerCpu) Throughput(PolicySnapshot snapshot, Arbiter.Engine.Decisions.DecisionRequest[] requests)
+    /// <summary>Decisions/s over repeated passes after two warm-up passes; Decisions counts both.</summary>
+    private static (double Wall, double PerCpu, double Decisions) Throughput(PolicySnapshot snapshot, Arbiter.Engine.Decisions.DecisionRequest[] requests)
     {
         for (var i = 0; i < 2; i++)
             foreach (var r in requests) snapshot.Evaluate(r);
@@ -101,7 +134,7 @@ internal static class ScaleBenchmark
         sw.Stop();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var n = (double)passes * requests.Length;
-        return (n / sw.Elapsed.TotalSeconds, n / cpu.TotalSeconds);
+        return (n / sw.Elapsed.TotalSeconds, n / cpu.TotalSeconds, n + 2.0 * requests.Length);
     }
 
     private static SourceChange WithBody(SourceChange change, Action<JsonObject> edit)
@@ -109,6 +142,14 @@ internal static class ScaleBenchmark
         var body = JsonNode.Parse(change.Body!.Value.GetRawText())!.AsObject();
         edit(body);
         return change with { Body = JsonSerializer.SerializeToElement(body) };
+    }
+
+    private static string HeapText()
+    {
+        var info = GC.GetGCMemoryInfo(GCKind.Any);
+        var names = new[] { "gen0", "gen1", "gen2", "large", "pinned" };
+        var generations = info.GenerationInfo.ToArray().Select((g, i) => $"{names[i]} {g.SizeAfterBytes / 1048576.0:F0}");
+        return $"{info.HeapSizeBytes / 1048576.0:F0} MB ({string.Join(", ", generations)}; fragmented {info.FragmentedBytes / 1048576.0:F0})";
     }
 
     private static double PeakResidentMegabytes()

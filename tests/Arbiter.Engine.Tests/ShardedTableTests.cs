@@ -6,14 +6,16 @@ namespace Arbiter.Engine.Tests;
 public sealed class ShardedTableTests
 {
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    public void With_RandomSetsAndRemovalsThroughGrowth_HoldsWhatADictionaryHolds(int seed)
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(3, false)]
+    [InlineData(4, true)]
+    [InlineData(5, true)]
+    public void With_RandomSetsAndRemovalsThroughGrowth_HoldsWhatADictionaryHolds(int seed, bool compactKeys)
     {
         var rng = new Random(seed);
         var expected = new Dictionary<string, int>(StringComparer.Ordinal);
-        var table = ShardedTable<int>.Empty;
+        var table = compactKeys ? ShardedTable<int>.From([], compactKeys: true) : ShardedTable<int>.Empty;
         var earlier = new List<(ShardedTable<int> Table, Dictionary<string, int> Contents)>();
         for (var round = 0; round < 60; round++)
         {

@@ -13,10 +13,14 @@ namespace Arbiter.Engine.Snapshots;
 /// </summary>
 internal readonly struct Candidate
 {
-    private const byte HasWindow = 1, HasCondition = 2, HasTags = 4;
+    private const byte HasWindow = 1, HasCondition = 2, HasTags = 4, OneId = 8, OneServer = 16;
 
+    // A selector of one id or one server (most grants name one tool) keeps its ordinal inline: ruling the candidate
+    // out then reads nothing beyond the candidate itself.
     private readonly int[]? _ids;
     private readonly int[]? _servers;
+    private readonly int _id;
+    private readonly int _server;
     private readonly FrozenSet<string>? _otherTypes;
     private readonly ushort _types;
     private readonly sbyte _maxLevel;
@@ -43,9 +47,19 @@ internal readonly struct Candidate
             if (selector.Types.Any(type => ResourceTypeBits.Of(type) == 0))
                 _otherTypes = selector.Types;
         }
-        if (selector.Ids is not null)
+        if (selector.Ids is { Count: 1 } oneId)
+        {
+            _id = ordinals.Ids[oneId.First()];
+            _flags |= OneId;
+        }
+        else if (selector.Ids is not null)
             _ids = Ordinals(selector.Ids, ordinals.Ids);
-        if (selector.Servers is not null)
+        if (selector.Servers is { Count: 1 } oneServer)
+        {
+            _server = ordinals.Servers[oneServer.First()];
+            _flags |= OneServer;
+        }
+        else if (selector.Servers is not null)
             _servers = Ordinals(selector.Servers, ordinals.Servers);
         if (selector.MaxSensitivity is { } max)
             _maxLevel = (sbyte)max;
@@ -70,9 +84,9 @@ internal readonly struct Candidate
         if (_types != 0 && (_types & resource.TypeBit) == 0
             && (resource.TypeBit != 0 || _otherTypes is null || !_otherTypes.Contains(resource.Type)))
             return false;
-        if (_ids is not null && !Contains(_ids, resource.Ordinal))
+        if ((_flags & OneId) != 0 ? resource.Ordinal != _id : _ids is not null && !Contains(_ids, resource.Ordinal))
             return false;
-        if (_servers is not null && !Contains(_servers, resource.ServerOrdinal))
+        if ((_flags & OneServer) != 0 ? resource.ServerOrdinal != _server : _servers is not null && !Contains(_servers, resource.ServerOrdinal))
             return false;
         if (_maxLevel >= 0 && (int)resource.Sensitivity > _maxLevel)
             return false;

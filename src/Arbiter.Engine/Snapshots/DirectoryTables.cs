@@ -70,27 +70,83 @@ internal sealed class DirectoryTables
         return Build(state, groupOrdinals);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // one call, a million iterations: optimized code from the start
     public static DirectoryTables Build(TenantState state, FrozenDictionary<string, int> groupOrdinals)
     {
-        var direct = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        // Every membership grouped by member without a list per member — count, then place into one array: a million
+        // growing lists would all stay alive, and be copied by the GC, until the tables are made.
+        var groups = state.Groups.Values.ToArray();
+        var members = new Dictionary<string, int>(StringComparer.Ordinal); // member id → member number
+        var ids = new List<string>();
+        var counts = new List<int>();
+        var numbers = new List<int>(); // the member number of each membership, in the order the groups list them
         var parents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var group in state.Groups.Values)
+        foreach (var group in groups)
         {
             foreach (var user in group.MemberUsers)
-                Append(direct, user, group.Id);
+            {
+                ref var number = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(members, user, out var known);
+                if (!known)
+                {
+                    number = ids.Count;
+                    ids.Add(user);
+                    counts.Add(0);
+                }
+                counts[number]++;
+                numbers.Add(number);
+            }
             foreach (var child in group.MemberGroups)
                 Append(parents, child, group.Id);
         }
-        var directGroups = ShardedTable<string[]>.From(Sorted(direct));
+        var starts = new int[ids.Count + 1];
+        for (var m = 0; m < ids.Count; m++)
+            starts[m + 1] = starts[m] + counts[m];
+        var next = starts[..^1];
+        var memberships = new string[numbers.Count];
+        var k = 0;
+        foreach (var group in groups)
+        {
+            for (var i = 0; i < group.MemberUsers.Count; i++)
+                memberships[next[numbers[k++]]++] = group.Id;
+        }
         var parentTable = ShardedTable<string[]>.From(Sorted(parents));
 
+        // One pass per user computes their direct groups, their groups through nesting and their principal entry
+        // together: no table is read back while the next is built (each read back was a random access per user).
         var ancestors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var closure = new List<KeyValuePair<string, string[]>>(direct.Count);
-        foreach (var (user, groups) in directGroups.Items)
-            closure.Add(new(user, ClosureOf(groups, parentTable, ancestors)));
-        var closureTable = ShardedTable<string[]>.From(closure);
-        return new DirectoryTables(state.Users, state.Groups, groupOrdinals, directGroups, parentTable, closureTable,
-            AllPrincipals(state.Users, directGroups, closureTable, groupOrdinals));
+        var directItems = new List<KeyValuePair<string, string[]>>(ids.Count);
+        var closureItems = new List<KeyValuePair<string, string[]>>(ids.Count);
+        var principals = new List<KeyValuePair<string, Principal>>(state.Users.Count + ids.Count);
+        var listed = new bool[ids.Count];
+        foreach (var (id, fact) in state.Users)
+        {
+            if (members.TryGetValue(id, out var m))
+            {
+                listed[m] = true;
+                principals.Add(new(id, Member(id, fact, memberships.AsSpan(starts[m], counts[m]), parentTable, ancestors, groupOrdinals, directItems, closureItems)));
+            }
+            else
+                principals.Add(new(id, PrincipalOf(fact, [], groupOrdinals)));
+        }
+        // Group members the directory does not list as users (an agent's owner, a guest) are principals too.
+        for (var m = 0; m < ids.Count; m++)
+        {
+            if (!listed[m])
+                principals.Add(new(ids[m], Member(ids[m], null, memberships.AsSpan(starts[m], counts[m]), parentTable, ancestors, groupOrdinals, directItems, closureItems)));
+        }
+        return new DirectoryTables(state.Users, state.Groups, groupOrdinals, ShardedTable<string[]>.From(directItems), parentTable,
+            ShardedTable<string[]>.From(closureItems), ShardedTable<Principal>.From(principals, compactKeys: true));
+    }
+
+    /// <summary>A group member's entries: direct groups and closure appended to their tables, the principal returned.</summary>
+    private static Principal Member(string id, UserFact? fact, Span<string> groups, ShardedTable<string[]> parents, Dictionary<string, string[]> ancestors,
+        FrozenDictionary<string, int> groupOrdinals, List<KeyValuePair<string, string[]>> directItems, List<KeyValuePair<string, string[]>> closureItems)
+    {
+        var sorted = SortedDistinct(groups);
+        directItems.Add(new(id, sorted));
+        var closure = ClosureOf(sorted, parents, ancestors);
+        closureItems.Add(new(id, closure));
+        return PrincipalOf(fact, closure, groupOrdinals);
     }
 
     /// <summary>
@@ -199,7 +255,7 @@ internal sealed class DirectoryTables
             if (!users.ContainsKey(id))
                 result.Add(new(id, PrincipalOf(null, groups, groupOrdinals)));
         }
-        return ShardedTable<Principal>.From(result);
+        return ShardedTable<Principal>.From(result, compactKeys: true);
     }
 
     private static Principal PrincipalOf(UserFact? fact, string[] closure, FrozenDictionary<string, int> groupOrdinals)
@@ -249,19 +305,21 @@ internal sealed class DirectoryTables
             foreach (var parent in parents.GetValueOrDefault(group) ?? [])
                 stack.Push(parent);
         }
-        return known[groupId] = SortedDistinct([.. seen]);
+        return known[groupId] = SortedDistinct(seen.ToArray().AsSpan());
     }
 
-    private static string[] SortedDistinct(List<string> values)
+    private static string[] SortedDistinct(List<string> values) => SortedDistinct(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values));
+
+    private static string[] SortedDistinct(Span<string> values)
     {
         values.Sort(StringComparer.Ordinal);
-        var distinct = values.Count == 0 ? 0 : 1;
-        for (var i = 1; i < values.Count; i++)
+        var distinct = values.Length == 0 ? 0 : 1;
+        for (var i = 1; i < values.Length; i++)
         {
             if (!string.Equals(values[i], values[distinct - 1], StringComparison.Ordinal))
                 values[distinct++] = values[i];
         }
-        return [.. values.Take(distinct)];
+        return values[..distinct].ToArray();
     }
 
     private static void Append(Dictionary<string, List<string>> map, string key, string value)

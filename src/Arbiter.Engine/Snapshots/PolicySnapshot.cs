@@ -18,14 +18,14 @@ public sealed partial class PolicySnapshot
     private readonly FrozenDictionary<string, ActionIndex> _actions;
     private readonly ActionIndex? _invoke;
     private readonly ShardedTable<Principal> _principals;
-    private readonly FrozenDictionary<string, AgentEntry> _agents;
+    private readonly ShardedTable<AgentEntry> _agents;
     private readonly ResolvedResources _resources;
     private readonly TimeProvider _time;
     private readonly SnapshotLookups _lookups;
 
 
     private PolicySnapshot(string tenantId, TenantState state, long version, TimeProvider time, DirectoryTables directory,
-        PolicyIndex index, FrozenDictionary<string, AgentEntry> agents, ResolvedResources resources, SnapshotLookups lookups, TimeSpan buildTime)
+        PolicyIndex index, ShardedTable<AgentEntry> agents, ResolvedResources resources, SnapshotLookups lookups, TimeSpan buildTime)
     {
         _resources = resources;
         _lookups = lookups;
@@ -93,17 +93,17 @@ public sealed partial class PolicySnapshot
     public IReadOnlyList<string> GroupsOf(string userId) => _directory.Closure.TryGetValue(userId, out var groups) ? groups : [];
 
     /// <summary>One entry per agent; an agent whose fact did not change keeps its entry from <paramref name="previous"/> (same policies).</summary>
-    private static FrozenDictionary<string, AgentEntry> AgentEntries(
-        IReadOnlyDictionary<string, AgentFact> agents, PolicyIndex index, FrozenDictionary<string, AgentEntry>? previous)
+    private static ShardedTable<AgentEntry> AgentEntries(
+        IReadOnlyDictionary<string, AgentFact> agents, PolicyIndex index, ShardedTable<AgentEntry>? previous)
     {
-        var result = new Dictionary<string, AgentEntry>(agents.Count, StringComparer.Ordinal);
+        var result = new List<KeyValuePair<string, AgentEntry>>(agents.Count);
         foreach (var (id, agent) in agents)
         {
-            result[id] = previous is not null && previous.TryGetValue(id, out var known) && ReferenceEquals(known.Fact, agent)
+            result.Add(new(id, previous is not null && previous.TryGetValue(id, out var known) && ReferenceEquals(known.Fact, agent)
                 ? known
-                : AgentEntry.Build(agent, index);
+                : AgentEntry.Build(agent, index)));
         }
-        return result.ToFrozenDictionary(StringComparer.Ordinal);
+        return ShardedTable<AgentEntry>.From(result, compactKeys: true);
     }
 
     /// <summary>

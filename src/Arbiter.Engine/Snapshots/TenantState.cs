@@ -48,9 +48,10 @@ public sealed record TenantState
     /// </summary>
     public long Fingerprint { get; init; }
 
-    private ImmutableDictionary<string, long> DocumentHashes { get; init; } = ImmutableDictionary.Create<string, long>(StringComparer.Ordinal);
+    /// <summary>Each document's hash by "kind/id", to take it out of <see cref="Fingerprint"/> when the document changes.</summary>
+    private ShardedTable<long> DocumentHashes { get; init; } = ShardedTable<long>.Empty;
 
-    /// <summary>The user and group documents the last <see cref="Apply"/> changed (null on <see cref="Empty"/>).</summary>
+    /// <summary>The user and group documents the last <see cref="Apply"/> changed (null on <see cref="Empty"/>, and when that Apply loaded the first users or groups: the tables are built from scratch).</summary>
     public DirectoryDelta? Delta { get; private init; }
 
     /// <summary>Stored documents that could not be used (kind/id → problems). They are left out: fail closed.</summary>
@@ -58,19 +59,22 @@ public sealed record TenantState
 
     public TenantState Apply(IEnumerable<SourceChange> changes)
     {
-        var policies = Policies.ToBuilder();
-        var users = Users.ToBuilder();
-        var groups = Groups.ToBuilder();
-        var agents = Agents.ToBuilder();
-        var servers = Servers.ToBuilder();
-        var tools = Tools.ToBuilder();
-        var data = DataResources.ToBuilder();
-        var rejected = Rejected.ToBuilder();
-        var hashes = DocumentHashes.ToBuilder();
+        var policies = new TableEdits<Policy>(Policies);
+        var users = new TableEdits<UserFact>(Users);
+        var groups = new TableEdits<GroupFact>(Groups);
+        var agents = new TableEdits<AgentFact>(Agents);
+        var servers = new TableEdits<McpServerFact>(Servers);
+        var tools = new TableEdits<ToolFact>(Tools);
+        var data = new TableEdits<DataResourceFact>(DataResources);
+        var rejected = new TableEdits<IReadOnlyList<Problem>>(Rejected);
+        var hashes = new Dictionary<string, long?>(StringComparer.Ordinal); // kind/id → new hash, or null when deleted
         var fingerprint = Fingerprint;
         var settings = Settings;
-        var changedUsers = new HashSet<string>(StringComparer.Ordinal);
-        var changedGroups = new HashSet<string>(StringComparer.Ordinal);
+        // A state with no directory yet (the first load of a tenant) has no previous tables to patch: the snapshot
+        // builds them from scratch, so the changed ids (a million on a large tenant) are not collected.
+        var firstDirectory = Users.IsEmpty && Groups.IsEmpty;
+        var changedUsers = firstDirectory ? null : new HashSet<string>(StringComparer.Ordinal);
+        var changedGroups = firstDirectory ? null : new HashSet<string>(StringComparer.Ordinal);
 
         foreach (var change in changes)
         {
@@ -78,16 +82,11 @@ public sealed record TenantState
             rejected.Remove(key);
             if (SourceKinds.IsSource(change.Kind))
             {
-                if (hashes.TryGetValue(key, out var old))
-                    fingerprint ^= old;
-                if (change.Body is { } hashed)
-                {
-                    var hash = DocumentHash(key, hashed);
-                    fingerprint ^= hash;
-                    hashes[key] = hash;
-                }
-                else
-                    hashes.Remove(key);
+                var previous = hashes.TryGetValue(key, out var edited) ? edited : DocumentHashes.TryGetValue(key, out var stored) ? stored : null;
+                fingerprint ^= previous ?? 0;
+                long? hash = change.Body is { } hashed ? DocumentHash(key, hashed) : null;
+                fingerprint ^= hash ?? 0;
+                hashes[key] = hash;
             }
             string? error = null;
             switch (change.Kind)
@@ -96,20 +95,20 @@ public sealed record TenantState
                     if (change.Body is not { } policyBody) { policies.Remove(change.Id); break; }
                     var parsed = PolicyParser.Parse(policyBody, stored: true);
                     if (parsed.IsValid && parsed.Policy!.Id == change.Id)
-                        policies[change.Id] = parsed.Policy;
+                        policies.Set(change.Id, parsed.Policy);
                     else
                     {
                         policies.Remove(change.Id);
-                        rejected[key] = parsed.IsValid ? [new Problem("/id", $"policy id '{parsed.Policy!.Id}' differs from the document id")] : parsed.Problems;
+                        rejected.Set(key, parsed.IsValid ? [new Problem("/id", $"policy id '{parsed.Policy!.Id}' differs from the document id")] : parsed.Problems);
                     }
                     break;
                 case SourceKinds.User:
                     Set(users, change, FactReader.ReadUser, ref error);
-                    changedUsers.Add(change.Id);
+                    changedUsers?.Add(change.Id);
                     break;
                 case SourceKinds.Group:
                     Set(groups, change, FactReader.ReadGroup, ref error);
-                    changedGroups.Add(change.Id);
+                    changedGroups?.Add(change.Id);
                     break;
                 case SourceKinds.Agent: Set(agents, change, FactReader.ReadAgent, ref error); break;
                 case SourceKinds.McpServer: Set(servers, change, FactReader.ReadServer, ref error); break;
@@ -125,7 +124,7 @@ public sealed record TenantState
                 default: break; // other kinds (governance state) do not feed decisions
             }
             if (error is not null)
-                rejected[key] = [new Problem("", error)];
+                rejected.Set(key, [new Problem("", error)]);
         }
 
         return this with
@@ -139,10 +138,24 @@ public sealed record TenantState
             DataResources = data.ToImmutable(),
             Rejected = rejected.ToImmutable(),
             Settings = settings,
-            DocumentHashes = hashes.ToImmutable(),
+            DocumentHashes = HashesWith(hashes),
             Fingerprint = fingerprint,
-            Delta = new DirectoryDelta(Users, Groups, changedUsers, changedGroups),
+            Delta = firstDirectory ? null : new DirectoryDelta(Users, Groups, changedUsers!, changedGroups!),
         };
+    }
+
+    private ShardedTable<long> HashesWith(Dictionary<string, long?> edits)
+    {
+        if (DocumentHashes.Count > 0)
+            return DocumentHashes.With(edits.Select(e => e.Value is { } hash ? TableEdit<long>.Set(e.Key, hash) : TableEdit<long>.Delete(e.Key)));
+        // The first load of a tenant: one table filled once, not a million inserts.
+        var items = new List<KeyValuePair<string, long>>(edits.Count);
+        foreach (var (key, hash) in edits)
+        {
+            if (hash is { } value)
+                items.Add(new(key, value));
+        }
+        return items.Count == 0 ? DocumentHashes : ShardedTable<long>.From(items);
     }
 
     private static long DocumentHash(string key, JsonElement body)
@@ -165,7 +178,7 @@ public sealed record TenantState
 
     private delegate T? Reader<T>(string id, JsonElement body, out string? error);
 
-    private static void Set<T>(ImmutableDictionary<string, T>.Builder target, SourceChange change, Reader<T> read, ref string? error)
+    private static void Set<T>(TableEdits<T> target, SourceChange change, Reader<T> read, ref string? error)
         where T : class
     {
         if (change.Body is not { } body)
@@ -177,6 +190,6 @@ public sealed record TenantState
         if (fact is null)
             target.Remove(change.Id);
         else
-            target[change.Id] = fact;
+            target.Set(change.Id, fact);
     }
 }

@@ -1,0 +1,26 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+
+namespace Arbiter.Engine.Snapshots;
+
+/// <summary>
+/// Asks the processor to start loading a location it will read soon. On a 1 M-user tenant a decision's user, agent,
+/// tool and group entries are each a cache miss; requested together, the misses overlap instead of following each other.
+/// A hint only: nothing is read, and if the GC moves the object meanwhile the processor loads a line nobody reads.
+/// </summary>
+internal static class CacheLine
+{
+    private const int LineSize = 64;
+
+    /// <summary>Every cache line <paramref name="location"/> touches (a table slot of 90 bytes spans two or three).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Prefetch<T>(ref T location)
+    {
+        if (!Sse.IsSupported)
+            return;
+        var start = (byte*)Unsafe.AsPointer(ref location);
+        for (var offset = 0; offset < Unsafe.SizeOf<T>(); offset += LineSize)
+            Sse.Prefetch0(start + offset);
+        Sse.Prefetch0(start + Unsafe.SizeOf<T>() - 1);
+    }
+}
