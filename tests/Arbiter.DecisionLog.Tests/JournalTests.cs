@@ -67,6 +67,19 @@ public sealed class JournalTests : IDisposable
         return ids;
     }
 
+    /// <summary>The ids of a segment's lines, in file order.</summary>
+    private static async Task<List<string>> IdsInAsync(string path)
+    {
+        var bytes = await File.ReadAllBytesAsync(path);
+        var ids = new List<string>();
+        foreach (var range in bytes.AsSpan().Split((byte)'\n'))
+        {
+            if (bytes.AsSpan()[range].Length > 0)
+                ids.Add(JournalLine.Read(bytes.AsSpan()[range])?.Id ?? "(unreadable)");
+        }
+        return ids;
+    }
+
     private static string Line(DecisionRecord record) =>
         JsonSerializer.Serialize(record, DecisionLogJsonContext.Default.DecisionRecord) + "\n";
 
@@ -83,14 +96,7 @@ public sealed class JournalTests : IDisposable
         var ids = await LogManyAsync(logger, 250);
 
         // Written before the call completed: every record is a line of the journal, none is in the sink yet.
-        var bytes = await File.ReadAllBytesAsync(Assert.Single(Segments()));
-        var inFile = new List<string>();
-        foreach (var range in bytes.AsSpan().Split((byte)'\n'))
-        {
-            if (bytes.AsSpan()[range].Length > 0)
-                inFile.Add(JournalLine.Read(bytes.AsSpan()[range])!.Id);
-        }
-        Assert.Equal(ids, inFile);
+        Assert.Equal(ids, await IdsInAsync(Assert.Single(Segments())));
         Assert.Equal(0, sink.Count);
 
         await flusher.StartAsync(CancellationToken.None);
@@ -119,14 +125,20 @@ public sealed class JournalTests : IDisposable
         var held = files.HoldNextFsync();
         var first = logger.LogAsync(Records.Make(id: "first")).AsTask();
         await held;
-        var rest = Enumerable.Range(0, 100).Select(i => logger.LogAsync(Records.Make(id: $"r{i}")).AsTask()).ToList();
-        Assert.True(first.IsCompletedSuccessfully);
-        Assert.All(rest, t => Assert.True(t.IsCompletedSuccessfully));
-        var segment = Assert.Single(logger.Journal!.Segments());
-        Assert.Equal(0, segment.Synced);
-        Assert.Contains("\"id\":\"r99\"", await File.ReadAllTextAsync(segment.Path), StringComparison.Ordinal);
-
-        files.Release();
+        JournalSegment segment;
+        try
+        {
+            var rest = Enumerable.Range(0, 100).Select(i => logger.LogAsync(Records.Make(id: $"r{i}")).AsTask()).ToList();
+            Assert.True(first.IsCompletedSuccessfully);
+            Assert.All(rest, t => Assert.True(t.IsCompletedSuccessfully));
+            segment = Assert.Single(logger.Journal!.Segments());
+            Assert.Equal(0, segment.Synced);
+            Assert.Equal("r99", (await IdsInAsync(segment.Path))[^1]);
+        }
+        finally
+        {
+            files.Release(); // a failed assertion must not leave the syncer held: disposing the logger would wait for it
+        }
         logger.Journal.Dispose(); // stopping fsyncs whatever is still unsynced, then ends the syncer
 
         Assert.Equal(segment.Committed, segment.Synced);
