@@ -5,6 +5,7 @@ using Arbiter.DecisionLog.Bench;
 // throughput [count] [concurrency] [rounds]: decisions/s acknowledged and stored over a healthy SQLite sink (see ThroughputRun).
 // cost [count]: bytes and Cosmos RU per decision, today and grouped (see CostRun).
 // sink-rate [count] [batch] [rounds]: records/s the SQLite sink stores on its own (see SinkRateRun).
+// journal-line [count] [rounds]: CPU per journal line written, binary against JSON (see JournalLineRun).
 if (args.Length > 0 && args[0] == "cost")
 {
     return await CostRun.RunAsync(args[1..]);
@@ -13,6 +14,11 @@ if (args.Length > 0 && args[0] == "cost")
 if (args.Length > 0 && args[0] == "sink-rate")
 {
     return await SinkRateRun.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "journal-line")
+{
+    return await JournalLineRun.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "throughput")
@@ -26,6 +32,7 @@ if (args.Length == 0 || args[0] != "decision-log")
     Console.Error.WriteLine("       Arbiter.DecisionLog.Bench throughput [count=200000] [concurrency=64] [rounds=5]");
     Console.Error.WriteLine("       Arbiter.DecisionLog.Bench cost [count=100000]");
     Console.Error.WriteLine("       Arbiter.DecisionLog.Bench sink-rate [count=200000] [batch=2000] [rounds=3]");
+    Console.Error.WriteLine("       Arbiter.DecisionLog.Bench journal-line [count=100000] [rounds=5]");
     return 2;
 }
 
