@@ -55,7 +55,7 @@ public sealed class JsonBody(IOptions<ArbiterOptions> options)
             {
                 var n = await request.Body.ReadAsync(exact.AsMemory(filled), cancellationToken);
                 if (n == 0)
-                    break; // Kestrel refuses a body shorter than its Content-Length before we get here
+                    break; // Kestrel throws for a body cut short (a 400 at the edge); another host's short body is parsed as it came
                 filled += n;
             }
             return (exact.AsMemory(0, filled), null);
@@ -78,7 +78,7 @@ public sealed class JsonBody(IOptions<ArbiterOptions> options)
     /// escape names a surrogate (U+D800–U+DFFF, of which a lone one cannot be decoded). False for nearly every body, so the
     /// walk below runs only when it can find something.
     /// </summary>
-    internal static bool MayHoldUndecodableString(ReadOnlySpan<byte> utf8)
+    private static bool MayHoldUndecodableString(ReadOnlySpan<byte> utf8)
     {
         if (!System.Text.Unicode.Utf8.IsValid(utf8))
             return true;
