@@ -76,41 +76,41 @@ public static class DecisionGroupCodec
             for (var i = 0; i < records.Count; i++)
             {
                 var r = records[i];
-                Varint(w, (ulong)(r.Time.UtcTicks - baseTicks));
+                Varints.Write(w, (ulong)(r.Time.UtcTicks - baseTicks));
                 Text(w, r.Id);
-                Varint(w, Code(r.RequestId));
-                Varint(w, Code(r.SubjectType));
-                Varint(w, Code(r.SubjectId));
-                Varint(w, Code(r.AgentId));
-                Varint(w, Code(r.Action));
-                Varint(w, Code(r.ResourceType));
-                Varint(w, Code(r.ResourceId));
-                Varint(w, Code(r.ResourceServer));
+                Varints.Write(w, Code(r.RequestId));
+                Varints.Write(w, Code(r.SubjectType));
+                Varints.Write(w, Code(r.SubjectId));
+                Varints.Write(w, Code(r.AgentId));
+                Varints.Write(w, Code(r.Action));
+                Varints.Write(w, Code(r.ResourceType));
+                Varints.Write(w, Code(r.ResourceId));
+                Varints.Write(w, Code(r.ResourceServer));
                 w.GetSpan(1)[0] = (byte)((r.Allowed ? 1 : 0) | (r.ShadowWouldChange ? 2 : 0));
                 w.Advance(1);
-                Varint(w, Code(r.Mode));
+                Varints.Write(w, Code(r.Mode));
                 Codes(w, r.MatchedPolicies);
-                Varint(w, Code(r.ReasonAdmin));
-                Varint(w, Code(r.ReasonUser));
-                Varint(w, (uint)r.Obligations.Count);
+                Varints.Write(w, Code(r.ReasonAdmin));
+                Varints.Write(w, Code(r.ReasonUser));
+                Varints.Write(w, (uint)r.Obligations.Count);
                 foreach (var o in r.Obligations)
                 {
-                    Varint(w, Code(o.Id));
-                    Varint(w, Code(o.Type));
+                    Varints.Write(w, Code(o.Id));
+                    Varints.Write(w, Code(o.Type));
                 }
 
-                Varint(w, (ulong)r.SnapshotVersion);
-                Varint(w, (ulong)r.LatencyMicroseconds);
+                Varints.Write(w, (ulong)r.SnapshotVersion);
+                Varints.Write(w, (ulong)r.LatencyMicroseconds);
                 Codes(w, r.ShadowPolicies);
             }
 
             var p = _plain;
             p.GetSpan(1)[0] = Format;
             p.Advance(1);
-            Varint(p, (uint)records.Count);
+            Varints.Write(p, (uint)records.Count);
             BinaryPrimitives.WriteInt64LittleEndian(p.GetSpan(8), baseTicks);
             p.Advance(8);
-            Varint(p, (uint)_strings.Count);
+            Varints.Write(p, (uint)_strings.Count);
             foreach (var s in _strings)
             {
                 Text(p, s);
@@ -145,34 +145,20 @@ public static class DecisionGroupCodec
 
         private void Codes(ArrayBufferWriter<byte> w, IReadOnlyList<string> values)
         {
-            Varint(w, (uint)values.Count);
+            Varints.Write(w, (uint)values.Count);
             for (var i = 0; i < values.Count; i++)
             {
-                Varint(w, Code(values[i]));
+                Varints.Write(w, Code(values[i]));
             }
         }
 
-        // As BinaryWriter writes them (Write7BitEncodedInt64 / Write7BitEncodedInt; Decode reads them with BinaryReader):
-        // a negative int64 takes 10 bytes, an int code or count at most 5.
-        private static void Varint(ArrayBufferWriter<byte> w, ulong value)
-        {
-            var span = w.GetSpan(10);
-            var n = 0;
-            while (value >= 0x80)
-            {
-                span[n++] = (byte)(value | 0x80);
-                value >>= 7;
-            }
-
-            span[n++] = (byte)value;
-            w.Advance(n);
-        }
-
+        // Varints as BinaryWriter writes them (Decode reads them with BinaryReader): a negative int64 takes 10 bytes, an
+        // int code or count at most 5.
         // BinaryWriter.Write(string): the UTF-8 byte count as a 7-bit varint, then the bytes.
         private static void Text(ArrayBufferWriter<byte> w, string value)
         {
             var length = Encoding.UTF8.GetByteCount(value);
-            Varint(w, (uint)length);
+            Varints.Write(w, (uint)length);
             var written = Encoding.UTF8.GetBytes(value, w.GetSpan(length));
             w.Advance(written);
         }

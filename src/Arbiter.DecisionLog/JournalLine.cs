@@ -93,27 +93,27 @@ internal static class JournalLine
     {
         to.Write([Format]);
         var ok = WriteString(to, r.Id);
-        WriteVarint(to, (ulong)r.Time.UtcTicks);
-        WriteVarint(to, Zigzag((long)r.Time.Offset.TotalMinutes));
+        Varints.Write(to, (ulong)r.Time.UtcTicks);
+        Varints.Write(to, Zigzag((long)r.Time.Offset.TotalMinutes));
         ok &= WriteString(to, r.TenantId) & WriteString(to, r.RequestId) & WriteString(to, r.SubjectType) & WriteString(to, r.SubjectId)
             & WriteString(to, r.AgentId) & WriteString(to, r.Action) & WriteString(to, r.ResourceType) & WriteString(to, r.ResourceId);
         to.Write([(byte)((r.Allowed ? 1 : 0) | (r.ShadowWouldChange ? 2 : 0))]);
         ok &= WriteString(to, r.Mode) & WriteStrings(to, r.MatchedPolicies) & WriteString(to, r.ReasonAdmin) & WriteString(to, r.ReasonUser);
-        WriteVarint(to, (ulong)r.Obligations.Count);
+        Varints.Write(to, (ulong)r.Obligations.Count);
         foreach (var o in r.Obligations)
         {
             ok &= WriteString(to, o.Id) & WriteString(to, o.Type);
         }
 
-        WriteVarint(to, Zigzag(r.SnapshotVersion));
-        WriteVarint(to, Zigzag(r.LatencyMicroseconds));
+        Varints.Write(to, Zigzag(r.SnapshotVersion));
+        Varints.Write(to, Zigzag(r.LatencyMicroseconds));
         ok &= WriteStrings(to, r.ShadowPolicies) & WriteString(to, r.ResourceServer);
         return ok;
     }
 
     private static bool WriteStrings(ArrayBufferWriter<byte> to, IReadOnlyList<string> values)
     {
-        WriteVarint(to, (ulong)values.Count);
+        Varints.Write(to, (ulong)values.Count);
         var ok = true;
         foreach (var value in values)
         {
@@ -128,12 +128,12 @@ internal static class JournalLine
     {
         if (value is null)
         {
-            WriteVarint(to, 0);
+            Varints.Write(to, 0);
             return true;
         }
 
         var max = Encoding.UTF8.GetMaxByteCount(value.Length);
-        var span = to.GetSpan(max + 10);
+        var span = to.GetSpan(max + Varints.MaxBytes);
         // The length goes first; the common short string needs one varint byte, so encode after a one-byte gap and move it when longer.
         var status = System.Text.Unicode.Utf8.FromUtf16(value, span[1..], out _, out var written, replaceInvalidSequences: false);
         if (status != OperationStatus.Done)
@@ -141,46 +141,15 @@ internal static class JournalLine
             return false;
         }
 
-        var prefix = VarintLength((ulong)written + 1);
+        var prefix = Varints.Length((ulong)written + 1);
         if (prefix > 1)
         {
             span.Slice(1, written).CopyTo(span[prefix..]);
         }
 
-        WriteVarint(span, (ulong)written + 1);
+        Varints.Write(span, (ulong)written + 1);
         to.Advance(prefix + written);
         return true;
-    }
-
-    private static void WriteVarint(ArrayBufferWriter<byte> to, ulong value)
-    {
-        var span = to.GetSpan(10);
-        to.Advance(WriteVarint(span, value));
-    }
-
-    private static int WriteVarint(Span<byte> span, ulong value)
-    {
-        var i = 0;
-        while (value >= 0x80)
-        {
-            span[i++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        span[i++] = (byte)value;
-        return i;
-    }
-
-    private static int VarintLength(ulong value)
-    {
-        var n = 1;
-        while (value >= 0x80)
-        {
-            value >>= 7;
-            n++;
-        }
-
-        return n;
     }
 
     private static ulong Zigzag(long value) => (ulong)((value << 1) ^ (value >> 63));
