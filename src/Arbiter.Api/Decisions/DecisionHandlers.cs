@@ -95,6 +95,7 @@ public sealed class DecisionHandlers(
             return Problems.BadRequest($"at most {options.Value.MaxBatchSize} evaluations per request; this one has {items.GetArrayLength()}", "/evaluations");
 
         var lease = await snapshots.GetAsync(caller.TenantId, cancellationToken);
+        using var span = Decider.StartBatch(items.GetArrayLength());
         var results = new List<EvaluationResponse>(items.GetArrayLength());
         var decisions = new List<RecordedDecision>(items.GetArrayLength());
         var index = 0;
@@ -109,7 +110,7 @@ public sealed class DecisionHandlers(
             }
             else
             {
-                var decided = decider.Decide(lease, request!);
+                var decided = decider.DecideInBatch(lease, request!);
                 decisions.Add(decided);
                 results.Add(EvaluationResponse.From(decided.Decision, explain));
                 allowed = decided.Decision.Allowed;
@@ -118,6 +119,7 @@ public sealed class DecisionHandlers(
             if ((semantic == "deny_on_first_deny" && !allowed) || (semantic == "permit_on_first_permit" && allowed))
                 break;
         }
+        Decider.TagBatch(span, decisions);
         // Recorded before the answer leaves: the decision log holds what the caller is told.
         await recorder.RecordAllAsync(caller.TenantId, requestId, decisions, cancellationToken);
         return TypedResults.Json(new EvaluationsResponse(results), ApiJsonContext.Wire.EvaluationsResponse);

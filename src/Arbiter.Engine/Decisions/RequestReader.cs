@@ -25,7 +25,7 @@ public static class RequestReader
         var context = Member(item, defaults, "context");
 
         var subjectEntity = ReadEntity(subject, "subject", ref problem);
-        var actionName = RequiredString(action, "action", "name", ref problem);
+        var actionName = RequiredString(action, "action", "name", ref problem, Known);
         var resourceEntity = ReadEntity(resource, "resource", ref problem);
         if (context.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Object or JsonValueKind.Null))
             problem ??= new Problem("/context", "'context' must be an object");
@@ -38,8 +38,8 @@ public static class RequestReader
             else
             {
                 agentId = RequiredString(agent, "context/agent", "id", ref problem);
-                var type = agent.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : SubjectTypes.Agent;
-                if (type != SubjectTypes.Agent)
+                if (agent.TryGetProperty("type", out var t) && t.ValueKind != JsonValueKind.Null
+                    && !(t.ValueKind == JsonValueKind.String && t.ValueEquals(AgentUtf8)))
                     problem ??= new Problem("/context/agent/type", "'context.agent.type' must be 'agent'");
             }
         }
@@ -77,7 +77,7 @@ public static class RequestReader
             problem ??= new Problem("/" + name, $"'{name}' must be an object");
             return null;
         }
-        var type = RequiredString(element, name, "type", ref problem);
+        var type = RequiredString(element, name, "type", ref problem, Known);
         var id = RequiredString(element, name, "id", ref problem);
         var properties = element.TryGetProperty("properties", out var p) ? p : default;
         if (properties.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Object or JsonValueKind.Null))
@@ -85,7 +85,23 @@ public static class RequestReader
         return type is null || id is null ? null : new Entity(type, id, properties.ValueKind == JsonValueKind.Object ? properties : default);
     }
 
-    private static string? RequiredString(JsonElement element, string parent, string name, ref Problem? problem)
+    private static ReadOnlySpan<byte> AgentUtf8 => "agent"u8;
+
+    /// <summary>
+    /// Entity types and actions a request names over and over: read as the one shared string instead of a new one per
+    /// request (a batch of 100 allocated 300 of them). Ids are not here: they are many and each is read once.
+    /// </summary>
+    private static readonly (byte[] Utf8, string Text)[] Known =
+    [
+        .. new[]
+        {
+            SubjectTypes.User, SubjectTypes.Agent, ResourceTypes.Tool, ResourceTypes.McpServer, "document", "record",
+            WellKnownActions.ToolsCall, WellKnownActions.AgentInvoke, WellKnownActions.ToolsList, WellKnownActions.DataRead,
+            WellKnownActions.ResponseExpose,
+        }.Select(text => (System.Text.Encoding.UTF8.GetBytes(text), text)),
+    ];
+
+    private static string? RequiredString(JsonElement element, string parent, string name, ref Problem? problem, (byte[] Utf8, string Text)[]? known = null)
     {
         if (element.ValueKind == JsonValueKind.Undefined || element.ValueKind == JsonValueKind.Null)
         {
@@ -102,11 +118,20 @@ public static class RequestReader
             problem ??= new Problem($"/{parent}/{name}", $"'{parent.Replace('/', '.')}.{name}' is required");
             return null;
         }
-        if (value.ValueKind != JsonValueKind.String || value.GetString()!.Length == 0)
+        if (value.ValueKind == JsonValueKind.String && known is not null)
+        {
+            foreach (var (utf8, text) in known)
+            {
+                if (value.ValueEquals(utf8))
+                    return text;
+            }
+        }
+        var read = value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
+        if (read.Length == 0)
         {
             problem ??= new Problem($"/{parent}/{name}", $"'{parent.Replace('/', '.')}.{name}' must be a non-empty string");
             return null;
         }
-        return value.GetString();
+        return read;
     }
 }

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using Arbiter.Engine.Decisions;
 using Arbiter.Engine.Policies;
@@ -147,12 +146,16 @@ internal readonly struct DecisionTrace(
         _now = now;
     }
 
+    /// <summary>
+    /// The explanation. What the decision log and a minimal answer read — the matched policies, the reason, the
+    /// obligations, the shadow result — is written out here, straight from the matches; the legs (what only an explained
+    /// answer shows) are written out when first read (<see cref="LegResults"/>).
+    /// </summary>
     public Explanation Explain(bool allowed)
     {
         if (_deferredTo is not null)
             return _deferredTo.Retrace(request, _now).Explain(allowed);
 
-        var results = new LegResult[legs.Length];
         Span<MatchKind> seen = stackalloc MatchKind[legs.Length];
         var anyShadow = false;
         foreach (var m in matches)
@@ -160,53 +163,90 @@ internal readonly struct DecisionTrace(
             seen[m.Leg] |= m.Kind;
             anyShadow |= (m.Kind & (MatchKind.ShadowPermit | MatchKind.ShadowForbid)) != 0;
         }
-        var matched = new List<string>(matches.Length);
-        for (var leg = 0; leg < legs.Length; leg++)
-        {
-            var permits = Ids(leg, MatchKind.Permit);
-            var forbids = Ids(leg, MatchKind.Forbid);
-            results[leg] = new LegResult(Legs.Name(legs[leg]), Legs.Satisfied(legs[leg], seen[leg]), permits, forbids, NotesOf(leg));
-            AddDistinct(matched, permits);
-            AddDistinct(matched, forbids);
-        }
         if (problem is not null)
-            return new Explanation(results, [], "deny: " + problem, reasonUser, [], null);
+            return new Explanation(this, [], "deny: " + problem, reasonUser, [], null);
+        var matched = DistinctIds(MatchKind.Permit, MatchKind.Forbid);
 
         ShadowResult? shadow = null;
         if (anyShadow)
         {
             var shadowAllowed = true;
-            var shadowIds = new List<string>(2);
             for (var leg = 0; leg < legs.Length; leg++)
-            {
                 shadowAllowed &= Legs.ShadowSatisfied(legs[leg], seen[leg]);
-                AddDistinct(shadowIds, Ids(leg, MatchKind.ShadowPermit));
-                AddDistinct(shadowIds, Ids(leg, MatchKind.ShadowForbid));
-            }
-            shadow = new ShadowResult(shadowAllowed, shadowAllowed != allowed, shadowIds);
+            shadow = new ShadowResult(shadowAllowed, shadowAllowed != allowed, DistinctIds(MatchKind.ShadowPermit, MatchKind.ShadowForbid));
         }
         return allowed
-            ? new Explanation(results, matched, PermitReason(results), reasonUser, MergeObligations(matches), shadow)
-            : new Explanation(results, matched, "deny: " + DenyReason(results, seen), reasonUser, [], shadow);
+            ? new Explanation(this, matched, PermitReason(), reasonUser, MergeObligations(matches), shadow)
+            : new Explanation(this, matched, DenyReason(seen), reasonUser, [], shadow);
     }
 
-    /// <summary>"permit: user-invokes-agent by p1; agent-grant by p2, p3; ..." — each leg with the permits that satisfied it.</summary>
-    private static string PermitReason(LegResult[] results)
+    /// <summary>Each leg: its name, whether it holds, its permits, forbids and notes.</summary>
+    public LegResult[] LegResults()
     {
-        var text = new StringBuilder("permit: ", 96);
+        Span<MatchKind> seen = stackalloc MatchKind[legs.Length];
+        foreach (var m in matches)
+            seen[m.Leg] |= m.Kind;
+        var results = new LegResult[legs.Length];
+        for (var leg = 0; leg < legs.Length; leg++)
+            results[leg] = new LegResult(Legs.Name(legs[leg]), Legs.Satisfied(legs[leg], seen[leg]), Ids(leg, MatchKind.Permit), Ids(leg, MatchKind.Forbid), NotesOf(leg));
+        return results;
+    }
+
+    /// <summary>
+    /// "permit: user-invokes-agent by p1; agent-grant by p2, p3; ..." — each leg with the permits that satisfied it.
+    /// Measured, then written into one string of that length: it is made for every permit the log keeps.
+    /// </summary>
+    private string PermitReason()
+    {
+        const string Head = "permit: ", LegSeparator = "; ", By = " by ", IdSeparator = ", ";
+        var length = Head.Length;
         var first = true;
-        foreach (var leg in results)
+        for (var leg = 0; leg < legs.Length; leg++)
         {
-            if (leg.Permits.Count == 0)
+            var count = 0;
+            foreach (var m in matches)
+            {
+                if (m.Leg == leg && m.Kind == MatchKind.Permit)
+                {
+                    length += m.Policy.Policy.Id.Length;
+                    count++;
+                }
+            }
+            if (count == 0)
                 continue;
-            text.Append(first ? "" : "; ").Append(leg.Name).Append(" by ").AppendJoin(", ", leg.Permits);
+            length += (first ? 0 : LegSeparator.Length) + Legs.Name(legs[leg]).Length + By.Length + IdSeparator.Length * (count - 1);
             first = false;
         }
-        return text.ToString();
+        return string.Create(length, (legs, matches), static (span, state) =>
+        {
+            var at = Append(span, 0, Head);
+            var first = true;
+            for (var leg = 0; leg < state.legs.Length; leg++)
+            {
+                var count = 0;
+                foreach (var m in state.matches)
+                {
+                    if (m.Leg != leg || m.Kind != MatchKind.Permit)
+                        continue;
+                    if (count++ == 0)
+                        at = Append(span, Append(span, first ? at : Append(span, at, LegSeparator), Legs.Name(state.legs[leg])), By);
+                    else
+                        at = Append(span, at, IdSeparator);
+                    at = Append(span, at, m.Policy.Policy.Id);
+                }
+                first &= count == 0;
+            }
+        });
+    }
+
+    private static int Append(Span<char> span, int at, string text)
+    {
+        text.CopyTo(span[at..]);
+        return at + text.Length;
     }
 
     /// <summary>A forbid is the reason whenever there is one: it wins over everything else.</summary>
-    private string DenyReason(LegResult[] results, ReadOnlySpan<MatchKind> seen)
+    private string DenyReason(ReadOnlySpan<MatchKind> seen)
     {
         var failed = -1;
         for (var i = 0; i < seen.Length && failed < 0; i++)
@@ -214,21 +254,25 @@ internal readonly struct DecisionTrace(
             if ((seen[i] & MatchKind.Forbid) != 0)
                 failed = i;
         }
-        if (failed < 0)
-            failed = Array.FindIndex(results, r => !r.Satisfied);
-        var leg = results[failed];
+        for (var i = 0; i < seen.Length && failed < 0; i++)
+        {
+            if (!Legs.Satisfied(legs[i], seen[i]))
+                failed = i;
+        }
+        var forbids = Ids(failed, MatchKind.Forbid);
+        var legNotes = NotesOf(failed);
         var agentId = mode == Decision.AgentOnlyMode ? request.Subject.Id
             : request.Action == WellKnownActions.AgentInvoke ? request.Resource.Id : request.AgentId;
-        var reason = leg.Forbids.Count > 0
-            ? $"forbidden by {string.Join(", ", leg.Forbids.Select(id => $"policy '{id}'"))} ({leg.Name})"
+        // One interpolation per sentence, "deny: " and the notes included: a deny's reason is one string, not three.
+        var notesText = legNotes.Length > 0 ? $" [{string.Join("; ", legNotes)}]" : "";
+        return forbids.Length > 0
+            ? $"deny: forbidden by {string.Join(", ", forbids.Select(id => $"policy '{id}'"))} ({Legs.Name(legs[failed])}){notesText}"
             : legs[failed] switch
             {
-                LegKind.Invoke => $"{request.Subject.Type} '{request.Subject.Id}' may not invoke agent '{agentId}'",
-                LegKind.AgentGrant => $"agent '{agentId}' holds no {mode} grant for '{request.Action}' on {request.Resource.Type} '{request.Resource.Id}'",
-                _ => $"{request.Subject.Type} '{request.Subject.Id}' is not entitled to '{request.Action}' on {request.Resource.Type} '{request.Resource.Id}'"
-                    + (mode == Decision.DirectMode ? " acting directly" : ""),
+                LegKind.Invoke => $"deny: {request.Subject.Type} '{request.Subject.Id}' may not invoke agent '{agentId}'{notesText}",
+                LegKind.AgentGrant => $"deny: agent '{agentId}' holds no {mode} grant for '{request.Action}' on {request.Resource.Type} '{request.Resource.Id}'{notesText}",
+                _ => $"deny: {request.Subject.Type} '{request.Subject.Id}' is not entitled to '{request.Action}' on {request.Resource.Type} '{request.Resource.Id}'{(mode == Decision.DirectMode ? " acting directly" : "")}{notesText}",
             };
-        return leg.Notes.Count > 0 ? $"{reason} [{string.Join("; ", leg.Notes)}]" : reason;
     }
 
     private string[] Ids(int leg, MatchKind kind)
@@ -251,15 +295,51 @@ internal readonly struct DecisionTrace(
         return ids;
     }
 
-    private string[] NotesOf(int leg) => notes is null ? [] : [.. notes.Where(n => n.Leg == leg).Select(n => n.Text)];
-
-    private static void AddDistinct(List<string> target, string[] ids)
+    /// <summary>The ids of the policies matched as <paramref name="first"/>, then as <paramref name="second"/>, leg by leg, each once.</summary>
+    private string[] DistinctIds(MatchKind first, MatchKind second)
     {
-        foreach (var id in ids)
+        string[]? ids = null;
+        var count = 0;
+        for (var leg = 0; leg < legs.Length; leg++)
         {
-            if (!target.Contains(id))
-                target.Add(id);
+            foreach (var kind in (ReadOnlySpan<MatchKind>)[first, second])
+            {
+                foreach (var m in matches)
+                {
+                    if (m.Leg != leg || m.Kind != kind || Array.IndexOf(ids ?? [], m.Policy.Policy.Id, 0, count) >= 0)
+                        continue;
+                    (ids ??= new string[matches.Length])[count++] = m.Policy.Policy.Id;
+                }
+            }
         }
+        if (ids is null)
+            return [];
+        if (count < ids.Length)
+            Array.Resize(ref ids, count);
+        return ids;
+    }
+
+    // A loop, not a lambda: a lambda capturing the leg allocated its closure on every call, notes or none.
+    private string[] NotesOf(int leg)
+    {
+        if (notes is null)
+            return [];
+        var count = 0;
+        foreach (var note in notes)
+        {
+            if (note.Leg == leg)
+                count++;
+        }
+        if (count == 0)
+            return [];
+        var texts = new string[count];
+        var i = 0;
+        foreach (var note in notes)
+        {
+            if (note.Leg == leg)
+                texts[i++] = note.Text;
+        }
+        return texts;
     }
 
     /// <summary>Row filters all apply (each kept); redactions are merged into one obligation (the union).</summary>
