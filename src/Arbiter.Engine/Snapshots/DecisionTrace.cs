@@ -298,25 +298,52 @@ internal readonly struct DecisionTrace(
     /// <summary>The ids of the policies matched as <paramref name="first"/>, then as <paramref name="second"/>, leg by leg, each once.</summary>
     private string[] DistinctIds(MatchKind first, MatchKind second)
     {
-        string[]? ids = null;
         var count = 0;
+        Span<bool> taken = matches.Length <= 64 ? stackalloc bool[matches.Length] : new bool[matches.Length];
         for (var leg = 0; leg < legs.Length; leg++)
         {
-            foreach (var kind in (ReadOnlySpan<MatchKind>)[first, second])
+            for (var pass = 0; pass < 2; pass++)
             {
-                foreach (var m in matches)
+                var kind = pass == 0 ? first : second;
+                for (var i = 0; i < matches.Length; i++)
                 {
-                    if (m.Leg != leg || m.Kind != kind || Array.IndexOf(ids ?? [], m.Policy.Policy.Id, 0, count) >= 0)
-                        continue;
-                    (ids ??= new string[matches.Length])[count++] = m.Policy.Policy.Id;
+                    if (matches[i].Leg == leg && matches[i].Kind == kind && !taken[i] && !SeenBefore(i, taken))
+                    {
+                        taken[i] = true;
+                        count++;
+                    }
                 }
             }
         }
-        if (ids is null)
+        if (count == 0)
             return [];
-        if (count < ids.Length)
-            Array.Resize(ref ids, count);
+        // The same order again, now writing: leg by leg, first kind then second, each policy where it was first taken.
+        var ids = new string[count];
+        var at = 0;
+        for (var leg = 0; leg < legs.Length; leg++)
+        {
+            for (var pass = 0; pass < 2; pass++)
+            {
+                var kind = pass == 0 ? first : second;
+                for (var i = 0; i < matches.Length; i++)
+                {
+                    if (taken[i] && matches[i].Leg == leg && matches[i].Kind == kind)
+                        ids[at++] = matches[i].Policy.Policy.Id;
+                }
+            }
+        }
         return ids;
+    }
+
+    /// <summary>Whether the policy id of match <paramref name="i"/> is already taken (on another leg, or as the other kind).</summary>
+    private bool SeenBefore(int i, ReadOnlySpan<bool> taken)
+    {
+        for (var j = 0; j < matches.Length; j++)
+        {
+            if (taken[j] && string.Equals(matches[j].Policy.Policy.Id, matches[i].Policy.Policy.Id, StringComparison.Ordinal))
+                return true;
+        }
+        return false;
     }
 
     // A loop, not a lambda: a lambda capturing the leg allocated its closure on every call, notes or none.
