@@ -372,6 +372,7 @@ public sealed partial class DecisionLogFlusher : IHostedService, IDisposable
                 }
 
                 journal.Advance(segment, read);
+                _log.MadeRoom();
                 batch.Clear();
             }
         }

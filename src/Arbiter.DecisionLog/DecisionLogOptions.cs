@@ -42,6 +42,19 @@ public sealed class DecisionLogOptions
     /// </summary>
     public int BatchSize { get; set; } = 2_000;
 
+    /// <summary>
+    /// <c>DecisionLog:MaxBacklog</c> (journal modes): records in the journal not yet stored above which an answer waits,
+    /// after its record is written, until the flusher has stored enough to be under it again (at most
+    /// <see cref="MaxBacklogWait"/>). The decision rate then follows what the log stores instead of running ahead of it:
+    /// a backlog costs memory (the records are kept for the flusher), then reading them back from the journal file, and
+    /// copying them through the garbage collector's generations. Never while the sink is failing: then the journal is
+    /// the buffer it exists to be. 0: answers never wait for the store.
+    /// </summary>
+    public int MaxBacklog { get; set; } = 100_000;
+
+    /// <summary><c>DecisionLog:MaxBacklogWait</c>: the longest an answer waits for the backlog (see <see cref="MaxBacklog"/>); then it goes anyway.</summary>
+    public TimeSpan MaxBacklogWait { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary><c>DecisionLog:FlushInterval</c>: a partial batch is written at most this long after its first record arrived.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -104,6 +117,16 @@ internal sealed class DecisionLogOptionsValidator : IValidateOptions<DecisionLog
         if (o.BatchSize < 1 || o.BatchSize > 10_000 || o.BatchSize > o.Capacity)
         {
             failures.Add("DecisionLog:BatchSize must be between 1 and 10,000 and not above Capacity.");
+        }
+
+        if (o.MaxBacklog != 0 && (o.MaxBacklog < o.BatchSize || o.MaxBacklog > 10_000_000))
+        {
+            failures.Add("DecisionLog:MaxBacklog must be 0 (off) or between BatchSize and 10,000,000.");
+        }
+
+        if (o.MaxBacklogWait < TimeSpan.Zero || o.MaxBacklogWait > TimeSpan.FromMinutes(1))
+        {
+            failures.Add("DecisionLog:MaxBacklogWait must be between 00:00:00 and 00:01:00.");
         }
 
         if (o.FlushInterval <= TimeSpan.Zero || o.FlushInterval > TimeSpan.FromMinutes(5))

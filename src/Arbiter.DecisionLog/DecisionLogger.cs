@@ -66,16 +66,29 @@ public sealed partial class DecisionLogger : IDisposable
     private volatile bool _sinkFailing;
     private int _journalFailing; // 1 from a failed group commit until one succeeds: logs the change once, not per group
     private long _wakeAt = 1; // unread journal records at which a commit wakes the flusher (set by the flusher)
+    private readonly TimeProvider _time;
+    // Completed (and replaced) whenever the backlog is back under MaxBacklog, the sink fails or the log stops: what an
+    // answer waiting for the backlog waits on.
+    private TaskCompletionSource _room = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _backlogWaits;
+    private long _backlogWaitsExpired;
 
     public DecisionLogger(IOptions<DecisionLogOptions> options, ILogger<DecisionLogger> logger)
         : this(options, logger, JournalFiles.Default)
     {
     }
 
-    internal DecisionLogger(IOptions<DecisionLogOptions> options, ILogger<DecisionLogger> logger, JournalFiles files)
+    /// <summary>With the clock that bounds an answer's wait for the backlog (<see cref="DecisionLogOptions.MaxBacklogWait"/>).</summary>
+    public DecisionLogger(IOptions<DecisionLogOptions> options, ILogger<DecisionLogger> logger, TimeProvider time)
+        : this(options, logger, JournalFiles.Default, time)
+    {
+    }
+
+    internal DecisionLogger(IOptions<DecisionLogOptions> options, ILogger<DecisionLogger> logger, JournalFiles files, TimeProvider? time = null)
     {
         _options = options.Value;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
         _queue = Channel.CreateBounded<DecisionRecord>(new BoundedChannelOptions(_options.Capacity)
         {
             FullMode = BoundedChannelFullMode.Wait, // TryWrite returns false when full: we spill, never block, never drop
@@ -146,7 +159,7 @@ public sealed partial class DecisionLogger : IDisposable
             return ValueTask.CompletedTask;
         }
 
-        return Wait(Journal.Append([record]), cancellationToken);
+        return WithinBacklog(Journal.Append([record]), cancellationToken);
     }
 
     /// <summary>Logs records as one append (a batch evaluation): one write and at most one fsync for all of them, never one per record.</summary>
@@ -168,7 +181,48 @@ public sealed partial class DecisionLogger : IDisposable
             return ValueTask.CompletedTask;
         }
 
-        return Wait(Journal.Append(records), cancellationToken);
+        return WithinBacklog(Journal.Append(records), cancellationToken);
+    }
+
+    /// <summary>The append's own wait, then, when the backlog is over <c>MaxBacklog</c>, the wait for room (see the option).</summary>
+    private ValueTask WithinBacklog(Task<bool> appended, CancellationToken cancellationToken) =>
+        OverBacklog() ? WaitForRoomAsync(appended, cancellationToken) : Wait(appended, cancellationToken);
+
+    private bool OverBacklog() =>
+        _options.MaxBacklog > 0 && !_sinkFailing && !_stopped && Journal!.UnreadRecords > _options.MaxBacklog;
+
+    private async ValueTask WaitForRoomAsync(Task<bool> appended, CancellationToken cancellationToken)
+    {
+        await Wait(appended, cancellationToken);
+        var room = Volatile.Read(ref _room).Task;
+        if (!OverBacklog())
+        {
+            return; // room was made between the check and taking the task
+        }
+
+        Interlocked.Increment(ref _backlogWaits);
+        try
+        {
+            await room.WaitAsync(_options.MaxBacklogWait, _time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            Interlocked.Increment(ref _backlogWaitsExpired);
+        }
+    }
+
+    /// <summary>
+    /// The flusher stored records (or the sink failed, or the log stops): answers waiting for the backlog go once it is
+    /// under <c>MaxBacklog</c> again, or at once when <paramref name="always"/>.
+    /// </summary>
+    internal void MadeRoom(bool always = false)
+    {
+        if (!always && Journal is { } journal && journal.UnreadRecords > _options.MaxBacklog)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _room, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     private static ValueTask Wait(Task<bool> group, CancellationToken cancellationToken) =>
@@ -302,6 +356,8 @@ public sealed partial class DecisionLogger : IDisposable
         Unjournaled = Interlocked.Read(ref _unjournaled),
         Recovered = Interlocked.Read(ref _recovered),
         TornTails = Interlocked.Read(ref _tornTails),
+        BacklogWaits = Interlocked.Read(ref _backlogWaits),
+        BacklogWaitsExpired = Interlocked.Read(ref _backlogWaitsExpired),
     };
 
     public void Dispose()
@@ -327,6 +383,7 @@ public sealed partial class DecisionLogger : IDisposable
     {
         _stopped = true;
         _queue.Writer.TryComplete();
+        MadeRoom(always: true);
     }
 
     internal bool TrySpill(DecisionRecord record, bool sync)
@@ -381,7 +438,14 @@ public sealed partial class DecisionLogger : IDisposable
     internal void CountTornTail() => Interlocked.Increment(ref _tornTails);
 
     /// <summary>The sink failed <c>MaxAttempts</c> times in a row (true) or took a write again (false).</summary>
-    internal void SetSinkFailing(bool failing) => _sinkFailing = failing;
+    internal void SetSinkFailing(bool failing)
+    {
+        _sinkFailing = failing;
+        if (failing)
+        {
+            MadeRoom(always: true);
+        }
+    }
 
     internal void CountRetry()
     {
@@ -441,4 +505,10 @@ public sealed record DecisionLogStats(
 
     /// <summary>Torn final lines of a previous process's journal: appends that never completed, so never acknowledged (not losses).</summary>
     public long TornTails { get; init; }
+
+    /// <summary>Answers that waited for the backlog to go under <c>MaxBacklog</c> (see <see cref="DecisionLogOptions.MaxBacklog"/>).</summary>
+    public long BacklogWaits { get; init; }
+
+    /// <summary>Of those, the ones that went after <c>MaxBacklogWait</c> with the backlog still over it.</summary>
+    public long BacklogWaitsExpired { get; init; }
 }
