@@ -48,9 +48,11 @@ public sealed class DecisionLogOptions
     /// <see cref="MaxBacklogWait"/>). The decision rate then follows what the log stores instead of running ahead of it:
     /// a backlog costs memory (the records are kept for the flusher), then reading them back from the journal file, and
     /// copying them through the garbage collector's generations. Never while the sink is failing: then the journal is
-    /// the buffer it exists to be. 0: answers never wait for the store.
+    /// the buffer it exists to be. 0: answers never wait for the store. 20,000 (ten batches): the flusher always has its
+    /// next batch waiting, and the records it keeps are few enough that they die young (a bound of 100,000 doubled the
+    /// GC's pauses in the batch benchmark: 0.15 against 0.065 s a second).
     /// </summary>
-    public int MaxBacklog { get; set; } = 100_000;
+    public int MaxBacklog { get; set; } = 20_000;
 
     /// <summary><c>DecisionLog:MaxBacklogWait</c>: the longest an answer waits for the backlog (see <see cref="MaxBacklog"/>); then it goes anyway.</summary>
     public TimeSpan MaxBacklogWait { get; set; } = TimeSpan.FromSeconds(2);
