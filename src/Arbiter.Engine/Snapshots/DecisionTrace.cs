@@ -335,12 +335,18 @@ internal readonly struct DecisionTrace(
         return ids;
     }
 
-    /// <summary>Whether the policy id of match <paramref name="i"/> is already taken (on another leg, or as the other kind).</summary>
+    /// <summary>
+    /// Whether the policy id of match <paramref name="i"/> is already taken. Only an earlier leg can hold it: on one leg a
+    /// policy matches once (<see cref="MatchList.Add"/>) and has one effect, so it is never both the kinds asked for.
+    /// </summary>
     private bool SeenBefore(int i, ReadOnlySpan<bool> taken)
     {
+        var match = matches[i];
         for (var j = 0; j < matches.Length; j++)
         {
-            if (taken[j] && string.Equals(matches[j].Policy.Policy.Id, matches[i].Policy.Policy.Id, StringComparison.Ordinal))
+            var other = matches[j];
+            if (taken[j] && other.Leg < match.Leg
+                && (ReferenceEquals(other.Policy, match.Policy) || string.Equals(other.Policy.Policy.Id, match.Policy.Policy.Id, StringComparison.Ordinal)))
                 return true;
         }
         return false;
