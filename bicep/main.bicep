@@ -29,6 +29,9 @@ param authEvaluateRole string = 'Decisions.Evaluate'
 @description('App role a caller needs for the admin API.')
 param authAdminRole string = 'Arbiter.Admin'
 
+@description('Client id of the app registration the reviewer page (/review/) signs in with; its redirect URI is https://<host>/review/signin-oidc with ID tokens. Empty: no Entra ID sign-in on the page.')
+param reviewClientId string = ''
+
 @description('Comma-separated Arbiter tenants (partition keys) whose policy snapshot every instance holds.')
 param snapshotTenants string
 
@@ -183,6 +186,7 @@ module functionApp 'modules/functionapp.bicep' = {
       syncSchedule: syncSchedule
       syncEnabled: syncEnabled
       reviewQueue: storage.outputs.reviewQueueName
+      reviewClientId: reviewClientId
       checkpointContainer: storage.outputs.checkpointContainerName
       decisionRetentionDays: decisionRetentionDays
       otlpEndpoint: otlpEndpoint

@@ -76,6 +76,8 @@ type settingsType = {
   syncEnabled: bool
   @description('Storage queue for governance review tasks.')
   reviewQueue: string
+  @description('Client id of the app registration the reviewer page signs in with (ID tokens to https://<host>/review/signin-oidc); empty: the page has no Entra ID sign-in.')
+  reviewClientId: string
   @description('Blob container of the snapshot checkpoints (fast cold starts).')
   checkpointContainer: string
   decisionRetentionDays: int
@@ -215,6 +217,10 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     // The review-task queue client (Azure SDK client configuration): the runtime storage account, with the identity.
     Governance__Queue__serviceUri: storage.properties.primaryEndpoints.queue
     Governance__QueueConnection: '' // unset: Governance:Queue
+    // The reviewer page's Entra ID sign-in (OpenID Connect, ID token only, no secret): on when the client id is set.
+    Review__EntraId__Instance: environment().authentication.loginEndpoint
+    Review__EntraId__TenantId: settings.graphTenantId
+    Review__EntraId__ClientId: settings.reviewClientId
     DecisionLog__RetentionDays: string(settings.decisionRetentionDays)
     DecisionLog__Durability: 'Journal' // an answer leaves once its record is written to the local journal, fsync'd right behind (JournalFsync: after the fsync; Memory: faster, a crash loses the queue)
     OTEL_EXPORTER_OTLP_ENDPOINT: settings.otlpEndpoint // empty: no OTLP export (the standard OpenTelemetry setting)

@@ -26,7 +26,13 @@ public sealed class SettingsReadTests
         ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = "the Functions host's own telemetry (Entra ingestion)",
         [GovernanceQueueConnection.DefaultSection.Replace(":", "__", StringComparison.Ordinal)] = "AddAzureClients (the review queue client, a connection string)",
         [GovernanceQueueConnection.DefaultSection.Replace(":", "__", StringComparison.Ordinal) + "__serviceUri"] = "AddAzureClients (the review queue client, identity-based)",
+        [ReviewEntraIdKey("Instance")] = "Microsoft.Identity.Web (the reviewer page's sign-in, ReviewEntraId)",
+        [ReviewEntraIdKey("TenantId")] = "Microsoft.Identity.Web (the reviewer page's sign-in, ReviewEntraId)",
+        [ReviewEntraIdKey("ClientId")] = "ReviewEntraId.IsConfigured and Microsoft.Identity.Web (the reviewer page's sign-in)",
     };
+
+    private static string ReviewEntraIdKey(string name) =>
+        Arbiter.Review.ReviewEntraId.Section.Replace(":", "__", StringComparison.Ordinal) + "__" + name;
 
     [Fact]
     public void SampleSettings_AreAllReadByTheCode()
