@@ -14,14 +14,16 @@ namespace Arbiter.DecisionLog;
 /// <para>Why the sentences stay: a reason is written by the engine from the snapshot it decided under (policy names,
 /// missing grants), and that snapshot may be long gone when an investigator reads the record; in a table of the group's
 /// distinct strings a sentence costs its bytes once per group, and Brotli then folds what the sentences share.</para>
-/// <para>Brotli at quality 2 (window 22): on the demo tenant's records ~60–80 bytes per record at 100–500 records per
-/// group, against ~600 bytes of JSON. Quality 2 rather than 5: ~6 % more bytes (67 against 63 per record in SQLite) for
-/// roughly a third less encoding CPU, the larger part of the sink's CPU per record (bench: sink-rate).</para>
+/// <para>Brotli at quality 1 (window 22). On the benchmark scenario's records (20,000 users; 151 bytes per record before
+/// compression, groups of 1,000): quality 1 writes 43 bytes per record for 0.54–0.58 µs of CPU, quality 2 37 bytes for
+/// 0.97–1.14 µs, quality 0 47 bytes for 0.39–0.50 µs. The sink's encoding is the largest part of what the log costs
+/// per decision on a busy server (a fifth of its CPU in batches of 100), and 43 bytes is far under the 200 a record
+/// may take; quality 5 (an earlier choice) was 3.7–6.5 µs for ~6 % fewer bytes than quality 2.</para>
 /// </summary>
 public static class DecisionGroupCodec
 {
     private const byte Format = 1;
-    private const int Quality = 2;
+    private const int Quality = 1;
     private const int Window = 22;
 
     /// <summary>The compressed body of <paramref name="records"/> (all of one tenant; at least one). Safe to call on several threads at once.</summary>
