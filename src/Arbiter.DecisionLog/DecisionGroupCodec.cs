@@ -95,10 +95,10 @@ public static class DecisionGroupCodec
                 Varints.Write(w, Code(r.ReasonAdmin));
                 Varints.Write(w, Code(r.ReasonUser));
                 Varints.Write(w, (uint)r.Obligations.Count);
-                foreach (var o in r.Obligations)
+                for (var o = 0; o < r.Obligations.Count; o++)
                 {
-                    Varints.Write(w, Code(o.Id));
-                    Varints.Write(w, Code(o.Type));
+                    Varints.Write(w, Code(r.Obligations[o].Id));
+                    Varints.Write(w, Code(r.Obligations[o].Type));
                 }
 
                 Varints.Write(w, (ulong)r.SnapshotVersion);

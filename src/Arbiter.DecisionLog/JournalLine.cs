@@ -100,9 +100,9 @@ internal static class JournalLine
         to.Write([(byte)((r.Allowed ? 1 : 0) | (r.ShadowWouldChange ? 2 : 0))]);
         ok &= WriteString(to, r.Mode) & WriteStrings(to, r.MatchedPolicies) & WriteString(to, r.ReasonAdmin) & WriteString(to, r.ReasonUser);
         Varints.Write(to, (ulong)r.Obligations.Count);
-        foreach (var o in r.Obligations)
+        for (var i = 0; i < r.Obligations.Count; i++)
         {
-            ok &= WriteString(to, o.Id) & WriteString(to, o.Type);
+            ok &= WriteString(to, r.Obligations[i].Id) & WriteString(to, r.Obligations[i].Type);
         }
 
         Varints.Write(to, Zigzag(r.SnapshotVersion));
@@ -115,9 +115,10 @@ internal static class JournalLine
     {
         Varints.Write(to, (ulong)values.Count);
         var ok = true;
-        foreach (var value in values)
+        // By index: a foreach over the interface boxed an enumerator for every list of every record.
+        for (var i = 0; i < values.Count; i++)
         {
-            ok &= WriteString(to, value);
+            ok &= WriteString(to, values[i]);
         }
 
         return ok;
