@@ -103,7 +103,11 @@ internal sealed class ShardedTable<TValue>
     {
         var hash = Hash(key);
         var s = ShardOf(hash, _shift);
-        CacheLine.Prefetch(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_shards[s]), hash & _masks[s]));
+        var shard = _shards[s];
+        // By address, not through the reference: the lookup's null check reads the shard's first line, so that line is
+        // asked for too, with the slot's, instead of being waited for here (at 1 M users, 16 % of a decision's time).
+        CacheLine.Prefetch(shard, 0, 1);
+        CacheLine.Prefetch(shard, CacheLine.ArrayDataOffset + (hash & _masks[s]) * Unsafe.SizeOf<Entry>(), Unsafe.SizeOf<Entry>());
     }
 
     public TValue? GetValueOrDefault(string key) => TryGetValue(key, out var value) ? value : default;
