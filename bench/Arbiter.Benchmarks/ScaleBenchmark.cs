@@ -139,6 +139,7 @@ internal static class ScaleBenchmark
         var rounds = new List<double>(Rounds);
         using var process = Process.GetCurrentProcess();
         var cpuStart = process.TotalProcessorTime;
+        var (collections, paused) = (GC.CollectionCount(0), GC.GetTotalPauseDuration());
         var sw = Stopwatch.StartNew();
         for (var round = 0; round < Rounds; round++)
         {
@@ -154,12 +155,13 @@ internal static class ScaleBenchmark
         var cpu = process.TotalProcessorTime - cpuStart;
         var n = perRound * Rounds;
         rounds.Sort();
-        return new Rate(n / sw.Elapsed.TotalSeconds, n / cpu.TotalSeconds, rounds[^1], (rounds[Rounds / 2 - 1] + rounds[Rounds / 2]) / 2, n + 2.0 * requests.Length);
+        var gc = $"{GC.CollectionCount(0) - collections} gen0 collections paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms";
+        return new Rate(n / sw.Elapsed.TotalSeconds, n / cpu.TotalSeconds, rounds[^1], (rounds[Rounds / 2 - 1] + rounds[Rounds / 2]) / 2, n + 2.0 * requests.Length, gc);
     }
 
-    private readonly record struct Rate(double Wall, double PerCpu, double Best, double Median, double Decisions)
+    private readonly record struct Rate(double Wall, double PerCpu, double Best, double Median, double Decisions, string Collections)
     {
-        public string Rounds => $"rounds: median {Median:N0}, best {Best:N0}";
+        public string Rounds => $"rounds: median {Median:N0}, best {Best:N0}; {Collections}";
     }
 
     private static SourceChange WithBody(SourceChange change, Action<JsonObject> edit)
