@@ -125,7 +125,7 @@ public sealed class ScenarioFile
 
     /// <summary>
     /// The file's top-level arrays, each element parsed on its own. Not one <see cref="JsonDocument"/> over the whole
-    /// file: at 1 M users that rents ~400 MB from the shared array pool, which keeps the arrays after the document is
+    /// file: at 1 M users that rents ~500 MB from the shared array pool, which keeps the arrays after the document is
     /// disposed until a time-based trim — so a memory figure taken later counted them or not, depending on the minute.
     /// </summary>
     private static Dictionary<string, List<JsonElement>> ReadSections(string path)
