@@ -67,4 +67,23 @@ public sealed class ShardedTableTests
         Assert.False(table.ContainsKey("u20000"));
         Assert.False(table.ContainsKey(""));
     }
+
+    [Fact]
+    public void With_OneKeyOfAFullBuild_CopiesOnlyItsShardAndLeavesTheBuildIntact()
+    {
+        // A full build keeps every shard in one array; a change must copy its shard out, never write into that array.
+        var items = Enumerable.Range(0, 20_000).Select(i => new KeyValuePair<string, int>("u" + i, i)).ToList();
+        var table = ShardedTable<int>.From(items);
+
+        var changed = table.With([TableEdit<int>.Set("u7", -7), TableEdit<int>.Set("new", 1)]);
+
+        var copied = Enumerable.Range(0, table.ShardCount).Count(i => !table.SharesShard(changed, i));
+        Assert.InRange(copied, 1, 2);
+        Assert.Equal(7, table.GetValueOrDefault("u7"));
+        Assert.False(table.ContainsKey("new"));
+        Assert.Equal(-7, changed.GetValueOrDefault("u7"));
+        Assert.Equal(1, changed.GetValueOrDefault("new"));
+        Assert.All(items.Where(kv => kv.Key != "u7"), kv => Assert.Equal(kv.Value, changed.GetValueOrDefault(kv.Key)));
+        Assert.Equal(20_001, changed.Count);
+    }
 }

@@ -14,8 +14,17 @@ namespace Arbiter.Engine.Snapshots;
 /// </summary>
 internal sealed class AgentEntry(AgentFact fact, Candidate[]?[] grants, int[]? passing, ulong[]? filters)
 {
+    /// <summary>The bytes from the reference that hold the method table pointer and the fields (for a prefetch).</summary>
+    public const int HotBytes = 48;
+
     public AgentFact Fact { get; } = fact;
     public Candidate[]?[] Grants { get; } = grants;
+
+    /// <summary>
+    /// Whether the agent may act at all (enabled, not suspended), copied from the fact: every decision asks it first,
+    /// and on a large tenant the fact is another cache miss, asked for only once the entry is known to be usable.
+    /// </summary>
+    public bool Usable { get; } = fact is { Enabled: true, Suspended: false };
 
     public bool Passes(int filter) => passing is not null
         ? Array.BinarySearch(passing, filter) >= 0

@@ -23,4 +23,30 @@ internal static class CacheLine
             Sse.Prefetch0(start + offset);
         Sse.Prefetch0(start + Unsafe.SizeOf<T>() - 1);
     }
+
+    /// <summary>
+    /// The lines <paramref name="length"/> bytes from <paramref name="offset"/> into <paramref name="target"/> cover,
+    /// computed from the reference without reading through it: touching the object first (as a null check or a field
+    /// read does) would wait for its first line, on a large tenant a miss of its own before the prefetch is even asked.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Prefetch(object target, nint offset, int length)
+    {
+        if (!Sse.IsSupported)
+            return;
+        var start = (byte*)Unsafe.As<object, nint>(ref target) + offset;
+        for (var at = 0; at < length; at += LineSize)
+            Sse.Prefetch0(start + at);
+        Sse.Prefetch0(start + length - 1);
+    }
+
+    /// <summary>Where a one-dimensional array's elements start, in bytes from its reference (measured, not assumed).</summary>
+    public static readonly nint ArrayDataOffset = MeasureArrayDataOffset();
+
+    private static unsafe nint MeasureArrayDataOffset()
+    {
+        var probe = new byte[1];
+        fixed (byte* data = probe)
+            return (nint)data - Unsafe.As<byte[], nint>(ref probe);
+    }
 }

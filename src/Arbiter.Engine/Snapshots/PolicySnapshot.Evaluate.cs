@@ -167,9 +167,14 @@ public sealed partial class PolicySnapshot
         if (agentId is null)
             return Stop(ref e, "principal-context requests must name the acting agent in context.agent");
         var index = invoke ? null : _actions.GetValueOrDefault(request.Action);
+        // The agent's slot was asked for with the user's; its entry object is asked for now, with the groups' runs.
+        var agentFound = _agents.TryGetValue(agentId, out var agentEntry);
+        if (agentFound)
+            CacheLine.Prefetch(agentEntry!, 0, AgentEntry.HotBytes);
         PrefetchGroupRuns(principal, _invoke, index, candidates: false);
-        if (AgentProblem(agentId, out var agentEntry) is { } agentProblem)
+        if (AgentProblem(agentId, agentFound ? agentEntry : null) is { } agentProblem)
             return Stop(ref e, agentProblem);
+        PrefetchAgentParts(agentEntry!);
         var agent = agentEntry!.Fact;
         e.Agent = agent;
         e.AgentEntry = agentEntry;
@@ -229,7 +234,8 @@ public sealed partial class PolicySnapshot
         var agentId = request.Subject.Id;
         if (request.AgentId is not null && request.AgentId != agentId)
             return Stop(ref e, $"context.agent '{request.AgentId}' differs from the subject agent '{agentId}'");
-        if (AgentProblem(agentId, out var agentEntry) is { } agentProblem)
+        _agents.TryGetValue(agentId, out var agentEntry);
+        if (AgentProblem(agentId, agentEntry) is { } agentProblem)
             return Stop(ref e, agentProblem);
         var agent = agentEntry!.Fact;
         e.Agent = agent;
@@ -254,15 +260,23 @@ public sealed partial class PolicySnapshot
         return Conclude(ref e);
     }
 
-    private string? AgentProblem(string agentId, out AgentEntry? agent)
+    /// <summary>Why the agent (its entry, null when the directory has none) may not act; null when it may.</summary>
+    private static string? AgentProblem(string agentId, AgentEntry? agent)
     {
-        if (!_agents.TryGetValue(agentId, out agent))
+        if (agent is null)
             return $"unknown agent '{agentId}'";
+        if (agent.Usable)
+            return null; // the fact is not read on the way to a yes: it may still be on its way (PrefetchAgentParts)
         if (agent.Fact.Suspended)
             return $"agent '{agentId}' is suspended";
-        if (!agent.Fact.Enabled)
-            return $"agent '{agentId}' is disabled";
-        return null;
+        return $"agent '{agentId}' is disabled";
+    }
+
+    /// <summary>Asks for what the legs will read through the agent's entry: its fact (the invoke leg's resource) and its grants.</summary>
+    private static void PrefetchAgentParts(AgentEntry agent)
+    {
+        CacheLine.Prefetch(agent.Fact, 0, 64);
+        CacheLine.Prefetch(agent.Grants, 0, 64);
     }
 
     internal static ResourceView AgentAsResource(AgentFact agent) =>

@@ -9,7 +9,10 @@ namespace Arbiter.Engine.Snapshots;
 /// open-addressing array of (hash, key, value). <see cref="With"/> returns a new table that shares every shard it did
 /// not touch, so changing k keys costs k shards and one array of shard references, not the whole table — a published
 /// table is never mutated, so decisions may read it while the next one is built. A lookup hashes the key once and
-/// reads the shard reference (the shard array is small and stays in cache), the shard's entry array and the key.
+/// reads the shard reference and region (small arrays that stay in cache), then the slot.
+/// A full build (<see cref="From"/>) lays every shard out as a region of one array, so all its shards share one array
+/// header: a lookup's null check on the shard's array then reads a line that stays in cache, where a shard array of
+/// its own would cost a cache miss (and a page walk) of its own at a million keys. A changed shard gets its own array.
 /// </summary>
 internal sealed class ShardedTable<TValue>
 {
@@ -19,29 +22,30 @@ internal sealed class ShardedTable<TValue>
     /// <summary>An empty shard: one free slot ends every probe.</summary>
     private static readonly Entry[] EmptyShard = new Entry[1];
 
+    /// <summary>The array each shard lives in: for a full build, one array shared by all; a changed shard, its own.</summary>
     private readonly Entry[][] _shards;
 
     /// <summary>
-    /// Each shard's length − 1, beside the shard references: a lookup finds its slot without reading the shard's
-    /// header (at a million users, a cache miss of its own before the slot's). Always <c>_shards[i].Length - 1</c>.
+    /// Where each shard starts in its array and its capacity − 1, beside the shard references: a lookup finds its slot
+    /// without reading the array's length.
     /// </summary>
-    private readonly int[] _masks;
+    private readonly Region[] _regions;
     private readonly int _shift;
 
     /// <summary>Whether slots carry packed keys (<see cref="CompactKey"/>): for the tables a decision reads; the others skip the packing.</summary>
     private readonly bool _compactKeys;
 
-    private ShardedTable(Entry[][] shards, int[] masks, int count, bool compactKeys)
+    private ShardedTable(Entry[][] shards, Region[] regions, int count, bool compactKeys)
     {
-        Debug.Assert(masks.Length == shards.Length && shards.Select((shard, i) => shard.Length - 1 == masks[i]).All(ok => ok));
+        Debug.Assert(regions.Length == shards.Length && shards.Select((shard, i) => regions[i].Start + regions[i].Capacity <= shard.Length).All(ok => ok));
         _shards = shards;
-        _masks = masks;
+        _regions = regions;
         _shift = 32 - System.Numerics.BitOperations.Log2((uint)shards.Length);
         Count = count;
         _compactKeys = compactKeys;
     }
 
-    public static ShardedTable<TValue> Empty { get; } = new([EmptyShard], [0], 0, compactKeys: false);
+    public static ShardedTable<TValue> Empty { get; } = new([EmptyShard], [new Region(0, 0)], 0, compactKeys: false);
 
     public int Count { get; }
 
@@ -58,19 +62,27 @@ internal sealed class ShardedTable<TValue>
         var hashes = new int[items.Count];
         for (var i = 0; i < items.Count; i++)
             sizes[ShardOf(hashes[i] = Hash(items[i].Key), shift)]++;
-        var shards = new Entry[shardCount][];
-        var masks = new int[shardCount];
+        // One array for all the shards, each a power-of-two region of it; an empty shard is the shared one-slot array.
+        var regions = new Region[shardCount];
+        var total = 0;
         for (var i = 0; i < shardCount; i++)
         {
-            shards[i] = sizes[i] == 0 ? EmptyShard : new Entry[CapacityFor(sizes[i])];
-            masks[i] = shards[i].Length - 1;
+            var capacity = sizes[i] == 0 ? 1 : CapacityFor(sizes[i]);
+            regions[i] = new Region(sizes[i] == 0 ? 0 : total, capacity);
+            if (sizes[i] != 0)
+                total += capacity;
         }
+        var all = new Entry[total];
+        var shards = new Entry[shardCount][];
+        for (var i = 0; i < shardCount; i++)
+            shards[i] = sizes[i] == 0 ? EmptyShard : all;
         for (var i = 0; i < items.Count; i++)
         {
             var (key, value) = items[i];
-            Place(shards[ShardOf(hashes[i], shift)], new Entry(hashes[i], key, value, compactKeys));
+            var s = ShardOf(hashes[i], shift);
+            Place(all.AsSpan(regions[s].Start, regions[s].Capacity), new Entry(hashes[i], key, value, compactKeys));
         }
-        return new ShardedTable<TValue>(shards, masks, items.Count, compactKeys);
+        return new ShardedTable<TValue>(shards, regions, items.Count, compactKeys);
     }
 
     public bool TryGetValue(string key, out TValue value)
@@ -78,11 +90,12 @@ internal sealed class ShardedTable<TValue>
         var hash = Hash(key);
         var compact = _compactKeys ? CompactKey.Of(key) : default;
         var s = ShardOf(hash, _shift);
-        ref var slots = ref MemoryMarshal.GetArrayDataReference(_shards[s]);
-        var mask = _masks[s];
-        for (var i = hash & mask; ; i = (i + 1) & mask)
+        var region = _regions[s];
+        ref var slots = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_shards[s]), region.Start);
+        var capacity = region.Capacity;
+        for (var i = SlotOf(hash, capacity); ; i = i + 1 == capacity ? 0 : i + 1)
         {
-            // In bounds: mask is the shard's length − 1 (see _masks); not reading the length spares the header's cache line.
+            // In bounds: the region lies inside the array (see _regions); not reading the length spares a bounds check.
             ref readonly var entry = ref Unsafe.Add(ref slots, i);
             if (entry.Key is null)
                 break;
@@ -103,7 +116,13 @@ internal sealed class ShardedTable<TValue>
     {
         var hash = Hash(key);
         var s = ShardOf(hash, _shift);
-        CacheLine.Prefetch(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_shards[s]), hash & _masks[s]));
+        var region = _regions[s];
+        // By address, not through the reference: a null check would wait for the array's first line. For a full build's
+        // table that line is shared by every shard and stays in cache; a changed shard's own array is asked for here too.
+        var shard = _shards[s];
+        CacheLine.Prefetch(shard, 0, 1);
+        // The key's place and the slot after it: at two-thirds full a key is found within two slots more often than not.
+        CacheLine.Prefetch(shard, CacheLine.ArrayDataOffset + (region.Start + SlotOf(hash, region.Capacity)) * Unsafe.SizeOf<Entry>(), 2 * Unsafe.SizeOf<Entry>());
     }
 
     public TValue? GetValueOrDefault(string key) => TryGetValue(key, out var value) ? value : default;
@@ -111,10 +130,14 @@ internal sealed class ShardedTable<TValue>
     public bool ContainsKey(string key) => TryGetValue(key, out _);
 
     /// <summary>Whether this table and <paramref name="other"/> hold the same shard at <paramref name="index"/> (what a change copied).</summary>
-    public bool SharesShard(ShardedTable<TValue> other, int index) => ReferenceEquals(_shards[index], other._shards[index]);
+    public bool SharesShard(ShardedTable<TValue> other, int index) =>
+        ReferenceEquals(_shards[index], other._shards[index]) && _regions[index] == other._regions[index];
 
     public IEnumerable<KeyValuePair<string, TValue>> Items =>
-        _shards.SelectMany(shard => shard.Where(e => e.Key is not null).Select(e => new KeyValuePair<string, TValue>(e.Key!, e.Value)));
+        Enumerable.Range(0, _shards.Length).SelectMany(s => ShardEntries(s).Where(e => e.Key is not null).Select(e => new KeyValuePair<string, TValue>(e.Key!, e.Value)));
+
+    /// <summary>Shard <paramref name="s"/>'s slots (a copy: an iterator cannot hold a span).</summary>
+    private Entry[] ShardEntries(int s) => _shards[s].AsSpan(_regions[s].Start, _regions[s].Capacity).ToArray();
 
     /// <summary>
     /// A new table with <paramref name="edits"/> applied (a key set or removed; the last edit of a key wins). Only the
@@ -132,7 +155,7 @@ internal sealed class ShardedTable<TValue>
             if (!touched.TryGetValue(s, out var shard))
             {
                 touched[s] = shard = new Dictionary<string, (int, TValue)>(StringComparer.Ordinal);
-                foreach (var entry in _shards[s])
+                foreach (var entry in _shards[s].AsSpan(_regions[s].Start, _regions[s].Capacity))
                 {
                     if (entry.Key is not null)
                         shard[entry.Key] = (entry.Hash, entry.Value);
@@ -153,13 +176,13 @@ internal sealed class ShardedTable<TValue>
         if (touched is null)
             return this;
         var shards = (Entry[][])_shards.Clone();
-        var masks = (int[])_masks.Clone();
+        var regions = (Region[])_regions.Clone();
         foreach (var (s, shard) in touched)
         {
             shards[s] = shard.Count == 0 ? EmptyShard : NewShard([.. shard.Select(kv => (kv.Value.Hash, kv.Key, kv.Value.Value))], _compactKeys);
-            masks[s] = shards[s].Length - 1;
+            regions[s] = new Region(0, shards[s].Length);
         }
-        var table = new ShardedTable<TValue>(shards, masks, count, _compactKeys);
+        var table = new ShardedTable<TValue>(shards, regions, count, _compactKeys);
         // Growth re-splits the table once per fourfold growth: amortized, it stays proportional to the changes.
         return count > ShardSize * 4 * shards.Length ? From([.. table.Items], _compactKeys) : table;
     }
@@ -175,8 +198,11 @@ internal sealed class ShardedTable<TValue>
     /// <summary>The ordinal string hash, randomized per process, so keys written by a caller cannot be chosen to pile into one shard or slot.</summary>
     private static int Hash(string key) => StringComparer.Ordinal.GetHashCode(key);
 
-    /// <summary>The shard from the high bits of the mixed hash; the slot in the shard uses the low bits of the hash itself.</summary>
+    /// <summary>The shard from the high bits of the mixed hash (the slot in the shard mixes it another way, see <see cref="SlotOf"/>).</summary>
     private static int ShardOf(int hash, int shift) => shift >= 32 ? 0 : (int)(((uint)hash * 0x9E3779B9u) >> shift);
+
+    /// <summary>A shard's place in its array: the first slot and how many slots.</summary>
+    private readonly record struct Region(int Start, int Capacity);
 
     private readonly struct Entry(int hash, string key, TValue value, bool compactKey)
     {
@@ -195,21 +221,25 @@ internal sealed class ShardedTable<TValue>
         return entries;
     }
 
-    /// <summary>A power of two at most three-quarters full, so an empty key always ends a probe.</summary>
-    private static int CapacityFor(int count)
-    {
-        var capacity = 2;
-        while (capacity * 3 < count * 4 + 4)
-            capacity <<= 1;
-        return capacity;
-    }
+    /// <summary>
+    /// At most two-thirds full, so an empty key always ends a probe and a key sits one slot from its place on average —
+    /// any size, not a power of two: at a million keys a shard holds ~244, and the next power of two up from 244 ÷ ⅔
+    /// (512) left the table half empty, 200 MB for the principals' 96-byte slots instead of 140.
+    /// </summary>
+    private static int CapacityFor(int count) => count + (count + 1) / 2 + 1;
 
-    private static void Place(Entry[] entries, Entry entry)
+    /// <summary>
+    /// A key's first slot in a shard of <paramref name="capacity"/> slots: the hash mixed by another constant than the
+    /// shard's (<see cref="ShardOf"/> uses its high bits too), then scaled to the capacity by a multiply, not a division.
+    /// </summary>
+    private static int SlotOf(int hash, int capacity) => (int)(((ulong)((uint)hash * 0x85EBCA6Bu) * (uint)capacity) >> 32);
+
+    private static void Place(Span<Entry> entries, Entry entry)
     {
-        var mask = entries.Length - 1;
-        var i = entry.Hash & mask;
+        var capacity = entries.Length;
+        var i = SlotOf(entry.Hash, capacity);
         while (entries[i].Key is not null)
-            i = (i + 1) & mask;
+            i = i + 1 == capacity ? 0 : i + 1;
         entries[i] = entry;
     }
 }
