@@ -35,6 +35,13 @@ public sealed class DecisionSpanTests : IClassFixture<DevelopmentServer>, IDispo
 
     public void Dispose() => _listener.Dispose();
 
+    /// <summary>Posts under a parent span of this test's own, so the spans of this request share its trace id.</summary>
+    private async Task<(ActivityTraceId Trace, Reply Reply)> PostInOwnTraceAsync(string path, string body)
+    {
+        using var parent = TestSource.StartActivity("test")!;
+        return (parent.TraceId, await _server.Client.PostAsync(path, body));
+    }
+
     private List<Activity> SpansOf(ActivityTraceId trace) => [.. _stopped.Where(a => a.TraceId == trace && a.Source.Name == ArbiterTelemetry.SourceName)];
 
     [Fact]
@@ -51,13 +58,7 @@ public sealed class DecisionSpanTests : IClassFixture<DevelopmentServer>, IDispo
               ]
             }
             """;
-        ActivityTraceId trace;
-        Reply reply;
-        using (var parent = TestSource.StartActivity("test")!)
-        {
-            trace = parent.TraceId;
-            reply = await _server.Client.PostAsync(Pdp.Evaluations, body);
-        }
+        var (trace, reply) = await PostInOwnTraceAsync(Pdp.Evaluations, body);
 
         Assert.Equal(HttpStatusCode.OK, reply.Status);
         var spans = SpansOf(trace);
@@ -75,13 +76,7 @@ public sealed class DecisionSpanTests : IClassFixture<DevelopmentServer>, IDispo
         const string body = """
             { "subject": { "type": "user", "id": "bob" }, "action": { "name": "agent.invoke" }, "resource": { "type": "agent", "id": "general-assistant" } }
             """;
-        ActivityTraceId trace;
-        Reply reply;
-        using (var parent = TestSource.StartActivity("test")!)
-        {
-            trace = parent.TraceId;
-            reply = await _server.Client.PostAsync(Pdp.Evaluation, body);
-        }
+        var (trace, reply) = await PostInOwnTraceAsync(Pdp.Evaluation, body);
 
         Assert.Equal(HttpStatusCode.OK, reply.Status);
         var decide = Assert.Single(SpansOf(trace));
