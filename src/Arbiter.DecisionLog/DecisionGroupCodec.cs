@@ -1,4 +1,5 @@
 using System.Buffers;
+using Arbiter.Engine.Compression;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
@@ -173,7 +174,7 @@ public static class DecisionGroupCodec
         var plain = Decompress(compressed);
         try
         {
-            using var r = new BinaryReader(new MemoryStream(plain, writable: false), Encoding.UTF8);
+            using var r = new BinaryReader(new MemoryStream(plain.Array!, plain.Offset, plain.Count, writable: false), Encoding.UTF8);
             if (r.ReadByte() != Format)
             {
                 throw new InvalidDataException("Unknown decision group format.");
@@ -182,7 +183,7 @@ public static class DecisionGroupCodec
             var count = r.Read7BitEncodedInt();
             var baseTicks = r.ReadInt64();
             var stringCount = r.Read7BitEncodedInt();
-            if (count < 0 || stringCount < 0 || stringCount > plain.Length)
+            if (count < 0 || stringCount < 0 || stringCount > plain.Count)
             {
                 throw new InvalidDataException("Corrupt decision group.");
             }
@@ -214,7 +215,7 @@ public static class DecisionGroupCodec
                 var reasonAdmin = Required(r.Read7BitEncodedInt());
                 var reasonUser = Required(r.Read7BitEncodedInt());
                 var obligationCount = r.Read7BitEncodedInt();
-                ObligationRef[] obligations = obligationCount == 0 ? [] : new ObligationRef[CheckedCount(obligationCount, plain.Length)];
+                ObligationRef[] obligations = obligationCount == 0 ? [] : new ObligationRef[CheckedCount(obligationCount, plain.Count)];
                 for (var o = 0; o < obligations.Length; o++)
                 {
                     obligations[o] = new ObligationRef(Required(r.Read7BitEncodedInt()), Required(r.Read7BitEncodedInt()));
@@ -279,31 +280,6 @@ public static class DecisionGroupCodec
     // Bodies are written by this codec (at most a few MB); a body that inflates past the bound is refused, not buffered.
     private const int MaxPlainBytes = 64 * 1024 * 1024;
 
-    private static byte[] Decompress(ReadOnlySpan<byte> compressed)
-    {
-        using var decoder = new BrotliDecoder();
-        var output = new byte[Math.Max(4096, compressed.Length * 8)];
-        var total = 0;
-        while (true)
-        {
-            var status = decoder.Decompress(compressed, output.AsSpan(total), out var consumed, out var written);
-            compressed = compressed[consumed..];
-            total += written;
-            switch (status)
-            {
-                case OperationStatus.Done:
-                    return output.AsSpan(0, total).ToArray();
-                case OperationStatus.DestinationTooSmall:
-                    if (output.Length >= MaxPlainBytes)
-                    {
-                        throw new InvalidDataException("Decision group larger than any this codec writes.");
-                    }
-
-                    Array.Resize(ref output, Math.Min(output.Length * 2, MaxPlainBytes));
-                    break;
-                default:
-                    throw new InvalidDataException("Corrupt decision group (Brotli).");
-            }
-        }
-    }
+    private static ArraySegment<byte> Decompress(ReadOnlySpan<byte> compressed) =>
+        BoundedBrotli.Decompress(compressed, MaxPlainBytes, 8, "Decision group larger than any this codec writes.");
 }

@@ -1,3 +1,4 @@
+using Arbiter.Engine.Compression;
 using System.Buffers;
 using System.Collections.Immutable;
 using System.IO.Compression;
@@ -96,37 +97,9 @@ public static class CheckpointFormat
         }
     }
 
-    /// <summary>
-    /// The payload decompressed straight from the content into one growing buffer (no copy of the compressed bytes, no
-    /// stream), returned with its length; refused past <paramref name="maxBytes"/>.
-    /// </summary>
-    private static ArraySegment<byte> Decompress(ReadOnlySpan<byte> compressed, long maxBytes)
-    {
-        // Brotli compresses this JSON about 2.2:1; a first guess of 4:1 leaves most checkpoints one buffer.
-        var output = new byte[(int)Math.Min(maxBytes, Math.Max(4096L, compressed.Length * 4L))];
-        var written = 0;
-        using var decoder = new BrotliDecoder();
-        while (true)
-        {
-            var status = decoder.Decompress(compressed, output.AsSpan(written), out var consumed, out var produced);
-            compressed = compressed[consumed..];
-            written += produced;
-            switch (status)
-            {
-                case OperationStatus.Done:
-                    return new ArraySegment<byte>(output, 0, written);
-                case OperationStatus.DestinationTooSmall:
-                    if (output.Length >= maxBytes)
-                        throw new InvalidDataException($"it is larger than {maxBytes} bytes uncompressed (Snapshot:Checkpoint:MaxBytes)");
-                    Array.Resize(ref output, (int)Math.Min(maxBytes, Math.Min(Array.MaxLength, output.Length * 2L)));
-                    break;
-                case OperationStatus.NeedMoreData:
-                    throw new InvalidDataException("the compressed data ends early");
-                default:
-                    throw new InvalidDataException("the compressed data is damaged");
-            }
-        }
-    }
+    // Brotli compresses this JSON about 2.2:1; a first guess of 4:1 leaves most checkpoints one buffer.
+    private static ArraySegment<byte> Decompress(ReadOnlySpan<byte> compressed, long maxBytes) =>
+        BoundedBrotli.Decompress(compressed, maxBytes, 4, $"it is larger than {maxBytes} bytes uncompressed (Snapshot:Checkpoint:MaxBytes)");
 
     private static SnapshotCheckpoint? Parse(ArraySegment<byte> json, out string? problem)
     {
