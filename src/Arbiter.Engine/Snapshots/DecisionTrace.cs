@@ -298,40 +298,29 @@ internal readonly struct DecisionTrace(
     /// <summary>The ids of the policies matched as <paramref name="first"/>, then as <paramref name="second"/>, leg by leg, each once.</summary>
     private string[] DistinctIds(MatchKind first, MatchKind second)
     {
+        if (matches.Length == 0)
+            return [];
+        var ids = new string[matches.Length];
         var count = 0;
         Span<bool> taken = matches.Length <= 64 ? stackalloc bool[matches.Length] : new bool[matches.Length];
         for (var leg = 0; leg < legs.Length; leg++)
         {
-            for (var pass = 0; pass < 2; pass++)
+            foreach (var kind in (ReadOnlySpan<MatchKind>)[first, second])
             {
-                var kind = pass == 0 ? first : second;
                 for (var i = 0; i < matches.Length; i++)
                 {
-                    if (matches[i].Leg == leg && matches[i].Kind == kind && !taken[i] && !SeenBefore(i, taken))
+                    if (matches[i].Leg == leg && matches[i].Kind == kind && !SeenBefore(i, taken))
                     {
                         taken[i] = true;
-                        count++;
+                        ids[count++] = matches[i].Policy.Policy.Id;
                     }
                 }
             }
         }
         if (count == 0)
             return [];
-        // The same order again, now writing: leg by leg, first kind then second, each policy where it was first taken.
-        var ids = new string[count];
-        var at = 0;
-        for (var leg = 0; leg < legs.Length; leg++)
-        {
-            for (var pass = 0; pass < 2; pass++)
-            {
-                var kind = pass == 0 ? first : second;
-                for (var i = 0; i < matches.Length; i++)
-                {
-                    if (taken[i] && matches[i].Leg == leg && matches[i].Kind == kind)
-                        ids[at++] = matches[i].Policy.Policy.Id;
-                }
-            }
-        }
+        if (count < ids.Length)
+            Array.Resize(ref ids, count);
         return ids;
     }
 
