@@ -19,26 +19,27 @@ public static class RequestReader
             problem = new Problem("", "the evaluation must be a JSON object");
             return null;
         }
-        var subject = Member(item, defaults, "subject");
-        var action = Member(item, defaults, "action");
-        var resource = Member(item, defaults, "resource");
-        var context = Member(item, defaults, "context");
+        // Names as UTF-8 literals: a lookup by string name transcodes it first, on every lookup of every item.
+        var subject = Member(item, defaults, "subject"u8);
+        var action = Member(item, defaults, "action"u8);
+        var resource = Member(item, defaults, "resource"u8);
+        var context = Member(item, defaults, "context"u8);
 
         var subjectEntity = ReadEntity(subject, "subject", ref problem);
-        var actionName = RequiredString(action, "action", "name", ref problem, Known);
+        var actionName = RequiredString(action, "action", "name", "name"u8, ref problem, KnownActions);
         var resourceEntity = ReadEntity(resource, "resource", ref problem);
         if (context.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Object or JsonValueKind.Null))
             problem ??= new Problem("/context", "'context' must be an object");
 
         string? agentId = null;
-        if (context.ValueKind == JsonValueKind.Object && context.TryGetProperty("agent", out var agent) && agent.ValueKind != JsonValueKind.Null)
+        if (context.ValueKind == JsonValueKind.Object && context.TryGetProperty("agent"u8, out var agent) && agent.ValueKind != JsonValueKind.Null)
         {
             if (agent.ValueKind != JsonValueKind.Object)
                 problem ??= new Problem("/context/agent", "'context.agent' must be an object {type:'agent', id}");
             else
             {
-                agentId = RequiredString(agent, "context/agent", "id", ref problem);
-                if (agent.TryGetProperty("type", out var t) && t.ValueKind != JsonValueKind.Null
+                agentId = RequiredString(agent, "context/agent", "id", "id"u8, ref problem);
+                if (agent.TryGetProperty("type"u8, out var t) && t.ValueKind != JsonValueKind.Null
                     && !(t.ValueKind == JsonValueKind.String && t.ValueEquals(AgentUtf8)))
                     problem ??= new Problem("/context/agent/type", "'context.agent.type' must be 'agent'");
             }
@@ -52,11 +53,20 @@ public static class RequestReader
             resourceEntity!,
             agentId,
             context.ValueKind == JsonValueKind.Object ? context : default,
-            action.TryGetProperty("properties", out var ap) ? ap : default);
+            action.TryGetProperty("properties"u8, out var ap) ? ap : default);
     }
 
     /// <summary>An item's member if present, else the default's.</summary>
     public static JsonElement Member(JsonElement item, JsonElement defaults, string name)
+    {
+        if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var own))
+            return own;
+        if (defaults.ValueKind == JsonValueKind.Object && defaults.TryGetProperty(name, out var shared))
+            return shared;
+        return default;
+    }
+
+    private static JsonElement Member(JsonElement item, JsonElement defaults, ReadOnlySpan<byte> name)
     {
         if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var own))
             return own;
@@ -77,9 +87,9 @@ public static class RequestReader
             problem ??= new Problem("/" + name, $"'{name}' must be an object");
             return null;
         }
-        var type = RequiredString(element, name, "type", ref problem, Known);
-        var id = RequiredString(element, name, "id", ref problem);
-        var properties = element.TryGetProperty("properties", out var p) ? p : default;
+        var type = RequiredString(element, name, "type", "type"u8, ref problem, KnownTypes);
+        var id = RequiredString(element, name, "id", "id"u8, ref problem);
+        var properties = element.TryGetProperty("properties"u8, out var p) ? p : default;
         if (properties.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Object or JsonValueKind.Null))
             problem ??= new Problem($"/{name}/properties", $"'{name}.properties' must be an object");
         return type is null || id is null ? null : new Entity(type, id, properties.ValueKind == JsonValueKind.Object ? properties : default);
@@ -88,20 +98,21 @@ public static class RequestReader
     private static ReadOnlySpan<byte> AgentUtf8 => "agent"u8;
 
     /// <summary>
-    /// Entity types and actions a request names over and over: read as the one shared string instead of a new one per
+    /// Entity types a request names over and over: read as the one shared string instead of a new one per
     /// request (a batch of 100 allocated 300 of them). Ids are not here: they are many and each is read once.
     /// </summary>
-    private static readonly (byte[] Utf8, string Text)[] Known =
-    [
-        .. new[]
-        {
-            SubjectTypes.User, SubjectTypes.Agent, ResourceTypes.Tool, ResourceTypes.McpServer, "document", "record",
-            WellKnownActions.ToolsCall, WellKnownActions.AgentInvoke, WellKnownActions.ToolsList, WellKnownActions.DataRead,
-            WellKnownActions.ResponseExpose,
-        }.Select(text => (System.Text.Encoding.UTF8.GetBytes(text), text)),
-    ];
+    private static readonly (byte[] Utf8, string Text)[] KnownTypes = Utf8Of(
+        SubjectTypes.User, SubjectTypes.Agent, ResourceTypes.Tool, ResourceTypes.McpServer, "document", "record");
 
-    private static string? RequiredString(JsonElement element, string parent, string name, ref Problem? problem, (byte[] Utf8, string Text)[]? known = null)
+    /// <summary>The same for action names: a list of their own, so an action is not compared with every type first.</summary>
+    private static readonly (byte[] Utf8, string Text)[] KnownActions = Utf8Of(
+        WellKnownActions.ToolsCall, WellKnownActions.AgentInvoke, WellKnownActions.ToolsList, WellKnownActions.DataRead,
+        WellKnownActions.ResponseExpose);
+
+    private static (byte[] Utf8, string Text)[] Utf8Of(params string[] texts) =>
+        [.. texts.Select(text => (System.Text.Encoding.UTF8.GetBytes(text), text))];
+
+    private static string? RequiredString(JsonElement element, string parent, string name, ReadOnlySpan<byte> utf8Name, ref Problem? problem, (byte[] Utf8, string Text)[]? known = null)
     {
         if (element.ValueKind == JsonValueKind.Undefined || element.ValueKind == JsonValueKind.Null)
         {
@@ -113,7 +124,7 @@ public static class RequestReader
             problem ??= new Problem("/" + parent, $"'{parent.Replace('/', '.')}' must be an object");
             return null;
         }
-        if (!element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!element.TryGetProperty(utf8Name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             problem ??= new Problem($"/{parent}/{name}", $"'{parent.Replace('/', '.')}.{name}' is required");
             return null;

@@ -325,17 +325,21 @@ internal readonly struct DecisionTrace(
     }
 
     /// <summary>
-    /// Whether the policy id of match <paramref name="i"/> is already taken. Only an earlier leg can hold it: on one leg a
+    /// Whether the policy of match <paramref name="i"/> is already taken. Only an earlier leg can hold it: on one leg a
     /// policy matches once (<see cref="MatchList.Add"/>) and has one effect, so it is never both the kinds asked for.
+    /// The policy is compared by reference, not by id: a snapshot compiles each policy once (one
+    /// <see cref="CompiledPolicy"/> per <see cref="Policy"/>, and its policies are keyed by id), so one id is one object.
+    /// Reading the ids would follow two references per earlier match, cache misses on every decision the log keeps.
     /// </summary>
     private bool SeenBefore(int i, ReadOnlySpan<bool> taken)
     {
         var match = matches[i];
+        if (match.Leg == 0)
+            return false;
         for (var j = 0; j < matches.Length; j++)
         {
             var other = matches[j];
-            if (taken[j] && other.Leg < match.Leg
-                && (ReferenceEquals(other.Policy, match.Policy) || string.Equals(other.Policy.Policy.Id, match.Policy.Policy.Id, StringComparison.Ordinal)))
+            if (taken[j] && other.Leg < match.Leg && ReferenceEquals(other.Policy, match.Policy))
                 return true;
         }
         return false;
