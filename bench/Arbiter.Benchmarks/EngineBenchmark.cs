@@ -58,16 +58,26 @@ internal static class EngineBenchmark
         var perCpuSecond = passes * requests.Length / cpu.TotalSeconds;
         Console.WriteLine($"single thread: {single:N0} decisions/s wall clock, {perCpuSecond:N0} per CPU-second ({permits / passes:N0} permits per pass), {bytesPerDecision:F0} bytes allocated per decision");
 
-        // What a caller pays when it also reads the explanation (the HTTP API writes it into every answer).
-        var explained = Stopwatch.StartNew();
+        // What the decision log and an explained answer pay on top: the explanation read (the log keeps the matched
+        // policies, the reason and the obligations of every decision). Ten passes, per CPU-second, the median pass.
         var chars = 0L;
-        foreach (var r in requests)
+        var explainedRates = new double[10];
+        for (var p = 0; p < explainedRates.Length; p++)
         {
-            var d = snapshot.Evaluate(r);
-            chars += d.DecisionId.Length + d.ReasonAdmin.Length + d.Legs.Count + d.MatchedPolicies.Count + d.Obligations.Count;
+            var explainedCpu = Process.GetCurrentProcess().TotalProcessorTime;
+            // Three walks over the requests a pass: the process's CPU time is counted in ticks of 10 ms.
+            for (var walk = 0; walk < 3; walk++)
+            {
+                foreach (var r in requests)
+                {
+                    var d = snapshot.Evaluate(r);
+                    chars += d.DecisionId.Length + d.ReasonAdmin.Length + d.Legs.Count + d.MatchedPolicies.Count + d.Obligations.Count;
+                }
+            }
+            explainedRates[p] = 3 * requests.Length / (Process.GetCurrentProcess().TotalProcessorTime - explainedCpu).TotalSeconds;
         }
-        explained.Stop();
-        Console.WriteLine($"with the explanation read: {requests.Length / explained.Elapsed.TotalSeconds:N0} decisions/s ({chars / requests.Length} chars of id and reason on average)");
+        Array.Sort(explainedRates);
+        Console.WriteLine($"with the explanation read: {explainedRates[explainedRates.Length / 2]:N0} decisions per CPU-second, median of {explainedRates.Length} passes (best {explainedRates[^1]:N0}; {chars / (3L * requests.Length * explainedRates.Length)} chars of id and reason on average)");
 
         // Latency: each decision timed on its own.
         var samples = new double[requests.Length * 3];

@@ -33,9 +33,10 @@ public sealed class WhatIfHandler(TenantSnapshots snapshots)
         var candidate = current.Apply(changes, current.Generation + 1);
         var results = new List<WhatIfItemDto>();
         var index = 0;
+        var defaults = new BatchDefaults(root);
         foreach (var item in items.EnumerateArray())
         {
-            var request = RequestReader.Read(item, root, out var problem);
+            var request = RequestReader.ReadInBatch(item, defaults, out var problem);
             if (problem is not null)
                 return Problems.BadRequest(problem.Message, $"/evaluations/{index}{problem.Path}");
             var before = current.Evaluate(request!, explain: true);

@@ -99,9 +99,10 @@ public sealed class DecisionHandlers(
         var results = new List<EvaluationResponse>(items.GetArrayLength());
         var decisions = new List<RecordedDecision>(items.GetArrayLength());
         var index = 0;
+        var defaults = new BatchDefaults(root);
         foreach (var item in items.EnumerateArray())
         {
-            var request = RequestReader.Read(item, root, out var problem);
+            var request = RequestReader.ReadInBatch(item, defaults, out var problem);
             bool allowed;
             if (problem is not null)
             {

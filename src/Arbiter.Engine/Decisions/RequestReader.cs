@@ -11,7 +11,14 @@ namespace Arbiter.Engine.Decisions;
 /// </summary>
 public static class RequestReader
 {
-    public static DecisionRequest? Read(JsonElement item, JsonElement defaults, out Problem? problem)
+    public static DecisionRequest? Read(JsonElement item, JsonElement defaults, out Problem? problem) =>
+        ReadInBatch(item, defaults.ValueKind == JsonValueKind.Object ? new BatchDefaults(defaults) : null, out problem);
+
+    /// <summary>
+    /// Reads one item of a batch; a member the item does not name is the batch's (<paramref name="defaults"/>, read once
+    /// for the whole batch). The first problem wins, in the order subject, action, resource, context.
+    /// </summary>
+    public static DecisionRequest? ReadInBatch(JsonElement item, BatchDefaults? defaults, out Problem? problem)
     {
         problem = null;
         if (item.ValueKind is not (JsonValueKind.Object or JsonValueKind.Undefined))
@@ -20,16 +27,49 @@ public static class RequestReader
             return null;
         }
         // Names as UTF-8 literals: a lookup by string name transcodes it first, on every lookup of every item.
-        var subject = Member(item, defaults, "subject"u8);
-        var action = Member(item, defaults, "action"u8);
-        var resource = Member(item, defaults, "resource"u8);
-        var context = Member(item, defaults, "context"u8);
+        var subject = Own(item, "subject"u8, out var own) ? ReadSubject(own) : defaults?.Subject ?? ReadSubject(default);
+        var action = Own(item, "action"u8, out own) ? ReadAction(own) : defaults?.Action ?? ReadAction(default);
+        var resource = Own(item, "resource"u8, out own) ? ReadResource(own) : defaults?.Resource ?? ReadResource(default);
+        var context = Own(item, "context"u8, out own) ? ReadContext(own) : defaults?.Context ?? ReadContext(default);
 
-        var subjectEntity = ReadEntity(subject, "subject", ref problem);
-        var actionName = RequiredString(action, "action", "name", "name"u8, ref problem, KnownActions);
-        var resourceEntity = ReadEntity(resource, "resource", ref problem);
+        problem = subject.Problem ?? action.Problem ?? resource.Problem ?? context.Problem;
+        if (problem is not null)
+            return null;
+        return new DecisionRequest(subject.Entity!, action.Name!, resource.Entity!, context.AgentId, context.Context, action.Properties);
+    }
+
+    private static bool Own(JsonElement item, ReadOnlySpan<byte> name, out JsonElement member)
+    {
+        member = default;
+        return item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out member);
+    }
+
+    internal static EntityPart ReadSubject(JsonElement element)
+    {
+        Problem? problem = null;
+        var entity = ReadEntity(element, "subject", ref problem);
+        return new EntityPart(entity, problem);
+    }
+
+    internal static EntityPart ReadResource(JsonElement element)
+    {
+        Problem? problem = null;
+        var entity = ReadEntity(element, "resource", ref problem);
+        return new EntityPart(entity, problem);
+    }
+
+    internal static ActionPart ReadAction(JsonElement element)
+    {
+        Problem? problem = null;
+        var name = RequiredString(element, "action", "name", "name"u8, ref problem, KnownActions);
+        return new ActionPart(name, element.ValueKind == JsonValueKind.Object && element.TryGetProperty("properties"u8, out var p) ? p : default, problem);
+    }
+
+    internal static ContextPart ReadContext(JsonElement context)
+    {
+        Problem? problem = null;
         if (context.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Object or JsonValueKind.Null))
-            problem ??= new Problem("/context", "'context' must be an object");
+            problem = new Problem("/context", "'context' must be an object");
 
         string? agentId = null;
         if (context.ValueKind == JsonValueKind.Object && context.TryGetProperty("agent"u8, out var agent) && agent.ValueKind != JsonValueKind.Null)
@@ -44,29 +84,17 @@ public static class RequestReader
                     problem ??= new Problem("/context/agent/type", "'context.agent.type' must be 'agent'");
             }
         }
-
-        if (problem is not null)
-            return null;
-        return new DecisionRequest(
-            subjectEntity!,
-            actionName!,
-            resourceEntity!,
-            agentId,
-            context.ValueKind == JsonValueKind.Object ? context : default,
-            action.TryGetProperty("properties"u8, out var ap) ? ap : default);
+        return new ContextPart(context.ValueKind == JsonValueKind.Object ? context : default, agentId, problem);
     }
+
+    internal sealed record EntityPart(Entity? Entity, Problem? Problem);
+
+    internal sealed record ActionPart(string? Name, JsonElement Properties, Problem? Problem);
+
+    internal sealed record ContextPart(JsonElement Context, string? AgentId, Problem? Problem);
 
     /// <summary>An item's member if present, else the default's.</summary>
     public static JsonElement Member(JsonElement item, JsonElement defaults, string name)
-    {
-        if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var own))
-            return own;
-        if (defaults.ValueKind == JsonValueKind.Object && defaults.TryGetProperty(name, out var shared))
-            return shared;
-        return default;
-    }
-
-    private static JsonElement Member(JsonElement item, JsonElement defaults, ReadOnlySpan<byte> name)
     {
         if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var own))
             return own;
