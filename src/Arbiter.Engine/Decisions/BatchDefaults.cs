@@ -15,14 +15,13 @@ public sealed class BatchDefaults(JsonElement root)
     private RequestReader.ActionPart? _action;
     private RequestReader.ContextPart? _context;
 
-    internal RequestReader.EntityPart Subject => _subject ??= RequestReader.ReadSubject(Member("subject"u8));
+    internal RequestReader.EntityPart Subject => _subject ??= RequestReader.ReadEntityPart(Member("subject"u8), "subject");
 
     internal RequestReader.ActionPart Action => _action ??= RequestReader.ReadAction(Member("action"u8));
 
-    internal RequestReader.EntityPart Resource => _resource ??= RequestReader.ReadResource(Member("resource"u8));
+    internal RequestReader.EntityPart Resource => _resource ??= RequestReader.ReadEntityPart(Member("resource"u8), "resource");
 
     internal RequestReader.ContextPart Context => _context ??= RequestReader.ReadContext(Member("context"u8));
 
-    private JsonElement Member(ReadOnlySpan<byte> name) =>
-        root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var member) ? member : default;
+    private JsonElement Member(ReadOnlySpan<byte> name) => RequestReader.Own(root, name, out var member) ? member : default;
 }

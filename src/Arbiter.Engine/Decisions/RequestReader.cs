@@ -27,9 +27,9 @@ public static class RequestReader
             return null;
         }
         // Names as UTF-8 literals: a lookup by string name transcodes it first, on every lookup of every item.
-        var subject = Own(item, "subject"u8, out var own) ? ReadSubject(own) : defaults?.Subject ?? ReadSubject(default);
+        var subject = Own(item, "subject"u8, out var own) ? ReadEntityPart(own, "subject") : defaults?.Subject ?? ReadEntityPart(default, "subject");
         var action = Own(item, "action"u8, out own) ? ReadAction(own) : defaults?.Action ?? ReadAction(default);
-        var resource = Own(item, "resource"u8, out own) ? ReadResource(own) : defaults?.Resource ?? ReadResource(default);
+        var resource = Own(item, "resource"u8, out own) ? ReadEntityPart(own, "resource") : defaults?.Resource ?? ReadEntityPart(default, "resource");
         var context = Own(item, "context"u8, out own) ? ReadContext(own) : defaults?.Context ?? ReadContext(default);
 
         problem = subject.Problem ?? action.Problem ?? resource.Problem ?? context.Problem;
@@ -38,23 +38,18 @@ public static class RequestReader
         return new DecisionRequest(subject.Entity!, action.Name!, resource.Entity!, context.AgentId, context.Context, action.Properties);
     }
 
-    private static bool Own(JsonElement item, ReadOnlySpan<byte> name, out JsonElement member)
+    /// <summary>Whether <paramref name="item"/> is an object naming <paramref name="name"/> (null included), and that member.</summary>
+    internal static bool Own(JsonElement item, ReadOnlySpan<byte> name, out JsonElement member)
     {
         member = default;
         return item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out member);
     }
 
-    internal static EntityPart ReadSubject(JsonElement element)
+    /// <summary>The subject or the resource (<paramref name="name"/>), with its first problem.</summary>
+    internal static EntityPart ReadEntityPart(JsonElement element, string name)
     {
         Problem? problem = null;
-        var entity = ReadEntity(element, "subject", ref problem);
-        return new EntityPart(entity, problem);
-    }
-
-    internal static EntityPart ReadResource(JsonElement element)
-    {
-        Problem? problem = null;
-        var entity = ReadEntity(element, "resource", ref problem);
+        var entity = ReadEntity(element, name, ref problem);
         return new EntityPart(entity, problem);
     }
 
