@@ -6,6 +6,7 @@ using Arbiter.DecisionLog.Bench;
 // cost [count]: bytes and Cosmos RU per decision, today and grouped (see CostRun).
 // sink-rate [count] [batch] [rounds]: records/s the SQLite sink stores on its own (see SinkRateRun).
 // journal-line [count] [rounds]: CPU per journal line written, binary against JSON (see JournalLineRun).
+// encode [scenario.json] [rounds]: CPU per record of the sink's group encoding on the benchmark scenario's records as a server makes them (see EncodeRun).
 if (args.Length > 0 && args[0] == "cost")
 {
     return await CostRun.RunAsync(args[1..]);
@@ -21,6 +22,11 @@ if (args.Length > 0 && args[0] == "journal-line")
     return await JournalLineRun.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "encode")
+{
+    return await EncodeRun.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "throughput")
 {
     return await ThroughputRun.RunAsync(args[1..]);
@@ -33,6 +39,7 @@ if (args.Length == 0 || args[0] != "decision-log")
     Console.Error.WriteLine("       Arbiter.DecisionLog.Bench cost [count=100000]");
     Console.Error.WriteLine("       Arbiter.DecisionLog.Bench sink-rate [count=200000] [batch=2000] [rounds=3]");
     Console.Error.WriteLine("       Arbiter.DecisionLog.Bench journal-line [count=100000] [rounds=5]");
+    Console.Error.WriteLine("       Arbiter.DecisionLog.Bench encode [scenario.json] [rounds=7]");
     return 2;
 }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using Arbiter.Engine.Compression;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Arbiter.DecisionLog;
@@ -50,20 +51,30 @@ public static class DecisionGroupCodec
     /// <summary>One encoding's string table and buffers (see <see cref="Encode"/>).</summary>
     private sealed class GroupEncoder
     {
-        // By reference first: most strings of a group are the same instances (the snapshot's policy ids, sentences and
-        // obligations, the request's subject and action), whose lookup then hashes no characters. By value second.
-        private readonly Dictionary<string, int> _byReference = new(ReferenceEqualityComparer.Instance);
+        // Strings by value: most of a record's strings are fresh instances (a server parses every request anew), for
+        // which a lookup by reference would first have to give the object a hash code in its header, then miss.
         private readonly Dictionary<string, int> _byValue = new(StringComparer.Ordinal);
         private readonly List<string> _strings = [];
-        private readonly ArrayBufferWriter<byte> _body = new(64 * 1024);
         private readonly ArrayBufferWriter<byte> _plain = new(96 * 1024);
+        // The records' part, written by position into one array (an ArrayBufferWriter's checks per varint were a visible
+        // share of the encoding).
+        private byte[] _body = new byte[64 * 1024];
+        private int _at;
+        // Per member, the last string coded and its code: the records of one request share its id, and consecutive ones
+        // mostly their subject type, action, resource type, mode and user reason, as the same instances.
+        private readonly string?[] _last = new string?[Slots];
+        private readonly uint[] _lastCode = new uint[Slots];
+
+        private const int Slots = 9;
+        private const int RequestSlot = 0, SubjectTypeSlot = 1, SubjectSlot = 2, AgentSlot = 3, ActionSlot = 4, ResourceTypeSlot = 5,
+            ServerSlot = 6, ModeSlot = 7, ReasonUserSlot = 8;
 
         public void Reset()
         {
-            _byReference.Clear();
             _byValue.Clear();
             _strings.Clear();
-            _body.ResetWrittenCount();
+            Array.Clear(_last);
+            _at = 0;
             _plain.ResetWrittenCount();
         }
 
@@ -75,36 +86,37 @@ public static class DecisionGroupCodec
                 baseTicks = Math.Min(baseTicks, records[i].Time.UtcTicks);
             }
 
-            var w = _body;
             for (var i = 0; i < records.Count; i++)
             {
                 var r = records[i];
-                Varints.Write(w, (ulong)(r.Time.UtcTicks - baseTicks));
-                Text(w, r.Id);
-                Varints.Write(w, Code(r.RequestId));
-                Varints.Write(w, Code(r.SubjectType));
-                Varints.Write(w, Code(r.SubjectId));
-                Varints.Write(w, Code(r.AgentId));
-                Varints.Write(w, Code(r.Action));
-                Varints.Write(w, Code(r.ResourceType));
-                Varints.Write(w, Code(r.ResourceId));
-                Varints.Write(w, Code(r.ResourceServer));
-                w.GetSpan(1)[0] = (byte)((r.Allowed ? 1 : 0) | (r.ShadowWouldChange ? 2 : 0));
-                w.Advance(1);
-                Varints.Write(w, Code(r.Mode));
-                Codes(w, r.MatchedPolicies);
-                Varints.Write(w, Code(r.ReasonAdmin));
-                Varints.Write(w, Code(r.ReasonUser));
-                Varints.Write(w, (uint)r.Obligations.Count);
+                // Room for every fixed member at its largest (a varint is at most 10 bytes), the id at 3 bytes a char, and
+                // the lists at 5 bytes a code.
+                Reserve(24 * Varints.MaxBytes + 3 * r.Id.Length + 5 * (r.MatchedPolicies.Count + r.ShadowPolicies.Count + 2 * r.Obligations.Count));
+                Varint((ulong)(r.Time.UtcTicks - baseTicks));
+                Text(r.Id);
+                Varint(Code(r.RequestId, RequestSlot));
+                Varint(Code(r.SubjectType, SubjectTypeSlot));
+                Varint(Code(r.SubjectId, SubjectSlot));
+                Varint(Code(r.AgentId, AgentSlot));
+                Varint(Code(r.Action, ActionSlot));
+                Varint(Code(r.ResourceType, ResourceTypeSlot));
+                Varint(Code(r.ResourceId));
+                Varint(Code(r.ResourceServer, ServerSlot));
+                _body[_at++] = (byte)((r.Allowed ? 1 : 0) | (r.ShadowWouldChange ? 2 : 0));
+                Varint(Code(r.Mode, ModeSlot));
+                Codes(r.MatchedPolicies);
+                Varint(Code(r.ReasonAdmin));
+                Varint(Code(r.ReasonUser, ReasonUserSlot));
+                Varint((uint)r.Obligations.Count);
                 for (var o = 0; o < r.Obligations.Count; o++)
                 {
-                    Varints.Write(w, Code(r.Obligations[o].Id));
-                    Varints.Write(w, Code(r.Obligations[o].Type));
+                    Varint(Code(r.Obligations[o].Id));
+                    Varint(Code(r.Obligations[o].Type));
                 }
 
-                Varints.Write(w, (ulong)r.SnapshotVersion);
-                Varints.Write(w, (ulong)r.LatencyMicroseconds);
-                Codes(w, r.ShadowPolicies);
+                Varint((ulong)r.SnapshotVersion);
+                Varint((ulong)r.LatencyMicroseconds);
+                Codes(r.ShadowPolicies);
             }
 
             var p = _plain;
@@ -116,11 +128,45 @@ public static class DecisionGroupCodec
             Varints.Write(p, (uint)_strings.Count);
             foreach (var s in _strings)
             {
-                Text(p, s);
+                var length = Encoding.UTF8.GetByteCount(s);
+                Varints.Write(p, (uint)length);
+                p.Advance(Encoding.UTF8.GetBytes(s, p.GetSpan(length)));
             }
 
-            p.Write(_body.WrittenSpan);
+            p.Write(_body.AsSpan(0, _at));
             return Compress(p.WrittenSpan);
+        }
+
+        private void Reserve(int bytes)
+        {
+            if (_body.Length - _at < bytes)
+            {
+                Array.Resize(ref _body, Math.Max(_body.Length * 2, _at + bytes));
+            }
+        }
+
+        private void Varint(ulong value)
+        {
+            if (value < 0x80)
+            {
+                _body[_at++] = (byte)value;
+                return;
+            }
+
+            _at += Varints.Write(_body.AsSpan(_at), value);
+        }
+
+        private uint Code(string? value, int slot)
+        {
+            if (ReferenceEquals(value, _last[slot]))
+            {
+                return _lastCode[slot];
+            }
+
+            var code = Code(value);
+            _last[slot] = value;
+            _lastCode[slot] = code;
+            return code;
         }
 
         private uint Code(string? value)
@@ -130,40 +176,31 @@ public static class DecisionGroupCodec
                 return 0;
             }
 
-            if (_byReference.TryGetValue(value, out var code))
-            {
-                return (uint)code;
-            }
-
-            if (!_byValue.TryGetValue(value, out code))
+            ref var code = ref CollectionsMarshal.GetValueRefOrAddDefault(_byValue, value, out var exists);
+            if (!exists)
             {
                 _strings.Add(value);
                 code = _strings.Count;
-                _byValue[value] = code;
             }
 
-            _byReference[value] = code;
             return (uint)code;
         }
 
-        private void Codes(ArrayBufferWriter<byte> w, IReadOnlyList<string> values)
+        private void Codes(IReadOnlyList<string> values)
         {
-            Varints.Write(w, (uint)values.Count);
+            Varint((uint)values.Count);
             for (var i = 0; i < values.Count; i++)
             {
-                Varints.Write(w, Code(values[i]));
+                Varint(Code(values[i]));
             }
         }
 
-        // Varints as BinaryWriter writes them (Decode reads them with BinaryReader): a negative int64 takes 10 bytes, an
-        // int code or count at most 5.
-        // BinaryWriter.Write(string): the UTF-8 byte count as a 7-bit varint, then the bytes.
-        private static void Text(ArrayBufferWriter<byte> w, string value)
+        // BinaryWriter.Write(string): the UTF-8 byte count as a 7-bit varint, then the bytes (Reserve made room for both).
+        private void Text(string value)
         {
             var length = Encoding.UTF8.GetByteCount(value);
-            Varints.Write(w, (uint)length);
-            var written = Encoding.UTF8.GetBytes(value, w.GetSpan(length));
-            w.Advance(written);
+            Varint((uint)length);
+            _at += Encoding.UTF8.GetBytes(value, _body.AsSpan(_at));
         }
     }
 

@@ -76,6 +76,41 @@ public sealed class DecisionGroupCodecTests
         Assert.Equal(FormatOne(records), plain);
     }
 
+    [Fact]
+    public void Encode_ManyRecordsOfSharedAndFreshStrings_FormatOneAndEveryRecordAsWritten()
+    {
+        // The encoder remembers the last string of several members by reference: a member that goes back to an earlier
+        // value, an equal value in a fresh instance, null between values, and a group larger than the encoder's first
+        // buffer (long ids and reasons) must still lay out format 1 exactly and read back as written.
+        var t = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        var random = new Random(22);
+        string[] shared = ["alice", "bob", "carol", "principal", "agent-only", "user", "agent", "tools/call", "tool"];
+        string Pick() => random.Next(3) switch
+        {
+            0 => shared[random.Next(shared.Length)],
+            1 => new string(shared[random.Next(shared.Length)].AsSpan()),
+            _ => "v" + random.Next(50).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        string? PickOrNull() => random.Next(4) == 0 ? null : Pick();
+        var records = Enumerable.Range(0, 1_500).Select(i => Records.Make("t1", t.AddTicks(random.Next(1_000_000)), subject: Pick(), agent: PickOrNull(), action: Pick(),
+                resourceType: Pick(), resource: Pick(), allowed: random.Next(2) == 0, id: i % 100 == 0 ? new string('i', 200 + i) : null)
+            with
+            {
+                RequestId = PickOrNull(),
+                SubjectType = Pick(),
+                ResourceServer = PickOrNull(),
+                Mode = Pick(),
+                ReasonAdmin = new string('r', random.Next(120)) + Pick(),
+                ReasonUser = Pick(),
+                MatchedPolicies = Enumerable.Range(0, random.Next(6)).Select(_ => Pick()).ToArray(),
+            }).ToArray();
+
+        var body = DecisionGroupCodec.Encode(records);
+
+        Assert.Equal(FormatOne(records), Decompress(body));
+        Assert.Equal(records.Select(Json), DecisionGroupCodec.Decode("t1", body).Select(Json));
+    }
+
     private static byte[] Decompress(byte[] body)
     {
         using var input = new BrotliStream(new MemoryStream(body), CompressionMode.Decompress);
