@@ -199,6 +199,28 @@ public sealed class SqliteDecisionLogSinkTests : DecisionLogSinkContract, IDispo
         Assert.Equal(4, await sink.GroupCountAsync(CancellationToken.None)); // t1: 1000 + 250, t2: 1000 + 250; the retry adds none
     }
 
+    [Fact]
+    public async Task WriteBatch_IdsThatJsonMustEscape_ClaimedOnceAndFoundById()
+    {
+        // The ids are claimed as one JSON array: the engine's hex ids are written into it as they are, any other id
+        // (a caller's own, an imported one) escaped — a quote, a backslash, a control character or a non-ASCII letter
+        // must neither break the array nor be claimed under another id.
+        using var sink = NewSink(":memory:" + Guid.NewGuid().ToString("N"), _time);
+        var start = _time.GetUtcNow();
+        string[] ids = ["0123456789abcdef0123456789abcdef", "with\"quote", "back\\slash", "tab\tand\u0001", "ünïcødé", "plain-id_1.2:3", "<script>"];
+        var records = ids.Select((id, i) => Records.Make("t1", start.AddMilliseconds(i), id: id)).ToList();
+
+        await sink.WriteBatchAsync(records, CancellationToken.None);
+        await sink.WriteBatchAsync(records, CancellationToken.None);
+
+        Assert.Equal((ids.Length, (long)ids.Length), await sink.CountAsync(CancellationToken.None));
+        foreach (var id in ids)
+        {
+            var page = await sink.QueryAsync("t1", new DecisionLogQuery { From = start.AddDays(-1), To = start.AddDays(1), DecisionId = id }, null, 10, CancellationToken.None);
+            Assert.Equal(id, Assert.Single(page.Items).Id);
+        }
+    }
+
     /// <summary>Counts the retention service's runs from its log events, so the test waits on them instead of polling.</summary>
     private sealed class PruneEvents : ILoggerProvider, ILogger
     {
