@@ -45,9 +45,7 @@ public sealed record DecisionRecord(
         var agentId = request.AgentId
             ?? (request.Subject.Type == SubjectTypes.Agent ? request.Subject.Id : null)
             ?? (request.Action == Engine.Policies.WellKnownActions.AgentInvoke && request.Resource.Type == ResourceTypes.Agent ? request.Resource.Id : null);
-        var obligations = decision.Obligations.Count == 0
-            ? []
-            : decision.Obligations.Select(o => new ObligationRef(o.Id, o.Type)).ToArray();
+        var obligations = Refs(decision.Obligations);
         return new DecisionRecord(
             decision.DecisionId,
             time,
@@ -72,9 +70,26 @@ public sealed record DecisionRecord(
             ServerOf(request.Resource));
     }
 
+    // A loop, not Select(...).ToArray(): that allocated an iterator besides the array, for every permit with obligations.
+    private static IReadOnlyList<ObligationRef> Refs(IReadOnlyList<Engine.Policies.Obligation> obligations)
+    {
+        if (obligations.Count == 0)
+        {
+            return [];
+        }
+
+        var refs = new ObligationRef[obligations.Count];
+        for (var i = 0; i < refs.Length; i++)
+        {
+            refs[i] = new ObligationRef(obligations[i].Id, obligations[i].Type);
+        }
+
+        return refs;
+    }
+
     private static string? ServerOf(Entity resource) =>
         resource.Properties.ValueKind == System.Text.Json.JsonValueKind.Object
-        && resource.Properties.TryGetProperty("server", out var server) && server.ValueKind == System.Text.Json.JsonValueKind.String
+        && resource.Properties.TryGetProperty("server"u8, out var server) && server.ValueKind == System.Text.Json.JsonValueKind.String
             ? server.GetString()
             : null;
 }
