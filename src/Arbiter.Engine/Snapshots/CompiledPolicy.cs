@@ -30,6 +30,7 @@ internal sealed class CompiledPolicy
     private CompiledPolicy(Policy policy)
     {
         Policy = policy;
+        Id = policy.Id;
         Kind = (policy.Effect, policy.Status == PolicyStatus.Shadow) switch
         {
             (Effect.Permit, false) => MatchKind.Permit,
@@ -42,6 +43,12 @@ internal sealed class CompiledPolicy
     }
 
     public Policy Policy { get; }
+
+    /// <summary>
+    /// The policy's id, held here too: an explanation lists the ids of every decision's matches, and reading them
+    /// through <see cref="Policy"/> followed a second reference per match, to an object the evaluation never touched.
+    /// </summary>
+    public readonly string Id;
 
     /// <summary>The compiled condition; null when the policy has none, or when it has one that does not compile.</summary>
     public readonly ConditionProgram? Condition;

@@ -230,7 +230,7 @@ internal readonly struct DecisionTrace(
             {
                 if (m.Leg == leg && m.Kind == MatchKind.Permit)
                 {
-                    length += m.Policy.Policy.Id.Length;
+                    length += m.Policy.Id.Length;
                     count++;
                 }
             }
@@ -254,7 +254,7 @@ internal readonly struct DecisionTrace(
                         at = Append(span, Append(span, first ? at : Append(span, at, LegSeparator), Legs.Name(state.legs[leg])), By);
                     else
                         at = Append(span, at, IdSeparator);
-                    at = Append(span, at, m.Policy.Policy.Id);
+                    at = Append(span, at, m.Policy.Id);
                 }
                 first &= count == 0;
             }
@@ -312,7 +312,7 @@ internal readonly struct DecisionTrace(
         foreach (var m in matches)
         {
             if (m.Leg == leg && m.Kind == kind)
-                ids[i++] = m.Policy.Policy.Id;
+                ids[i++] = m.Policy.Id;
         }
         return ids;
     }
@@ -325,26 +325,23 @@ internal readonly struct DecisionTrace(
     /// </summary>
     private string[] DistinctIds(MatchKind first, MatchKind second)
     {
-        var count = 0;
+        // Two passes, not one per leg and kind: count each (leg, kind)'s place, then put every id at its place.
+        Span<int> at = stackalloc int[2 * legs.Length + 1];
         foreach (var m in matches)
         {
-            if (!m.Repeat && (m.Kind == first || m.Kind == second))
-                count++;
+            if (!m.Repeat && (m.Kind == first || m.Kind == second) && m.Leg < legs.Length)
+                at[2 * m.Leg + (m.Kind == first ? 0 : 1) + 1]++;
         }
+        for (var i = 1; i < at.Length; i++)
+            at[i] += at[i - 1];
+        var count = at[^1];
         if (count == 0)
             return [];
         var ids = new string[count];
-        var at = 0;
-        for (var leg = 0; leg < legs.Length && at < count; leg++)
+        foreach (var m in matches)
         {
-            foreach (var kind in (ReadOnlySpan<MatchKind>)[first, second])
-            {
-                foreach (var m in matches)
-                {
-                    if (m.Leg == leg && m.Kind == kind && !m.Repeat)
-                        ids[at++] = m.Policy.Policy.Id;
-                }
-            }
+            if (!m.Repeat && (m.Kind == first || m.Kind == second) && m.Leg < legs.Length)
+                ids[at[2 * m.Leg + (m.Kind == first ? 0 : 1)]++] = m.Policy.Id;
         }
         return ids;
     }
