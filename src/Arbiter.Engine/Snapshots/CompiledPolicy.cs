@@ -31,6 +31,7 @@ internal sealed class CompiledPolicy
     {
         Policy = policy;
         Id = policy.Id;
+        Obligations = policy.Obligations;
         Kind = (policy.Effect, policy.Status == PolicyStatus.Shadow) switch
         {
             (Effect.Permit, false) => MatchKind.Permit,
@@ -45,10 +46,14 @@ internal sealed class CompiledPolicy
     public Policy Policy { get; }
 
     /// <summary>
-    /// The policy's id, held here too: an explanation lists the ids of every decision's matches, and reading them
-    /// through <see cref="Policy"/> followed a second reference per match, to an object the evaluation never touched.
+    /// The policy's id and obligations, held here too: an explanation lists the ids of every decision's matches and
+    /// merges a permit's obligations, and reading them through <see cref="Policy"/> followed a second reference per
+    /// match, to an object the evaluation never touched (<see cref="MatchList.Add"/> asks for this one's line).
     /// </summary>
     public readonly string Id;
+
+    /// <inheritdoc cref="Id"/>
+    public readonly IReadOnlyList<Obligation> Obligations;
 
     /// <summary>The compiled condition; null when the policy has none, or when it has one that does not compile.</summary>
     public readonly ConditionProgram? Condition;
