@@ -1,5 +1,6 @@
 using System.Buffers;
 using Arbiter.Engine.Compression;
+using Arbiter.Engine.Snapshots;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
@@ -88,6 +89,7 @@ public static class DecisionGroupCodec
 
             for (var i = 0; i < records.Count; i++)
             {
+                Ahead(records, i);
                 var r = records[i];
                 // Room for every fixed member at its largest (a varint is at most 10 bytes), the id at 3 bytes a char, and
                 // the lists at 5 bytes a code.
@@ -136,6 +138,41 @@ public static class DecisionGroupCodec
             p.Write(_body.AsSpan(0, _at));
             return Compress(p.WrittenSpan);
         }
+
+        // Records reach the encoder long after they were made, and on another thread: each record and each of its own
+        // strings is a cache miss. Asked for a few records ahead — the record itself eight ahead, the strings its
+        // members point to four ahead (by then the record's lines are in) — the misses overlap instead of following
+        // each other.
+        private const int RecordsAhead = 8, StringsAhead = 4;
+
+        private static void Ahead(IReadOnlyList<DecisionRecord> records, int i)
+        {
+            if (i + RecordsAhead < records.Count)
+            {
+                CacheLine.Prefetch(records[i + RecordsAhead], 0, RecordBytes);
+            }
+
+            if (i + StringsAhead < records.Count)
+            {
+                var r = records[i + StringsAhead];
+                CacheLine.Prefetch(r.Id, 0, 64);
+                CacheLine.Prefetch(r.SubjectId, 0, 64);
+                CacheLine.Prefetch(r.ResourceId, 0, 64);
+                CacheLine.Prefetch(r.ReasonAdmin, 0, 128);
+                if (r.AgentId is { } agent)
+                {
+                    CacheLine.Prefetch(agent, 0, 64);
+                }
+
+                if (r.MatchedPolicies is string[] { Length: > 0 } matched)
+                {
+                    CacheLine.Prefetch(matched, 0, 64);
+                }
+            }
+        }
+
+        // A record's fields: fifteen references and six numbers, past the object's header.
+        private const int RecordBytes = 8 + 15 * 8 + 6 * 8;
 
         private void Reserve(int bytes)
         {

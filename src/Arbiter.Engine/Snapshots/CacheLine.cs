@@ -8,7 +8,7 @@ namespace Arbiter.Engine.Snapshots;
 /// tool and group entries are each a cache miss; requested together, the misses overlap instead of following each other.
 /// A hint only: nothing is read, and if the GC moves the object meanwhile the processor loads a line nobody reads.
 /// </summary>
-internal static class CacheLine
+public static class CacheLine
 {
     private const int LineSize = 64;
 
