@@ -46,10 +46,10 @@ internal sealed class DirectoryTables
     public ShardedTable<Principal> Principals { get; }
 
     /// <summary>The tables for <paramref name="state"/>, reusing or updating <paramref name="previous"/> where the state allows.</summary>
-    public static DirectoryTables For(TenantState state, FrozenDictionary<string, int> groupOrdinals, DirectoryTables? previous)
+    public static DirectoryTables For(TenantState state, FrozenDictionary<string, int> groupOrdinals, DirectoryTables? previous, bool? parallel = null)
     {
         if (previous is null)
-            return Build(state, groupOrdinals);
+            return Build(state, Memberships.Of(state), groupOrdinals, parallel);
         var sameDirectory = ReferenceEquals(previous.Users, state.Users) && ReferenceEquals(previous.Groups, state.Groups);
         if (sameDirectory && ReferenceEquals(previous.GroupOrdinals, groupOrdinals))
             return previous;
@@ -67,52 +67,26 @@ internal sealed class DirectoryTables
                 : new DirectoryTables(state.Users, state.Groups, groupOrdinals, updated.DirectGroups, updated.Parents, updated.Closure,
                     AllPrincipals(state.Users, updated.DirectGroups, updated.Closure, groupOrdinals));
         }
-        return Build(state, groupOrdinals);
+        return Build(state, Memberships.Of(state), groupOrdinals, parallel);
     }
 
+    public static DirectoryTables Build(TenantState state, FrozenDictionary<string, int> groupOrdinals) =>
+        Build(state, Memberships.Of(state), groupOrdinals, parallel: null);
+
+    /// <summary>
+    /// The tables from scratch. On a large tenant (<see cref="ParallelBuild"/>) the users are placed on all cores, each
+    /// into its own place, and the tables are then filled in the order one loop gives, so both paths make the same tables.
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // one call, a million iterations: optimized code from the start
-    public static DirectoryTables Build(TenantState state, FrozenDictionary<string, int> groupOrdinals)
+    public static DirectoryTables Build(TenantState state, Memberships memberships, FrozenDictionary<string, int> groupOrdinals, bool? parallel)
     {
-        // Every membership grouped by member without a list per member — count, then place into one array: a million
-        // growing lists would all stay alive, and be copied by the GC, until the tables are made.
-        var groups = state.Groups.Values.ToArray();
-        var members = new Dictionary<string, int>(StringComparer.Ordinal); // member id → member number
-        var ids = new List<string>();
-        var counts = new List<int>();
-        var numbers = new List<int>(); // the member number of each membership, in the order the groups list them
-        var parents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var group in groups)
-        {
-            foreach (var user in group.MemberUsers)
-            {
-                ref var number = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(members, user, out var known);
-                if (!known)
-                {
-                    number = ids.Count;
-                    ids.Add(user);
-                    counts.Add(0);
-                }
-                counts[number]++;
-                numbers.Add(number);
-            }
-            foreach (var child in group.MemberGroups)
-                Append(parents, child, group.Id);
-        }
-        var starts = new int[ids.Count + 1];
-        for (var m = 0; m < ids.Count; m++)
-            starts[m + 1] = starts[m] + counts[m];
-        var next = starts[..^1];
-        var memberships = new string[numbers.Count];
-        var k = 0;
-        foreach (var group in groups)
-        {
-            for (var i = 0; i < group.MemberUsers.Count; i++)
-                memberships[next[numbers[k++]]++] = group.Id;
-        }
-        var parentTable = ShardedTable<string[]>.From(Sorted(parents));
+        var parentTable = ShardedTable<string[]>.From(Sorted(memberships.Parents));
+        if (ParallelBuild.Pays(state.Users.Count + memberships.Ids.Count, parallel))
+            return BuildParallel(state, memberships, parentTable, groupOrdinals);
 
         // One pass per user computes their direct groups, their groups through nesting and their principal entry
         // together: no table is read back while the next is built (each read back was a random access per user).
+        var ids = memberships.Ids;
         var ancestors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var directItems = new List<KeyValuePair<string, string[]>>(ids.Count);
         var closureItems = new List<KeyValuePair<string, string[]>>(ids.Count);
@@ -120,10 +94,10 @@ internal sealed class DirectoryTables
         var listed = new bool[ids.Count];
         foreach (var (id, fact) in state.Users)
         {
-            if (members.TryGetValue(id, out var m))
+            if (memberships.Numbers.TryGetValue(id, out var m))
             {
                 listed[m] = true;
-                principals.Add(new(id, Member(id, fact, memberships.AsSpan(starts[m], counts[m]), parentTable, ancestors, groupOrdinals, directItems, closureItems)));
+                principals.Add(new(id, Member(id, fact, memberships.Of(m), parentTable, ancestors, groupOrdinals, directItems, closureItems)));
             }
             else
                 principals.Add(new(id, PrincipalOf(fact, [], groupOrdinals)));
@@ -132,10 +106,108 @@ internal sealed class DirectoryTables
         for (var m = 0; m < ids.Count; m++)
         {
             if (!listed[m])
-                principals.Add(new(ids[m], Member(ids[m], null, memberships.AsSpan(starts[m], counts[m]), parentTable, ancestors, groupOrdinals, directItems, closureItems)));
+                principals.Add(new(ids[m], Member(ids[m], null, memberships.Of(m), parentTable, ancestors, groupOrdinals, directItems, closureItems)));
         }
         return new DirectoryTables(state.Users, state.Groups, groupOrdinals, ShardedTable<string[]>.From(directItems), parentTable,
             ShardedTable<string[]>.From(closureItems), ShardedTable<Principal>.From(principals, compactKeys: true));
+    }
+
+    /// <summary>
+    /// <see cref="Build(TenantState, Memberships, FrozenDictionary{string, int}, bool?)"/> on all cores: every group's
+    /// ancestors first (the one table the loop filled as it went, read-only from then on), then each user and each
+    /// member into their own places, then the tables filled in the loop's order and made side by side.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static DirectoryTables BuildParallel(TenantState state, Memberships memberships, ShardedTable<string[]> parentTable, FrozenDictionary<string, int> groupOrdinals)
+    {
+        // The loop asks for the ancestors of each group that lists a user, and of no other: the same groups, the same arrays.
+        var groups = memberships.Groups;
+        var up = new string[]?[groups.Length];
+        ParallelBuild.For(groups.Length, (start, end) =>
+        {
+            for (var g = start; g < end; g++)
+                up[g] = groups[g].MemberUsers.Count > 0 ? AncestorsOrSelf(groups[g].Id, parentTable) : null;
+        });
+        var ancestors = new Dictionary<string, string[]>(groups.Length, StringComparer.Ordinal);
+        for (var g = 0; g < groups.Length; g++)
+        {
+            if (up[g] is { } list)
+                ancestors[groups[g].Id] = list;
+        }
+
+        var ids = memberships.Ids;
+        var users = state.Users.ToArray();
+        var direct = new string[ids.Count][];
+        var closure = new string[ids.Count][];
+        var memberOf = new int[users.Length]; // user → member number, or −1
+        var listed = new bool[ids.Count];
+        var principals = new List<KeyValuePair<string, Principal>>(users.Length + ids.Count);
+        System.Runtime.InteropServices.CollectionsMarshal.SetCount(principals, users.Length);
+        ParallelBuild.For(users.Length, (start, end) =>
+        {
+            var placed = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(principals);
+            for (var i = start; i < end; i++)
+            {
+                var (id, fact) = users[i];
+                if (memberships.Numbers.TryGetValue(id, out var m))
+                {
+                    memberOf[i] = m;
+                    listed[m] = true;
+                    placed[i] = new(id, Member(m, fact, memberships, parentTable, ancestors, groupOrdinals, direct, closure));
+                }
+                else
+                {
+                    memberOf[i] = -1;
+                    placed[i] = new(id, PrincipalOf(fact, [], groupOrdinals));
+                }
+            }
+        });
+        // Group members the directory does not list as users (an agent's owner, a guest) are principals too.
+        var unlisted = new Principal[ids.Count];
+        ParallelBuild.For(ids.Count, (start, end) =>
+        {
+            for (var m = start; m < end; m++)
+            {
+                if (!listed[m])
+                    unlisted[m] = Member(m, null, memberships, parentTable, ancestors, groupOrdinals, direct, closure);
+            }
+        });
+
+        var directItems = new List<KeyValuePair<string, string[]>>(ids.Count);
+        var closureItems = new List<KeyValuePair<string, string[]>>(ids.Count);
+        for (var i = 0; i < users.Length; i++)
+        {
+            if (memberOf[i] is var m and >= 0)
+            {
+                directItems.Add(new(users[i].Key, direct[m]));
+                closureItems.Add(new(users[i].Key, closure[m]));
+            }
+        }
+        for (var m = 0; m < ids.Count; m++)
+        {
+            if (!listed[m])
+            {
+                directItems.Add(new(ids[m], direct[m]));
+                closureItems.Add(new(ids[m], closure[m]));
+                principals.Add(new(ids[m], unlisted[m]));
+            }
+        }
+        ShardedTable<string[]> directTable = null!, closureTable = null!;
+        ShardedTable<Principal> principalTable = null!;
+        ParallelBuild.Invoke(
+            () => directTable = ShardedTable<string[]>.From(directItems),
+            () => closureTable = ShardedTable<string[]>.From(closureItems),
+            () => principalTable = ShardedTable<Principal>.From(principals, compactKeys: true));
+        return new DirectoryTables(state.Users, state.Groups, groupOrdinals, directTable, parentTable, closureTable, principalTable);
+    }
+
+    /// <summary>Member <paramref name="m"/>'s entries, each into its own place of <paramref name="direct"/> and <paramref name="closure"/>, the principal returned.</summary>
+    private static Principal Member(int m, UserFact? fact, Memberships memberships, ShardedTable<string[]> parents, Dictionary<string, string[]> ancestors,
+        FrozenDictionary<string, int> groupOrdinals, string[][] direct, string[][] closure)
+    {
+        var sorted = direct[m] = SortedDistinct(memberships.Of(m));
+        // Every group here has its ancestors in the table already, so the lookup never writes to it (other threads read it).
+        return PrincipalOf(fact, closure[m] = ClosureOf(sorted, parents, ancestors), groupOrdinals);
     }
 
     /// <summary>A group member's entries: direct groups and closure appended to their tables, the principal returned.</summary>
@@ -290,10 +362,15 @@ internal sealed class DirectoryTables
 
     private static string[] AncestorsOrSelf(string groupId, ShardedTable<string[]> parents, Dictionary<string, string[]> known)
     {
-        if (known.TryGetValue(groupId, out var result))
-            return result;
+        if (!known.TryGetValue(groupId, out var result))
+            known[groupId] = result = AncestorsOrSelf(groupId, parents);
+        return result;
+    }
+
+    private static string[] AncestorsOrSelf(string groupId, ShardedTable<string[]> parents)
+    {
         if (!parents.TryGetValue(groupId, out var direct))
-            return known[groupId] = [groupId];
+            return [groupId];
         // Iterative walk: nesting may be deep, and cycles must not loop.
         var seen = new HashSet<string>(StringComparer.Ordinal) { groupId };
         var stack = new Stack<string>(direct);
@@ -305,7 +382,7 @@ internal sealed class DirectoryTables
             foreach (var parent in parents.GetValueOrDefault(group) ?? [])
                 stack.Push(parent);
         }
-        return known[groupId] = SortedDistinct(seen.ToArray().AsSpan());
+        return SortedDistinct(seen.ToArray().AsSpan());
     }
 
     private static string[] SortedDistinct(List<string> values) => SortedDistinct(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values));
@@ -320,13 +397,6 @@ internal sealed class DirectoryTables
                 values[distinct++] = values[i];
         }
         return values[..distinct].ToArray();
-    }
-
-    private static void Append(Dictionary<string, List<string>> map, string key, string value)
-    {
-        if (!map.TryGetValue(key, out var list))
-            map[key] = list = [];
-        list.Add(value);
     }
 
     private static List<KeyValuePair<string, string[]>> Sorted(Dictionary<string, List<string>> map)
