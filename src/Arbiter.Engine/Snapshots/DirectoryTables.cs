@@ -97,7 +97,7 @@ internal sealed class DirectoryTables
             if (memberships.Numbers.TryGetValue(id, out var m))
             {
                 listed[m] = true;
-                principals.Add(new(id, Member(id, fact, memberships.Of(m), parentTable, ancestors, groupOrdinals, directItems, closureItems)));
+                principals.Add(new(id, Member(id, fact, memberships.IdsOf(m), parentTable, ancestors, groupOrdinals, directItems, closureItems)));
             }
             else
                 principals.Add(new(id, PrincipalOf(fact, [], groupOrdinals)));
@@ -106,35 +106,23 @@ internal sealed class DirectoryTables
         for (var m = 0; m < ids.Count; m++)
         {
             if (!listed[m])
-                principals.Add(new(ids[m], Member(ids[m], null, memberships.Of(m), parentTable, ancestors, groupOrdinals, directItems, closureItems)));
+                principals.Add(new(ids[m], Member(ids[m], null, memberships.IdsOf(m), parentTable, ancestors, groupOrdinals, directItems, closureItems)));
         }
         return new DirectoryTables(state.Users, state.Groups, groupOrdinals, ShardedTable<string[]>.From(directItems), parentTable,
             ShardedTable<string[]>.From(closureItems), ShardedTable<Principal>.From(principals, compactKeys: true));
     }
 
     /// <summary>
-    /// <see cref="Build(TenantState, Memberships, FrozenDictionary{string, int}, bool?)"/> on all cores: every group's
-    /// ancestors first (the one table the loop filled as it went, read-only from then on), then each user and each
-    /// member into their own places, then the tables filled in the loop's order and made side by side.
+    /// <see cref="Build(TenantState, Memberships, FrozenDictionary{string, int}, bool?)"/> on all cores, and by group
+    /// number rather than by id: the groups are numbered in the ordinal order of their ids, so sorting numbers sorts as
+    /// the ids sort, and a group's ancestors and policy ordinal are array reads instead of string hashes and compares.
+    /// Each user and member is computed into a place of its own, then the tables are filled in the order the loop
+    /// fills them and made side by side — the same arrays (shared where the loop shares them) in the same order.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static DirectoryTables BuildParallel(TenantState state, Memberships memberships, ShardedTable<string[]> parentTable, FrozenDictionary<string, int> groupOrdinals)
     {
-        // The loop asks for the ancestors of each group that lists a user, and of no other: the same groups, the same arrays.
-        var groups = memberships.Groups;
-        var up = new string[]?[groups.Length];
-        ParallelBuild.For(groups.Length, (start, end) =>
-        {
-            for (var g = start; g < end; g++)
-                up[g] = groups[g].MemberUsers.Count > 0 ? AncestorsOrSelf(groups[g].Id, parentTable) : null;
-        });
-        var ancestors = new Dictionary<string, string[]>(groups.Length, StringComparer.Ordinal);
-        for (var g = 0; g < groups.Length; g++)
-        {
-            if (up[g] is { } list)
-                ancestors[groups[g].Id] = list;
-        }
-
+        var groupsOf = GroupNumbers.For(memberships, groupOrdinals);
         var ids = memberships.Ids;
         var users = state.Users.ToArray();
         var direct = new string[ids.Count][];
@@ -153,7 +141,7 @@ internal sealed class DirectoryTables
                 {
                     memberOf[i] = m;
                     listed[m] = true;
-                    placed[i] = new(id, Member(m, fact, memberships, parentTable, ancestors, groupOrdinals, direct, closure));
+                    placed[i] = new(id, groupsOf.Member(m, fact, direct, closure));
                 }
                 else
                 {
@@ -169,7 +157,7 @@ internal sealed class DirectoryTables
             for (var m = start; m < end; m++)
             {
                 if (!listed[m])
-                    unlisted[m] = Member(m, null, memberships, parentTable, ancestors, groupOrdinals, direct, closure);
+                    unlisted[m] = groupsOf.Member(m, null, direct, closure);
             }
         });
 
@@ -199,15 +187,6 @@ internal sealed class DirectoryTables
             () => closureTable = ShardedTable<string[]>.From(closureItems),
             () => principalTable = ShardedTable<Principal>.From(principals, compactKeys: true));
         return new DirectoryTables(state.Users, state.Groups, groupOrdinals, directTable, parentTable, closureTable, principalTable);
-    }
-
-    /// <summary>Member <paramref name="m"/>'s entries, each into its own place of <paramref name="direct"/> and <paramref name="closure"/>, the principal returned.</summary>
-    private static Principal Member(int m, UserFact? fact, Memberships memberships, ShardedTable<string[]> parents, Dictionary<string, string[]> ancestors,
-        FrozenDictionary<string, int> groupOrdinals, string[][] direct, string[][] closure)
-    {
-        var sorted = direct[m] = SortedDistinct(memberships.Of(m));
-        // Every group here has its ancestors in the table already, so the lookup never writes to it (other threads read it).
-        return PrincipalOf(fact, closure[m] = ClosureOf(sorted, parents, ancestors), groupOrdinals);
     }
 
     /// <summary>A group member's entries: direct groups and closure appended to their tables, the principal returned.</summary>

@@ -9,13 +9,13 @@ namespace Arbiter.Engine.Snapshots;
 /// </summary>
 internal sealed class Memberships
 {
-    private Memberships(GroupFact[] groups, Dictionary<string, int> numbers, List<string> ids, int[] starts, string[] groupIds, Dictionary<string, List<string>> parents)
+    private Memberships(GroupFact[] groups, Dictionary<string, int> numbers, List<string> ids, int[] starts, int[] positions, Dictionary<string, List<string>> parents)
     {
         Groups = groups;
         Numbers = numbers;
         Ids = ids;
         Starts = starts;
-        GroupIds = groupIds;
+        Positions = positions;
         Parents = parents;
     }
 
@@ -28,17 +28,27 @@ internal sealed class Memberships
     /// <summary>Member number → member id.</summary>
     public List<string> Ids { get; }
 
-    /// <summary>Member m's groups are <see cref="GroupIds"/>[Starts[m]..Starts[m + 1]] (one entry more than there are members).</summary>
+    /// <summary>Member m's groups are <see cref="Positions"/>[Starts[m]..Starts[m + 1]] (one entry more than there are members).</summary>
     public int[] Starts { get; }
 
-    /// <summary>Each member's groups, as the groups list them (not yet sorted), member after member.</summary>
-    public string[] GroupIds { get; }
+    /// <summary>Each member's groups as positions in <see cref="Groups"/>, in the order the groups list them, member after member.</summary>
+    public int[] Positions { get; }
 
     /// <summary>Group id → the groups that list it in <c>memberGroups</c>, in the order they do.</summary>
     public Dictionary<string, List<string>> Parents { get; }
 
-    /// <summary>Member m's groups (a region of <see cref="GroupIds"/>: sorting it sorts it there).</summary>
-    public Span<string> Of(int member) => GroupIds.AsSpan(Starts[member], Starts[member + 1] - Starts[member]);
+    /// <summary>Member m's groups, as positions in <see cref="Groups"/>.</summary>
+    public ReadOnlySpan<int> Of(int member) => Positions.AsSpan(Starts[member], Starts[member + 1] - Starts[member]);
+
+    /// <summary>Member m's group ids, in a new array (not yet sorted).</summary>
+    public string[] IdsOf(int member)
+    {
+        var positions = Of(member);
+        var ids = new string[positions.Length];
+        for (var i = 0; i < ids.Length; i++)
+            ids[i] = Groups[positions[i]].Id;
+        return ids;
+    }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // one call, a million iterations: optimized code from the start
     public static Memberships Of(TenantState state)
@@ -81,12 +91,12 @@ internal sealed class Memberships
         for (var m = 0; m < ids.Count; m++)
             starts[m + 1] = starts[m] + counts[m];
         var next = starts[..^1];
-        var memberships = new string[total];
+        var memberships = new int[total];
         k = 0;
-        foreach (var group in groups)
+        for (var g = 0; g < groups.Length; g++)
         {
-            for (var i = 0; i < group.MemberUsers.Count; i++)
-                memberships[next[numbers[k++]]++] = group.Id;
+            for (var i = 0; i < groups[g].MemberUsers.Count; i++)
+                memberships[next[numbers[k++]]++] = g;
         }
         return new Memberships(groups, members, ids, starts, memberships, parents);
     }
