@@ -62,7 +62,7 @@ public sealed record TenantState
     /// <summary>
     /// <see cref="Apply(IEnumerable{SourceChange})"/>; a batch of <see cref="ParallelBuild.Threshold"/> changes or more
     /// (a tenant's first load) is read — hashed and parsed, each document on its own — on all cores, then applied in
-    /// order on this thread, so the state is the one a loop gives. <paramref name="parallel"/> forces either path (tests).
+    /// order, so the state is the one a loop gives. <paramref name="parallel"/> forces either path (tests).
     /// </summary>
     internal TenantState Apply(IEnumerable<SourceChange> changes, bool? parallel)
     {
@@ -88,13 +88,69 @@ public sealed record TenantState
         if (batch is null && changes.TryGetNonEnumeratedCount(out var known) && ParallelBuild.Pays(known, parallel))
             batch = [.. changes];
         var bulk = batch is not null && ParallelBuild.Pays(batch.Count, parallel);
-        var read = bulk ? ReadAll(batch!) : null;
-        var position = 0;
-        foreach (var change in bulk ? batch! : changes)
+
+        ImmutableDictionary<string, Policy> policyTable = null!;
+        ImmutableDictionary<string, UserFact> userTable = null!;
+        ImmutableDictionary<string, GroupFact> groupTable = null!;
+        ImmutableDictionary<string, AgentFact> agentTable = null!;
+        ImmutableDictionary<string, McpServerFact> serverTable = null!;
+        ImmutableDictionary<string, ToolFact> toolTable = null!;
+        ImmutableDictionary<string, DataResourceFact> dataTable = null!;
+        ImmutableDictionary<string, IReadOnlyList<Problem>> rejectedTable = null!;
+        ShardedTable<long> hashTable = null!;
+        if (!bulk)
         {
-            // A document that failed to read on a worker fails here, in its place, as it would have in this loop.
-            var document = read is not null ? read[position++] : ReadChange.Of(change);
-            document.Failure?.Throw();
+            foreach (var change in changes)
+            {
+                var document = ReadChange.Of(change);
+                Account(change, document);
+                Place(change, document);
+            }
+            FreezeAccounts();
+            FreezeTables();
+        }
+        else
+        {
+            var read = ReadAll(batch!);
+            // The loop stops at the first document that failed to read, before any later one is applied: so does this.
+            foreach (var document in read)
+                document.Failure?.Throw();
+            // The accounts (rejections, hashes, fingerprint) and the tables each take every change in order; they share
+            // nothing, so they are applied side by side, and each frozen as soon as it is complete.
+            ParallelBuild.Invoke(
+                () =>
+                {
+                    for (var i = 0; i < read.Length; i++)
+                        Account(batch![i], read[i]);
+                    FreezeAccounts();
+                },
+                () =>
+                {
+                    for (var i = 0; i < read.Length; i++)
+                        Place(batch![i], read[i]);
+                    FreezeTables();
+                });
+        }
+
+        return this with
+        {
+            Policies = policyTable,
+            Users = userTable,
+            Groups = groupTable,
+            Agents = agentTable,
+            Servers = serverTable,
+            Tools = toolTable,
+            DataResources = dataTable,
+            Rejected = rejectedTable,
+            Settings = settings,
+            DocumentHashes = hashTable,
+            Fingerprint = fingerprint,
+            Delta = firstDirectory ? null : new DirectoryDelta(Users, Groups, changedUsers!, changedGroups!),
+        };
+
+        // What every source document counts for: its rejection (cleared, or set anew) and its hash in the fingerprint.
+        void Account(SourceChange change, in ReadChange document)
+        {
             var key = document.Key;
             rejected.Remove(key);
             if (SourceKinds.IsSource(change.Kind))
@@ -104,6 +160,13 @@ public sealed record TenantState
                 fingerprint ^= document.Hash ?? 0;
                 hashes[key] = document.Hash;
             }
+            if (document.Problems is not null)
+                rejected.Set(key, document.Problems);
+        }
+
+        // What the document reads as, in its table.
+        void Place(SourceChange change, in ReadChange document)
+        {
             switch (change.Kind)
             {
                 case SourceKinds.Policy: Set(policies, change.Id, document.Value); break;
@@ -124,58 +187,24 @@ public sealed record TenantState
                     break;
                 default: break; // a settings document with another id changes nothing; other kinds (governance state) do not feed decisions
             }
-            if (document.Problems is not null)
-                rejected.Set(key, document.Problems);
         }
 
-        // The tables are independent: on a large batch they are frozen side by side (the users' table is most of it).
-        ImmutableDictionary<string, Policy> policyTable = null!;
-        ImmutableDictionary<string, UserFact> userTable = null!;
-        ImmutableDictionary<string, GroupFact> groupTable = null!;
-        ImmutableDictionary<string, AgentFact> agentTable = null!;
-        ImmutableDictionary<string, McpServerFact> serverTable = null!;
-        ImmutableDictionary<string, ToolFact> toolTable = null!;
-        ImmutableDictionary<string, DataResourceFact> dataTable = null!;
-        ImmutableDictionary<string, IReadOnlyList<Problem>> rejectedTable = null!;
-        ShardedTable<long> hashTable = null!;
-        Action[] freeze =
-        [
-            () => userTable = users.ToImmutable(),
-            () =>
-            {
-                policyTable = policies.ToImmutable();
-                groupTable = groups.ToImmutable();
-                agentTable = agents.ToImmutable();
-                serverTable = servers.ToImmutable();
-                toolTable = tools.ToImmutable();
-                dataTable = data.ToImmutable();
-                rejectedTable = rejected.ToImmutable();
-                hashTable = HashesWith(hashes);
-            },
-        ];
-        if (bulk)
-            ParallelBuild.Invoke(freeze);
-        else
+        void FreezeAccounts()
         {
-            foreach (var action in freeze)
-                action();
+            rejectedTable = rejected.ToImmutable();
+            hashTable = HashesWith(hashes);
         }
 
-        return this with
+        void FreezeTables()
         {
-            Policies = policyTable,
-            Users = userTable,
-            Groups = groupTable,
-            Agents = agentTable,
-            Servers = serverTable,
-            Tools = toolTable,
-            DataResources = dataTable,
-            Rejected = rejectedTable,
-            Settings = settings,
-            DocumentHashes = hashTable,
-            Fingerprint = fingerprint,
-            Delta = firstDirectory ? null : new DirectoryDelta(Users, Groups, changedUsers!, changedGroups!),
-        };
+            userTable = users.ToImmutable();
+            policyTable = policies.ToImmutable();
+            groupTable = groups.ToImmutable();
+            agentTable = agents.ToImmutable();
+            serverTable = servers.ToImmutable();
+            toolTable = tools.ToImmutable();
+            dataTable = data.ToImmutable();
+        }
     }
 
     /// <summary>Every change of <paramref name="batch"/> read on all cores, in its place; a failure is kept for the apply loop to throw.</summary>
