@@ -64,8 +64,8 @@ public sealed class ParallelBuildTests
             .ToFrozenDictionary(g => g.Id, g => g.Ordinal, StringComparer.Ordinal);
         Assert.True(ParallelBuild.Pays(state.Users.Count + memberships.Ids.Count));
 
-        var sequential = DirectoryTables.Build(state, Memberships.Of(state), ordinals, parallel: false);
-        var parallel = DirectoryTables.Build(state, Memberships.Of(state), ordinals, parallel: true);
+        var sequential = DirectoryTables.Build(state, Memberships.Of(state, parallel: false), ordinals, parallel: false);
+        var parallel = DirectoryTables.Build(state, Memberships.Of(state, parallel: true), ordinals, parallel: true);
 
         Assert.Equal(Entries(sequential.DirectGroups), Entries(parallel.DirectGroups));
         Assert.Equal(Entries(sequential.Parents), Entries(parallel.Parents));
@@ -75,6 +75,27 @@ public sealed class ParallelBuildTests
         Assert.Contains(sequential.Principals.Items, p => p.Value.GroupCount > 8);
         Assert.Contains(sequential.DirectGroups.Items, d => d.Value.Length > 64);
         Assert.Contains(sequential.Principals.Items, p => p.Value.Fact is null);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Of_MembershipsOverTheThreshold_NumberTheMembersAsTheLoop(int seed)
+    {
+        var state = TenantState.Empty.Apply(Tenant(new Random(seed)));
+
+        var sequential = Memberships.Of(state, parallel: false);
+        var parallel = Memberships.Of(state, parallel: true);
+
+        Assert.True(ParallelBuild.Pays(sequential.Positions.Length));
+        Assert.Equal(sequential.Ids, parallel.Ids);
+        Assert.Equal(sequential.Starts, parallel.Starts);
+        Assert.Equal(sequential.Positions, parallel.Positions);
+        foreach (var id in sequential.Ids.Concat(["u-nobody", "g1"]))
+        {
+            Assert.Equal(sequential.TryGetMember(id, out var m), parallel.TryGetMember(id, out var n));
+            Assert.Equal(m, n);
+        }
     }
 
     [Theory]

@@ -49,7 +49,7 @@ internal sealed class DirectoryTables
     public static DirectoryTables For(TenantState state, FrozenDictionary<string, int> groupOrdinals, DirectoryTables? previous, bool? parallel = null)
     {
         if (previous is null)
-            return Build(state, Memberships.Of(state), groupOrdinals, parallel);
+            return Build(state, Memberships.Of(state, parallel), groupOrdinals, parallel);
         var sameDirectory = ReferenceEquals(previous.Users, state.Users) && ReferenceEquals(previous.Groups, state.Groups);
         if (sameDirectory && ReferenceEquals(previous.GroupOrdinals, groupOrdinals))
             return previous;
@@ -67,7 +67,7 @@ internal sealed class DirectoryTables
                 : new DirectoryTables(state.Users, state.Groups, groupOrdinals, updated.DirectGroups, updated.Parents, updated.Closure,
                     AllPrincipals(state.Users, updated.DirectGroups, updated.Closure, groupOrdinals));
         }
-        return Build(state, Memberships.Of(state), groupOrdinals, parallel);
+        return Build(state, Memberships.Of(state, parallel), groupOrdinals, parallel);
     }
 
     public static DirectoryTables Build(TenantState state, FrozenDictionary<string, int> groupOrdinals) =>
@@ -94,7 +94,7 @@ internal sealed class DirectoryTables
         var listed = new bool[ids.Count];
         foreach (var (id, fact) in state.Users)
         {
-            if (memberships.Numbers.TryGetValue(id, out var m))
+            if (memberships.TryGetMember(id, out var m))
             {
                 listed[m] = true;
                 principals.Add(new(id, Member(id, fact, memberships.IdsOf(m), parentTable, ancestors, groupOrdinals, directItems, closureItems)));
@@ -137,7 +137,7 @@ internal sealed class DirectoryTables
             for (var i = start; i < end; i++)
             {
                 var (id, fact) = users[i];
-                if (memberships.Numbers.TryGetValue(id, out var m))
+                if (memberships.TryGetMember(id, out var m))
                 {
                     memberOf[i] = m;
                     listed[m] = true;

@@ -95,7 +95,7 @@ public sealed partial class PolicySnapshot
                     fullAgents = AgentEntries(state.Agents, fullIndex, null);
                     fullLookups = SnapshotLookups.For(state, null);
                 },
-                () => memberships = Memberships.Of(state));
+                () => memberships = Memberships.Of(state, parallel));
             var fullDirectory = DirectoryTables.Build(state, memberships, fullIndex.GroupOrdinals, parallel);
             var fullResources = ResolvedResources.For(state, fullIndex, null);
             return new PolicySnapshot(tenantId, state, version, time, fullDirectory, fullIndex, fullAgents, fullResources, fullLookups, Stopwatch.GetElapsedTime(started));
