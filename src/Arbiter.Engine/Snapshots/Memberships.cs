@@ -161,11 +161,15 @@ internal sealed class Memberships
         var partitions = new Dictionary<string, int>[count];
         var listedFirst = new List<int>[count]; // per partition: each member's first membership, in member order
         var partitionIds = new List<string>[count];
+        // Each partition keeps its memberships' numbers in a list of its own: writing them into one shared array, at
+        // interleaved places, would have the cores fight over its cache lines.
+        var local = new List<int>[count];
         ParallelBuild.Invoke([.. Enumerable.Range(0, count).Select(p => (Action)(() =>
         {
             var members = partitions[p] = new Dictionary<string, int>(users / count + 1, StringComparer.Ordinal);
             var first = listedFirst[p] = new List<int>(users / count + 1);
             var ids = partitionIds[p] = new List<string>(users / count + 1);
+            var order = local[p] = new List<int>(numbers.Length / count + 1);
             for (var g = 0; g < groups.Length; g++)
             {
                 var listed = groups[g].MemberUsers;
@@ -181,7 +185,7 @@ internal sealed class Memberships
                         ids.Add(listed[i]);
                         first.Add(k);
                     }
-                    numbers[k] = number;
+                    order.Add(number);
                 }
             }
         }))]);
@@ -205,11 +209,12 @@ internal sealed class Memberships
             toMember[next][at[next]] = all.Count;
             all.Add(partitionIds[next][at[next]++]);
         }
-        ParallelBuild.For(numbers.Length, (start, end) =>
+        var taken = new int[count];
+        for (var k = 0; k < numbers.Length; k++)
         {
-            for (var k = start; k < end; k++)
-                numbers[k] = toMember[partitionOf[k]][numbers[k]];
-        });
+            var p = partitionOf[k];
+            numbers[k] = toMember[p][local[p][taken[p]++]];
+        }
         return (all, partitions, toMember);
     }
 

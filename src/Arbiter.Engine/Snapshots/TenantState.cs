@@ -103,7 +103,7 @@ public sealed record TenantState
             foreach (var change in changes)
             {
                 var document = ReadChange.Of(change);
-                Account(change, document);
+                fingerprint ^= Account(change, document);
                 Place(change, document);
             }
             FreezeAccounts();
@@ -120,8 +120,12 @@ public sealed record TenantState
             ParallelBuild.Invoke(
                 () =>
                 {
+                    // Summed here and written once: a shared variable written per change would keep the other
+                    // thread's reads of the tables waiting on the cache line they share.
+                    var sum = 0L;
                     for (var i = 0; i < read.Length; i++)
-                        Account(batch![i], read[i]);
+                        sum ^= Account(batch![i], read[i]);
+                    fingerprint ^= sum;
                     FreezeAccounts();
                 },
                 () =>
@@ -148,20 +152,22 @@ public sealed record TenantState
             Delta = firstDirectory ? null : new DirectoryDelta(Users, Groups, changedUsers!, changedGroups!),
         };
 
-        // What every source document counts for: its rejection (cleared, or set anew) and its hash in the fingerprint.
-        void Account(SourceChange change, in ReadChange document)
+        // What every source document counts for: its rejection (cleared, or set anew), and its hash, returned to be
+        // XORed into the fingerprint (in place of the hash the document had).
+        long Account(SourceChange change, in ReadChange document)
         {
             var key = document.Key;
+            var delta = 0L;
             rejected.Remove(key);
             if (SourceKinds.IsSource(change.Kind))
             {
                 var previous = hashes.TryGetValue(key, out var edited) ? edited : DocumentHashes.TryGetValue(key, out var stored) ? stored : null;
-                fingerprint ^= previous ?? 0;
-                fingerprint ^= document.Hash ?? 0;
+                delta = (previous ?? 0) ^ (document.Hash ?? 0);
                 hashes[key] = document.Hash;
             }
             if (document.Problems is not null)
                 rejected.Set(key, document.Problems);
+            return delta;
         }
 
         // What the document reads as, in its table.
