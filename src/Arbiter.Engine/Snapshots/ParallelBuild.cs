@@ -20,8 +20,11 @@ internal static class ParallelBuild
     /// <summary>Items per chunk a thread takes at a time: large enough that handing out chunks costs nothing, small enough to balance.</summary>
     private const int ChunkSize = 1024;
 
-    /// <summary>Whether <paramref name="items"/> work items go parallel (<paramref name="force"/>, when given, decides instead: tests compare both paths).</summary>
-    public static bool Pays(int items, bool? force = null) => force ?? (items >= Threshold && Environment.ProcessorCount > 1);
+    /// <summary>
+    /// Whether <paramref name="items"/> work items take the parallel path (<paramref name="force"/>, when given, decides
+    /// instead: tests compare both paths). On one core too: that path also does less work per user (by group number).
+    /// </summary>
+    public static bool Pays(int items, bool? force = null) => force ?? items >= Threshold;
 
     /// <summary>
     /// Calls <paramref name="body"/>(start, end) over [0, <paramref name="count"/>) in chunks on all cores. When chunks
