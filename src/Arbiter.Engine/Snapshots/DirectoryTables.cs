@@ -9,7 +9,9 @@ namespace Arbiter.Engine.Snapshots;
 /// through nesting, and the <see cref="Principal"/> entries — kept in <see cref="ShardedTable{TValue}"/>s so that a
 /// user or membership change (a Microsoft Graph delta every few minutes) costs the users it reaches, not the tenant.
 /// Built from scratch (<see cref="Build"/>) or from the previous snapshot's tables plus the state's
-/// <see cref="DirectoryDelta"/>; both paths compute each user's entries with the same functions, so they agree.
+/// <see cref="DirectoryDelta"/>; both paths compute each user's entries with the same functions, so they agree. A large
+/// tenant built from scratch computes them by group number on all cores (<see cref="GroupNumbers"/>): the same entries,
+/// which the tests hold it to (the parallel build against the loop, the loop against the incremental updates).
 /// </summary>
 internal sealed class DirectoryTables
 {
