@@ -9,7 +9,9 @@ namespace Arbiter.Engine.Snapshots;
 /// through nesting, and the <see cref="Principal"/> entries — kept in <see cref="ShardedTable{TValue}"/>s so that a
 /// user or membership change (a Microsoft Graph delta every few minutes) costs the users it reaches, not the tenant.
 /// Built from scratch (<see cref="Build"/>) or from the previous snapshot's tables plus the state's
-/// <see cref="DirectoryDelta"/>; both paths compute each user's entries with the same functions, so they agree.
+/// <see cref="DirectoryDelta"/>; both paths compute each user's entries with the same functions, so they agree. A large
+/// tenant built from scratch computes them by group number on all cores (<see cref="GroupNumbers"/>): the same entries,
+/// which the tests hold it to (the parallel build against the loop, the loop against the incremental updates).
 /// </summary>
 internal sealed class DirectoryTables
 {
@@ -46,10 +48,10 @@ internal sealed class DirectoryTables
     public ShardedTable<Principal> Principals { get; }
 
     /// <summary>The tables for <paramref name="state"/>, reusing or updating <paramref name="previous"/> where the state allows.</summary>
-    public static DirectoryTables For(TenantState state, FrozenDictionary<string, int> groupOrdinals, DirectoryTables? previous)
+    public static DirectoryTables For(TenantState state, FrozenDictionary<string, int> groupOrdinals, DirectoryTables? previous, bool? parallel = null)
     {
         if (previous is null)
-            return Build(state, groupOrdinals);
+            return Build(state, Memberships.Of(state, parallel), groupOrdinals, parallel);
         var sameDirectory = ReferenceEquals(previous.Users, state.Users) && ReferenceEquals(previous.Groups, state.Groups);
         if (sameDirectory && ReferenceEquals(previous.GroupOrdinals, groupOrdinals))
             return previous;
@@ -67,52 +69,26 @@ internal sealed class DirectoryTables
                 : new DirectoryTables(state.Users, state.Groups, groupOrdinals, updated.DirectGroups, updated.Parents, updated.Closure,
                     AllPrincipals(state.Users, updated.DirectGroups, updated.Closure, groupOrdinals));
         }
-        return Build(state, groupOrdinals);
+        return Build(state, Memberships.Of(state, parallel), groupOrdinals, parallel);
     }
 
+    public static DirectoryTables Build(TenantState state, FrozenDictionary<string, int> groupOrdinals) =>
+        Build(state, Memberships.Of(state), groupOrdinals, parallel: null);
+
+    /// <summary>
+    /// The tables from scratch. On a large tenant (<see cref="ParallelBuild"/>) the users are placed on all cores, each
+    /// into its own place, and the tables are then filled in the order one loop gives, so both paths make the same tables.
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // one call, a million iterations: optimized code from the start
-    public static DirectoryTables Build(TenantState state, FrozenDictionary<string, int> groupOrdinals)
+    public static DirectoryTables Build(TenantState state, Memberships memberships, FrozenDictionary<string, int> groupOrdinals, bool? parallel)
     {
-        // Every membership grouped by member without a list per member — count, then place into one array: a million
-        // growing lists would all stay alive, and be copied by the GC, until the tables are made.
-        var groups = state.Groups.Values.ToArray();
-        var members = new Dictionary<string, int>(StringComparer.Ordinal); // member id → member number
-        var ids = new List<string>();
-        var counts = new List<int>();
-        var numbers = new List<int>(); // the member number of each membership, in the order the groups list them
-        var parents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var group in groups)
-        {
-            foreach (var user in group.MemberUsers)
-            {
-                ref var number = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(members, user, out var known);
-                if (!known)
-                {
-                    number = ids.Count;
-                    ids.Add(user);
-                    counts.Add(0);
-                }
-                counts[number]++;
-                numbers.Add(number);
-            }
-            foreach (var child in group.MemberGroups)
-                Append(parents, child, group.Id);
-        }
-        var starts = new int[ids.Count + 1];
-        for (var m = 0; m < ids.Count; m++)
-            starts[m + 1] = starts[m] + counts[m];
-        var next = starts[..^1];
-        var memberships = new string[numbers.Count];
-        var k = 0;
-        foreach (var group in groups)
-        {
-            for (var i = 0; i < group.MemberUsers.Count; i++)
-                memberships[next[numbers[k++]]++] = group.Id;
-        }
-        var parentTable = ShardedTable<string[]>.From(Sorted(parents));
+        var parentTable = ShardedTable<string[]>.From(Sorted(memberships.Parents));
+        if (ParallelBuild.Pays(state.Users.Count + memberships.Ids.Count, parallel))
+            return BuildParallel(state, memberships, parentTable, groupOrdinals);
 
         // One pass per user computes their direct groups, their groups through nesting and their principal entry
         // together: no table is read back while the next is built (each read back was a random access per user).
+        var ids = memberships.Ids;
         var ancestors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var directItems = new List<KeyValuePair<string, string[]>>(ids.Count);
         var closureItems = new List<KeyValuePair<string, string[]>>(ids.Count);
@@ -120,10 +96,10 @@ internal sealed class DirectoryTables
         var listed = new bool[ids.Count];
         foreach (var (id, fact) in state.Users)
         {
-            if (members.TryGetValue(id, out var m))
+            if (memberships.TryGetMember(id, out var m))
             {
                 listed[m] = true;
-                principals.Add(new(id, Member(id, fact, memberships.AsSpan(starts[m], counts[m]), parentTable, ancestors, groupOrdinals, directItems, closureItems)));
+                principals.Add(new(id, Member(id, fact, memberships.IdsOf(m), parentTable, ancestors, groupOrdinals, directItems, closureItems)));
             }
             else
                 principals.Add(new(id, PrincipalOf(fact, [], groupOrdinals)));
@@ -132,10 +108,87 @@ internal sealed class DirectoryTables
         for (var m = 0; m < ids.Count; m++)
         {
             if (!listed[m])
-                principals.Add(new(ids[m], Member(ids[m], null, memberships.AsSpan(starts[m], counts[m]), parentTable, ancestors, groupOrdinals, directItems, closureItems)));
+                principals.Add(new(ids[m], Member(ids[m], null, memberships.IdsOf(m), parentTable, ancestors, groupOrdinals, directItems, closureItems)));
         }
         return new DirectoryTables(state.Users, state.Groups, groupOrdinals, ShardedTable<string[]>.From(directItems), parentTable,
             ShardedTable<string[]>.From(closureItems), ShardedTable<Principal>.From(principals, compactKeys: true));
+    }
+
+    /// <summary>
+    /// <see cref="Build(TenantState, Memberships, FrozenDictionary{string, int}, bool?)"/> on all cores, and by group
+    /// number rather than by id: the groups are numbered in the ordinal order of their ids, so sorting numbers sorts as
+    /// the ids sort, and a group's ancestors and policy ordinal are array reads instead of string hashes and compares.
+    /// Each user and member is computed into a place of its own, then the tables are filled in the order the loop
+    /// fills them and made side by side — the same arrays (shared where the loop shares them) in the same order.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static DirectoryTables BuildParallel(TenantState state, Memberships memberships, ShardedTable<string[]> parentTable, FrozenDictionary<string, int> groupOrdinals)
+    {
+        var groupsOf = GroupNumbers.For(memberships, groupOrdinals);
+        var ids = memberships.Ids;
+        var users = state.Users.ToArray();
+        var direct = new string[ids.Count][];
+        var closure = new string[ids.Count][];
+        var memberOf = new int[users.Length]; // user → member number, or −1
+        var listed = new bool[ids.Count];
+        var principals = new List<KeyValuePair<string, Principal>>(users.Length + ids.Count);
+        System.Runtime.InteropServices.CollectionsMarshal.SetCount(principals, users.Length);
+        ParallelBuild.For(users.Length, (start, end) =>
+        {
+            var placed = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(principals);
+            for (var i = start; i < end; i++)
+            {
+                var (id, fact) = users[i];
+                if (memberships.TryGetMember(id, out var m))
+                {
+                    memberOf[i] = m;
+                    listed[m] = true;
+                    placed[i] = new(id, groupsOf.Member(m, fact, direct, closure));
+                }
+                else
+                {
+                    memberOf[i] = -1;
+                    placed[i] = new(id, PrincipalOf(fact, [], groupOrdinals));
+                }
+            }
+        });
+        // Group members the directory does not list as users (an agent's owner, a guest) are principals too.
+        var unlisted = new Principal[ids.Count];
+        ParallelBuild.For(ids.Count, (start, end) =>
+        {
+            for (var m = start; m < end; m++)
+            {
+                if (!listed[m])
+                    unlisted[m] = groupsOf.Member(m, null, direct, closure);
+            }
+        });
+
+        var directItems = new List<KeyValuePair<string, string[]>>(ids.Count);
+        var closureItems = new List<KeyValuePair<string, string[]>>(ids.Count);
+        for (var i = 0; i < users.Length; i++)
+        {
+            if (memberOf[i] is var m and >= 0)
+            {
+                directItems.Add(new(users[i].Key, direct[m]));
+                closureItems.Add(new(users[i].Key, closure[m]));
+            }
+        }
+        for (var m = 0; m < ids.Count; m++)
+        {
+            if (!listed[m])
+            {
+                directItems.Add(new(ids[m], direct[m]));
+                closureItems.Add(new(ids[m], closure[m]));
+                principals.Add(new(ids[m], unlisted[m]));
+            }
+        }
+        ShardedTable<string[]> directTable = null!, closureTable = null!;
+        ShardedTable<Principal> principalTable = null!;
+        ParallelBuild.Invoke(
+            () => directTable = ShardedTable<string[]>.From(directItems),
+            () => closureTable = ShardedTable<string[]>.From(closureItems),
+            () => principalTable = ShardedTable<Principal>.From(principals, compactKeys: true));
+        return new DirectoryTables(state.Users, state.Groups, groupOrdinals, directTable, parentTable, closureTable, principalTable);
     }
 
     /// <summary>A group member's entries: direct groups and closure appended to their tables, the principal returned.</summary>
@@ -290,10 +343,15 @@ internal sealed class DirectoryTables
 
     private static string[] AncestorsOrSelf(string groupId, ShardedTable<string[]> parents, Dictionary<string, string[]> known)
     {
-        if (known.TryGetValue(groupId, out var result))
-            return result;
+        if (!known.TryGetValue(groupId, out var result))
+            known[groupId] = result = AncestorsOrSelf(groupId, parents);
+        return result;
+    }
+
+    private static string[] AncestorsOrSelf(string groupId, ShardedTable<string[]> parents)
+    {
         if (!parents.TryGetValue(groupId, out var direct))
-            return known[groupId] = [groupId];
+            return [groupId];
         // Iterative walk: nesting may be deep, and cycles must not loop.
         var seen = new HashSet<string>(StringComparer.Ordinal) { groupId };
         var stack = new Stack<string>(direct);
@@ -305,7 +363,7 @@ internal sealed class DirectoryTables
             foreach (var parent in parents.GetValueOrDefault(group) ?? [])
                 stack.Push(parent);
         }
-        return known[groupId] = SortedDistinct(seen.ToArray().AsSpan());
+        return SortedDistinct(seen.ToArray().AsSpan());
     }
 
     private static string[] SortedDistinct(List<string> values) => SortedDistinct(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values));
@@ -320,13 +378,6 @@ internal sealed class DirectoryTables
                 values[distinct++] = values[i];
         }
         return values[..distinct].ToArray();
-    }
-
-    private static void Append(Dictionary<string, List<string>> map, string key, string value)
-    {
-        if (!map.TryGetValue(key, out var list))
-            map[key] = list = [];
-        list.Add(value);
     }
 
     private static List<KeyValuePair<string, string[]>> Sorted(Dictionary<string, List<string>> map)

@@ -69,9 +69,37 @@ public sealed partial class PolicySnapshot
     public static PolicySnapshot Empty(string tenantId, TimeProvider time) => Build(tenantId, TenantState.Empty, 0, time);
 
     /// <summary>Compiles <paramref name="state"/>. Pass the <paramref name="previous"/> snapshot to reuse what did not change.</summary>
-    public static PolicySnapshot Build(string tenantId, TenantState state, long version, TimeProvider time, PolicySnapshot? previous = null)
+    public static PolicySnapshot Build(string tenantId, TenantState state, long version, TimeProvider time, PolicySnapshot? previous = null) =>
+        Build(tenantId, state, version, time, previous, parallel: null);
+
+    /// <summary>
+    /// <see cref="Build(string, TenantState, long, TimeProvider, PolicySnapshot?)"/>; a large tenant built from scratch
+    /// (<see cref="ParallelBuild"/>) indexes its policies while its memberships are grouped, and places its users on all
+    /// cores. <paramref name="parallel"/> forces either path (tests).
+    /// </summary>
+    internal static PolicySnapshot Build(string tenantId, TenantState state, long version, TimeProvider time, PolicySnapshot? previous, bool? parallel)
     {
         var started = Stopwatch.GetTimestamp();
+        if (previous is null && ParallelBuild.Pays(state.Users.Count + state.Groups.Count, parallel))
+        {
+            // The policy side does not read the directory and grouping the memberships does not read the policies: side
+            // by side. The policy side goes first, as in the loop below, so its failure is the one thrown when both fail.
+            PolicyIndex fullIndex = null!;
+            ShardedTable<AgentEntry> fullAgents = null!;
+            SnapshotLookups fullLookups = null!;
+            Memberships memberships = null!;
+            ParallelBuild.Invoke(
+                () =>
+                {
+                    fullIndex = IndexPolicies(state, null);
+                    fullAgents = AgentEntries(state.Agents, fullIndex, null);
+                    fullLookups = SnapshotLookups.For(state, null);
+                },
+                () => memberships = Memberships.Of(state, parallel));
+            var fullDirectory = DirectoryTables.Build(state, memberships, fullIndex.GroupOrdinals, parallel);
+            var fullResources = ResolvedResources.For(state, fullIndex, null);
+            return new PolicySnapshot(tenantId, state, version, time, fullDirectory, fullIndex, fullAgents, fullResources, fullLookups, Stopwatch.GetElapsedTime(started));
+        }
         var samePolicies = previous is not null && ReferenceEquals(previous.State.Policies, state.Policies);
         var index = samePolicies ? previous!._index : IndexPolicies(state, previous?._index.GroupOrdinals);
         // When only agents changed (the kill switch, Entra sync) only the changed agents are matched again.
@@ -80,7 +108,7 @@ public sealed partial class PolicySnapshot
             : AgentEntries(state.Agents, index, samePolicies ? previous!._agents : null);
         var lookups = SnapshotLookups.For(state, previous?._lookups);
         // A user or membership change updates the entries of the users it reaches, not the whole table.
-        var directory = DirectoryTables.For(state, index.GroupOrdinals, previous?._directory);
+        var directory = DirectoryTables.For(state, index.GroupOrdinals, previous?._directory, parallel);
         var resources = ResolvedResources.For(state, index, previous?._resources);
         return new PolicySnapshot(tenantId, state, version, time, directory, index, agents, resources, lookups, Stopwatch.GetElapsedTime(started));
     }

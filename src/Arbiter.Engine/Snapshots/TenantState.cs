@@ -57,7 +57,14 @@ public sealed record TenantState
     /// <summary>Stored documents that could not be used (kind/id → problems). They are left out: fail closed.</summary>
     public ImmutableDictionary<string, IReadOnlyList<Problem>> Rejected { get; init; } = ImmutableDictionary.Create<string, IReadOnlyList<Problem>>(StringComparer.Ordinal);
 
-    public TenantState Apply(IEnumerable<SourceChange> changes)
+    public TenantState Apply(IEnumerable<SourceChange> changes) => Apply(changes, parallel: null);
+
+    /// <summary>
+    /// <see cref="Apply(IEnumerable{SourceChange})"/>; a batch of <see cref="ParallelBuild.Threshold"/> changes or more
+    /// (a tenant's first load) is read — hashed and parsed, each document on its own — on all cores, then applied in
+    /// order, so the state is the one a loop gives. <paramref name="parallel"/> forces either path (tests).
+    /// </summary>
+    internal TenantState Apply(IEnumerable<SourceChange> changes, bool? parallel)
     {
         var policies = new TableEdits<Policy>(Policies);
         var users = new TableEdits<UserFact>(Users);
@@ -76,72 +83,207 @@ public sealed record TenantState
         var changedUsers = firstDirectory ? null : new HashSet<string>(StringComparer.Ordinal);
         var changedGroups = firstDirectory ? null : new HashSet<string>(StringComparer.Ordinal);
 
-        foreach (var change in changes)
+        // A lazy sequence stays lazy (and sequential) unless it can say how long it is.
+        var batch = changes as IReadOnlyList<SourceChange>;
+        if (batch is null && changes.TryGetNonEnumeratedCount(out var known) && ParallelBuild.Pays(known, parallel))
+            batch = [.. changes];
+        var bulk = batch is not null && ParallelBuild.Pays(batch.Count, parallel);
+
+        ImmutableDictionary<string, Policy> policyTable = null!;
+        ImmutableDictionary<string, UserFact> userTable = null!;
+        ImmutableDictionary<string, GroupFact> groupTable = null!;
+        ImmutableDictionary<string, AgentFact> agentTable = null!;
+        ImmutableDictionary<string, McpServerFact> serverTable = null!;
+        ImmutableDictionary<string, ToolFact> toolTable = null!;
+        ImmutableDictionary<string, DataResourceFact> dataTable = null!;
+        ImmutableDictionary<string, IReadOnlyList<Problem>> rejectedTable = null!;
+        ShardedTable<long> hashTable = null!;
+        if (!bulk)
         {
-            var key = change.Kind + "/" + change.Id;
+            foreach (var change in changes)
+            {
+                var document = ReadChange.Of(change);
+                fingerprint ^= Account(change, document);
+                Place(change, document);
+            }
+            FreezeAccounts();
+            FreezeTables();
+        }
+        else
+        {
+            var read = ReadAll(batch!);
+            // The loop stops at the first document that failed to read, before any later one is applied: so does this.
+            foreach (var document in read)
+                document.Failure?.Throw();
+            // The accounts (rejections, hashes, fingerprint) and the tables each take every change in order; they share
+            // nothing, so they are applied side by side, and each frozen as soon as it is complete.
+            ParallelBuild.Invoke(
+                () =>
+                {
+                    // Summed here and written once: a shared variable written per change would keep the other
+                    // thread's reads of the tables waiting on the cache line they share.
+                    var sum = 0L;
+                    for (var i = 0; i < read.Length; i++)
+                        sum ^= Account(batch![i], read[i]);
+                    fingerprint ^= sum;
+                    FreezeAccounts();
+                },
+                () =>
+                {
+                    for (var i = 0; i < read.Length; i++)
+                        Place(batch![i], read[i]);
+                    FreezeTables();
+                });
+        }
+
+        return this with
+        {
+            Policies = policyTable,
+            Users = userTable,
+            Groups = groupTable,
+            Agents = agentTable,
+            Servers = serverTable,
+            Tools = toolTable,
+            DataResources = dataTable,
+            Rejected = rejectedTable,
+            Settings = settings,
+            DocumentHashes = hashTable,
+            Fingerprint = fingerprint,
+            Delta = firstDirectory ? null : new DirectoryDelta(Users, Groups, changedUsers!, changedGroups!),
+        };
+
+        // What every source document counts for: its rejection (cleared, or set anew), and its hash, returned to be
+        // XORed into the fingerprint (in place of the hash the document had).
+        long Account(SourceChange change, in ReadChange document)
+        {
+            var key = document.Key;
+            var delta = 0L;
             rejected.Remove(key);
             if (SourceKinds.IsSource(change.Kind))
             {
                 var previous = hashes.TryGetValue(key, out var edited) ? edited : DocumentHashes.TryGetValue(key, out var stored) ? stored : null;
-                fingerprint ^= previous ?? 0;
-                long? hash = change.Body is { } hashed ? DocumentHash(key, hashed) : null;
-                fingerprint ^= hash ?? 0;
-                hashes[key] = hash;
+                delta = (previous ?? 0) ^ (document.Hash ?? 0);
+                hashes[key] = document.Hash;
             }
-            string? error = null;
+            if (document.Problems is not null)
+                rejected.Set(key, document.Problems);
+            return delta;
+        }
+
+        // What the document reads as, in its table.
+        void Place(SourceChange change, in ReadChange document)
+        {
             switch (change.Kind)
             {
-                case SourceKinds.Policy:
-                    if (change.Body is not { } policyBody) { policies.Remove(change.Id); break; }
-                    var parsed = PolicyParser.Parse(policyBody, stored: true);
-                    if (parsed.IsValid && parsed.Policy!.Id == change.Id)
-                        policies.Set(change.Id, parsed.Policy);
-                    else
-                    {
-                        policies.Remove(change.Id);
-                        rejected.Set(key, parsed.IsValid ? [new Problem("/id", $"policy id '{parsed.Policy!.Id}' differs from the document id")] : parsed.Problems);
-                    }
-                    break;
+                case SourceKinds.Policy: Set(policies, change.Id, document.Value); break;
                 case SourceKinds.User:
-                    Set(users, change, FactReader.ReadUser, ref error);
+                    Set(users, change.Id, document.Value);
                     changedUsers?.Add(change.Id);
                     break;
                 case SourceKinds.Group:
-                    Set(groups, change, FactReader.ReadGroup, ref error);
+                    Set(groups, change.Id, document.Value);
                     changedGroups?.Add(change.Id);
                     break;
-                case SourceKinds.Agent: Set(agents, change, FactReader.ReadAgent, ref error); break;
-                case SourceKinds.McpServer: Set(servers, change, FactReader.ReadServer, ref error); break;
-                case SourceKinds.Tool: Set(tools, change, FactReader.ReadTool, ref error); break;
-                case SourceKinds.DataResource: Set(data, change, FactReader.ReadDataResource, ref error); break;
+                case SourceKinds.Agent: Set(agents, change.Id, document.Value); break;
+                case SourceKinds.McpServer: Set(servers, change.Id, document.Value); break;
+                case SourceKinds.Tool: Set(tools, change.Id, document.Value); break;
+                case SourceKinds.DataResource: Set(data, change.Id, document.Value); break;
+                case SourceKinds.Settings when document.Value is TenantSettings newSettings:
+                    settings = newSettings;
+                    break;
+                default: break; // a settings document with another id changes nothing; other kinds (governance state) do not feed decisions
+            }
+        }
+
+        void FreezeAccounts()
+        {
+            rejectedTable = rejected.ToImmutable();
+            hashTable = HashesWith(hashes);
+        }
+
+        void FreezeTables()
+        {
+            userTable = users.ToImmutable();
+            policyTable = policies.ToImmutable();
+            groupTable = groups.ToImmutable();
+            agentTable = agents.ToImmutable();
+            serverTable = servers.ToImmutable();
+            toolTable = tools.ToImmutable();
+            dataTable = data.ToImmutable();
+        }
+    }
+
+    /// <summary>Every change of <paramref name="batch"/> read on all cores, in its place; a failure is kept for the apply loop to throw.</summary>
+    private static ReadChange[] ReadAll(IReadOnlyList<SourceChange> batch)
+    {
+        var read = new ReadChange[batch.Count];
+        ParallelBuild.For(batch.Count, (start, end) =>
+        {
+            for (var i = start; i < end; i++)
+            {
+                try
+                {
+                    read[i] = ReadChange.Of(batch[i]);
+                }
+                catch (Exception e)
+                {
+                    read[i] = new ReadChange(batch[i].Kind + "/" + batch[i].Id, null, null, null, System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e));
+                }
+            }
+        });
+        return read;
+    }
+
+    /// <summary>
+    /// One change as read, before it is applied: its "kind/id" key, its document's hash (null when deleted or not a
+    /// source document), what the document reads as (a policy, a fact, settings; null when deleted or unusable) and why
+    /// it was rejected. Depends on the change alone, so any thread may read it.
+    /// </summary>
+    private readonly record struct ReadChange(string Key, long? Hash, object? Value, IReadOnlyList<Problem>? Problems,
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? Failure = null)
+    {
+        public static ReadChange Of(SourceChange change)
+        {
+            var key = change.Kind + "/" + change.Id;
+            long? hash = SourceKinds.IsSource(change.Kind) && change.Body is { } hashed ? DocumentHash(key, hashed) : null;
+            string? error = null;
+            object? value = null;
+            IReadOnlyList<Problem>? problems = null;
+            switch (change.Kind)
+            {
+                case SourceKinds.Policy when change.Body is { } policyBody:
+                    var parsed = PolicyParser.Parse(policyBody, stored: true);
+                    if (parsed.IsValid && parsed.Policy!.Id == change.Id)
+                        value = parsed.Policy;
+                    else
+                        problems = parsed.IsValid ? [new Problem("/id", $"policy id '{parsed.Policy!.Id}' differs from the document id")] : parsed.Problems;
+                    break;
+                case SourceKinds.User: value = Read(change, FactReader.ReadUser, out error); break;
+                case SourceKinds.Group: value = Read(change, FactReader.ReadGroup, out error); break;
+                case SourceKinds.Agent: value = Read(change, FactReader.ReadAgent, out error); break;
+                case SourceKinds.McpServer: value = Read(change, FactReader.ReadServer, out error); break;
+                case SourceKinds.Tool: value = Read(change, FactReader.ReadTool, out error); break;
+                case SourceKinds.DataResource: value = Read(change, FactReader.ReadDataResource, out error); break;
                 case SourceKinds.Settings when change.Id != TenantSettings.DocumentId:
                     error = $"the settings document's id is '{TenantSettings.DocumentId}'";
                     break;
                 case SourceKinds.Settings:
                     // Unreadable settings close the world rather than open it.
-                    settings = change.Body is { } settingsBody ? TenantSettings.Read(settingsBody, out error) ?? TenantSettings.Closed : TenantSettings.Default;
+                    value = change.Body is { } settingsBody ? TenantSettings.Read(settingsBody, out error) ?? TenantSettings.Closed : TenantSettings.Default;
                     break;
-                default: break; // other kinds (governance state) do not feed decisions
+                default: break;
             }
             if (error is not null)
-                rejected.Set(key, [new Problem("", error)]);
+                problems = [new Problem("", error)];
+            return new ReadChange(key, hash, value, problems);
         }
 
-        return this with
+        private static T? Read<T>(SourceChange change, Reader<T> read, out string? error)
+            where T : class
         {
-            Policies = policies.ToImmutable(),
-            Users = users.ToImmutable(),
-            Groups = groups.ToImmutable(),
-            Agents = agents.ToImmutable(),
-            Servers = servers.ToImmutable(),
-            Tools = tools.ToImmutable(),
-            DataResources = data.ToImmutable(),
-            Rejected = rejected.ToImmutable(),
-            Settings = settings,
-            DocumentHashes = HashesWith(hashes),
-            Fingerprint = fingerprint,
-            Delta = firstDirectory ? null : new DirectoryDelta(Users, Groups, changedUsers!, changedGroups!),
-        };
+            error = null;
+            return change.Body is { } body ? read(change.Id, body, out error) : null;
+        }
     }
 
     private ShardedTable<long> HashesWith(Dictionary<string, long?> edits)
@@ -178,18 +320,13 @@ public sealed record TenantState
 
     private delegate T? Reader<T>(string id, JsonElement body, out string? error);
 
-    private static void Set<T>(TableEdits<T> target, SourceChange change, Reader<T> read, ref string? error)
+    /// <summary>Sets the entry to what the document read as, or removes it when deleted or unusable (fail closed).</summary>
+    private static void Set<T>(TableEdits<T> target, string id, object? value)
         where T : class
     {
-        if (change.Body is not { } body)
-        {
-            target.Remove(change.Id);
-            return;
-        }
-        var fact = read(change.Id, body, out error);
-        if (fact is null)
-            target.Remove(change.Id);
+        if (value is T fact)
+            target.Set(id, fact);
         else
-            target.Set(change.Id, fact);
+            target.Remove(id);
     }
 }
