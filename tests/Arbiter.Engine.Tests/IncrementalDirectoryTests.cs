@@ -4,6 +4,8 @@ using Arbiter.Engine.Decisions;
 using Arbiter.Engine.Snapshots;
 using Microsoft.Extensions.Time.Testing;
 
+using static Arbiter.Engine.Tests.RandomTenantDocs;
+
 namespace Arbiter.Engine.Tests;
 
 /// <summary>
@@ -26,7 +28,7 @@ public sealed class IncrementalDirectoryTests
         var documents = new Dictionary<(string Kind, string Id), SourceChange>();
         foreach (var change in InitialTenant(rng))
             documents[(change.Kind, change.Id)] = change;
-        var requests = Requests(rng);
+        var requests = Requests(rng, 150, Users + 3, Agents, Tools);
         var snapshot = PolicySnapshot.Build("t", TenantState.Empty.Apply(documents.Values), 1, Clock);
 
         for (var step = 0; step < 40; step++)
@@ -65,7 +67,7 @@ public sealed class IncrementalDirectoryTests
         changes.AddRange(Enumerable.Range(0, 80).Select(_ => RandomChange(rng)));
         changes.Add(Doc("policy", "p-misnamed", new JsonObject { ["effect"] = "permit", ["actions"] = Strings(["tools/call"]) }));
         changes.Add(new SourceChange("user", "u-unreadable", JsonSerializer.SerializeToElement(new JsonArray())));
-        var requests = Requests(rng);
+        var requests = Requests(rng, 150, Users + 3, Agents, Tools);
 
         var atOnce = TenantState.Empty.Apply(changes);
         var oneByOne = changes.Aggregate(TenantState.Empty, (state, change) => state.Apply([change]));
@@ -144,7 +146,7 @@ public sealed class IncrementalDirectoryTests
         for (var t = 0; t < Tools; t++)
             changes.Add(Doc("tool", "t" + t, new JsonObject { ["server"] = "s0", ["sensitivity"] = rng.Next(2) == 0 ? "public" : "confidential" }));
         for (var p = 0; p < 24; p++)
-            changes.Add(PolicyDoc(rng, "p" + p));
+            changes.Add(PolicyDoc(rng, "p" + p, Groups, Agents, Tools));
         return changes;
     }
 
@@ -153,12 +155,9 @@ public sealed class IncrementalDirectoryTests
     {
         < 6 => rng.Next(5) == 0 ? new SourceChange("user", "u" + rng.Next(Users + 3), null) : UserDoc(rng, "u" + rng.Next(Users + 3)),
         < 17 => rng.Next(8) == 0 ? new SourceChange("group", "g" + rng.Next(Groups + 2), null) : GroupDoc(rng, "g" + rng.Next(Groups + 2)),
-        < 19 => PolicyDoc(rng, "p" + rng.Next(30)),
+        < 19 => PolicyDoc(rng, "p" + rng.Next(30), Groups, Agents, Tools),
         _ => Doc("agent", "a" + rng.Next(Agents), new JsonObject { ["enabled"] = rng.Next(4) > 0, ["owner"] = "u" + rng.Next(Users + 3) }),
     };
-
-    private static SourceChange UserDoc(Random rng, string id) =>
-        Doc("user", id, new JsonObject { ["enabled"] = rng.Next(6) > 0, ["attributes"] = new JsonObject { ["level"] = rng.Next(3) } });
 
     /// <summary>A group with random members — ids past the user documents are members without one — and, for some, nested groups (cycles allowed).</summary>
     private static SourceChange GroupDoc(Random rng, string id)
@@ -166,40 +165,5 @@ public sealed class IncrementalDirectoryTests
         var users = Enumerable.Range(0, rng.Next(12)).Select(_ => "u" + rng.Next(Users + 3));
         var groups = rng.Next(3) == 0 ? Enumerable.Range(0, 1 + rng.Next(2)).Select(_ => "g" + rng.Next(Groups + 2)) : [];
         return Doc("group", id, new JsonObject { ["memberUsers"] = Strings(users), ["memberGroups"] = Strings(groups) });
-    }
-
-    private static SourceChange PolicyDoc(Random rng, string id)
-    {
-        var group = () => Strings(["g" + rng.Next(Groups + 4)]);
-        var policy = rng.Next(4) switch
-        {
-            0 => new JsonObject { ["effect"] = "permit", ["actions"] = Strings(["agent.invoke"]), ["subjects"] = new JsonObject { ["groups"] = group() }, ["agents"] = new JsonObject { ["ids"] = Strings(["a" + rng.Next(Agents)]) } },
-            1 => new JsonObject { ["effect"] = "permit", ["actions"] = Strings(["tools/call"]), ["agents"] = new JsonObject { ["ids"] = Strings(["a" + rng.Next(Agents)]) }, ["modes"] = Strings(["principal", "agentOnly"]), ["resources"] = new JsonObject { ["servers"] = Strings(["s0"]) } },
-            2 => new JsonObject { ["effect"] = "permit", ["actions"] = Strings(["tools/call"]), ["subjects"] = new JsonObject { ["groups"] = group() }, ["resources"] = new JsonObject { ["maxSensitivity"] = rng.Next(2) == 0 ? "public" : "restricted" } },
-            _ => new JsonObject { ["effect"] = "forbid", ["actions"] = Strings(["tools/call"]), ["modes"] = Strings(["principal", "agentOnly"]), ["subjects"] = new JsonObject { ["groups"] = group() }, ["resources"] = new JsonObject { ["ids"] = Strings(["t" + rng.Next(Tools)]) } },
-        };
-        return Doc("policy", id, policy);
-    }
-
-    private static List<DecisionRequest> Requests(Random rng)
-    {
-        var requests = new List<DecisionRequest>();
-        for (var i = 0; i < 150; i++)
-        {
-            var tool = new Entity("tool", "t" + rng.Next(Tools));
-            requests.Add(rng.Next(4) == 0
-                ? new DecisionRequest(new Entity("agent", "a" + rng.Next(Agents)), "tools/call", tool)
-                : new DecisionRequest(new Entity("user", "u" + rng.Next(Users + 3)), rng.Next(5) == 0 ? "agent.invoke" : "tools/call",
-                    rng.Next(5) == 0 ? new Entity("agent", "a" + rng.Next(Agents)) : tool, "a" + rng.Next(Agents)));
-        }
-        return requests;
-    }
-
-    private static JsonArray Strings(IEnumerable<string> values) => [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
-
-    private static SourceChange Doc(string kind, string id, JsonObject body)
-    {
-        body["id"] = id;
-        return new SourceChange(kind, id, JsonSerializer.SerializeToElement(body));
     }
 }

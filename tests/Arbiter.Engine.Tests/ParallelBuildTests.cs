@@ -6,6 +6,8 @@ using Arbiter.Engine.Directory;
 using Arbiter.Engine.Snapshots;
 using Microsoft.Extensions.Time.Testing;
 
+using static Arbiter.Engine.Tests.RandomTenantDocs;
+
 namespace Arbiter.Engine.Tests;
 
 /// <summary>
@@ -105,7 +107,7 @@ public sealed class ParallelBuildTests
     {
         var rng = new Random(seed);
         var state = TenantState.Empty.Apply(Tenant(rng));
-        var requests = Requests(rng);
+        var requests = Requests(rng, 400, Users + 50, Agents, Tools);
 
         var sequential = PolicySnapshot.Build("t", state, 1, Clock, previous: null, parallel: false);
         var parallel = PolicySnapshot.Build("t", state, 1, Clock, previous: null, parallel: true);
@@ -262,7 +264,7 @@ public sealed class ParallelBuildTests
         for (var t = 0; t < Tools; t++)
             changes.Add(Doc("tool", "t" + t, new JsonObject { ["server"] = "s0", ["sensitivity"] = rng.Next(2) == 0 ? "public" : "confidential" }));
         for (var p = 0; p < 120; p++)
-            changes.Add(PolicyDoc(rng, "p" + p));
+            changes.Add(PolicyDoc(rng, "p" + p, Groups, Agents, Tools));
         changes.Add(Doc("policy", "p-misnamed", new JsonObject { ["effect"] = "permit", ["actions"] = Strings(["tools/call"]) }, bodyId: "p-other"));
         changes.Add(Doc("settings", "other", new JsonObject()));
         changes.Add(Doc("settings", TenantSettings.DocumentId, new JsonObject { ["assertedResourceTypes"] = Strings(["document"]) }));
@@ -274,43 +276,5 @@ public sealed class ParallelBuildTests
         changes.Add(UserDoc(rng, "u1"));
         changes.Add(new SourceChange("user", "u-bad-last", JsonSerializer.SerializeToElement("not an object")));
         return changes;
-    }
-
-    private static SourceChange UserDoc(Random rng, string id) =>
-        Doc("user", id, new JsonObject { ["enabled"] = rng.Next(6) > 0, ["attributes"] = new JsonObject { ["level"] = rng.Next(3) } });
-
-    private static SourceChange PolicyDoc(Random rng, string id)
-    {
-        var group = () => Strings(["g" + rng.Next(Groups + 4)]);
-        var policy = rng.Next(4) switch
-        {
-            0 => new JsonObject { ["effect"] = "permit", ["actions"] = Strings(["agent.invoke"]), ["subjects"] = new JsonObject { ["groups"] = group() }, ["agents"] = new JsonObject { ["ids"] = Strings(["a" + rng.Next(Agents)]) } },
-            1 => new JsonObject { ["effect"] = "permit", ["actions"] = Strings(["tools/call"]), ["agents"] = new JsonObject { ["ids"] = Strings(["a" + rng.Next(Agents)]) }, ["modes"] = Strings(["principal", "agentOnly"]), ["resources"] = new JsonObject { ["servers"] = Strings(["s0"]) } },
-            2 => new JsonObject { ["effect"] = "permit", ["actions"] = Strings(["tools/call"]), ["subjects"] = new JsonObject { ["groups"] = group() }, ["resources"] = new JsonObject { ["maxSensitivity"] = rng.Next(2) == 0 ? "public" : "restricted" } },
-            _ => new JsonObject { ["effect"] = "forbid", ["actions"] = Strings(["tools/call"]), ["modes"] = Strings(["principal", "agentOnly"]), ["subjects"] = new JsonObject { ["groups"] = group() }, ["resources"] = new JsonObject { ["ids"] = Strings(["t" + rng.Next(Tools)]) } },
-        };
-        return Doc("policy", id, policy);
-    }
-
-    private static List<DecisionRequest> Requests(Random rng)
-    {
-        var requests = new List<DecisionRequest>();
-        for (var i = 0; i < 400; i++)
-        {
-            var tool = new Entity("tool", "t" + rng.Next(Tools));
-            requests.Add(rng.Next(4) == 0
-                ? new DecisionRequest(new Entity("agent", "a" + rng.Next(Agents)), "tools/call", tool)
-                : new DecisionRequest(new Entity("user", "u" + rng.Next(Users + 50)), rng.Next(5) == 0 ? "agent.invoke" : "tools/call",
-                    rng.Next(5) == 0 ? new Entity("agent", "a" + rng.Next(Agents)) : tool, "a" + rng.Next(Agents)));
-        }
-        return requests;
-    }
-
-    private static JsonArray Strings(IEnumerable<string> values) => [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
-
-    private static SourceChange Doc(string kind, string id, JsonObject body, string? bodyId = null)
-    {
-        body["id"] = bodyId ?? id;
-        return new SourceChange(kind, id, JsonSerializer.SerializeToElement(body));
     }
 }
