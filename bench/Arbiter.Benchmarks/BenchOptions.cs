@@ -69,8 +69,6 @@ internal sealed class BenchOptions
     {
         if (Scenario is not null)
             return Scenario;
-        var path = Path.Combine(Path.GetTempPath(), "arbiter-scenario-default.json");
-        ScenarioFile.Generate(ScenarioFile.FindGenerator(), path);
-        return path;
+        return ScenarioFile.Default();
     }
 }

@@ -20,7 +20,7 @@ internal static class ColdStartRun
     public static async Task<int> RunAsync(BenchArgs args)
     {
         PrintMachine();
-        var scenarioPath = args.Scenario ?? DefaultScenario();
+        var scenarioPath = args.Scenario ?? ScenarioFile.Default();
         var scenario = ScenarioFile.Load(scenarioPath);
         var work = args.Keep ?? Path.Combine(Path.GetTempPath(), "arbiter-ckpt-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
@@ -171,13 +171,6 @@ internal static class ColdStartRun
 
         static void Row(string name, double a, double b) =>
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-30} {a,10:F0} {b,12:F0} {(a == 0 ? 0 : b / a),9:F4}"));
-    }
-
-    private static string DefaultScenario()
-    {
-        var path = Path.Combine(Path.GetTempPath(), "arbiter-scenario-default.json");
-        ScenarioFile.Generate(ScenarioFile.FindGenerator(), path);
-        return path;
     }
 
     public static string Load() =>

@@ -44,7 +44,7 @@ public static class CostRun
     {
         var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
         var records = DemoRecords(count);
-        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; {count:N0} demo-tenant decisions ({records.Count(r => r.Allowed):N0} permits), 10,000/s; load {Load()}");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; {count:N0} demo-tenant decisions ({records.Count(r => r.Allowed):N0} permits), 10,000/s; load {MachineLoad.OneMinute()}");
         var recordBytes = records.Average(r => JsonSerializer.SerializeToUtf8Bytes(r, DecisionLogJsonContext.Default.DecisionRecord).Length);
         var itemBytes = records.Average(r => CosmosItemToday(r).Length) + SystemPropertyBytes;
         Console.WriteLine($"record JSON: {recordBytes:F0} bytes; Cosmos item of the earlier layout (one per decision, + {SystemPropertyBytes} system bytes): {itemBytes:F0} bytes");
@@ -438,5 +438,4 @@ public static class CostRun
         }
     }
 
-    private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 }

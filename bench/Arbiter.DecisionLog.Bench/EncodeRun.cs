@@ -22,13 +22,13 @@ internal static class EncodeRun
 
     public static Task<int> RunAsync(string[] args)
     {
-        var path = args.Length > 0 ? args[0] : Generated();
+        var path = args.Length > 0 ? args[0] : ScenarioFile.Default();
         var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 7;
         var scenario = ScenarioFile.Load(path);
         var snapshot = PolicySnapshot.Build("bench", TenantState.Empty.Apply(scenario.Changes), 1, TimeProvider.System);
         var requests = scenario.Requests.Select(r => r.Request).ToArray();
         var start = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
-        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; {requests.Length:N0} scenario requests recorded with fresh request strings, batches of {Batch:N0}, groups of {Group:N0}, {rounds} rounds; load {Load()}");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; {requests.Length:N0} scenario requests recorded with fresh request strings, batches of {Batch:N0}, groups of {Group:N0}, {rounds} rounds; load {MachineLoad.OneMinute()}");
         var perRound = new List<double>();
         for (var round = 0; round <= rounds; round++)
         {
@@ -60,7 +60,7 @@ internal static class EncodeRun
                 continue; // warm-up: jitted and tiered
             var ns = cpu.TotalNanoseconds / requests.Length;
             perRound.Add(ns);
-            Console.WriteLine($"round {round}: {ns:F0} ns CPU per record encoded, {bytes / (double)requests.Length:F1} bytes per record; load {Load()}");
+            Console.WriteLine($"round {round}: {ns:F0} ns CPU per record encoded, {bytes / (double)requests.Length:F1} bytes per record; load {MachineLoad.OneMinute()}");
         }
 
         perRound.Sort();
@@ -78,13 +78,4 @@ internal static class EncodeRun
     };
 
     private static string Copy(string value) => new(value.AsSpan());
-
-    private static string Generated()
-    {
-        var path = Path.Combine(Path.GetTempPath(), "arbiter-scenario-default.json");
-        ScenarioFile.Generate(ScenarioFile.FindGenerator(), path);
-        return path;
-    }
-
-    private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 }

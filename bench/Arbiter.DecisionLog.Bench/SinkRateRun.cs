@@ -23,7 +23,7 @@ public static class SinkRateRun
         var batch = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : new DecisionLogOptions().BatchSize;
         var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
         var records = CostRun.DemoRecords(count);
-        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; {count:N0} records in batches of {batch}, {rounds} rounds; load {Load()}");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; {count:N0} records in batches of {batch}, {rounds} rounds; load {MachineLoad.OneMinute()}");
         var rates = new List<double>();
         for (var round = 1; round <= rounds; round++)
         {
@@ -55,7 +55,7 @@ public static class SinkRateRun
                 var cpuPerRecord = (Environment.CpuUsage.TotalTime - cpu).TotalMicroseconds / count;
                 var rate = count / clock.Elapsed.TotalSeconds;
                 rates.Add(rate);
-                Console.WriteLine($"round {round}: {rate:N0} records/s stored ({clock.Elapsed.TotalSeconds:F2} s), {cpuPerRecord:F1} µs CPU per record; encoding alone {encode.Elapsed.TotalMicroseconds / count:F1} µs per record; load {Load()}");
+                Console.WriteLine($"round {round}: {rate:N0} records/s stored ({clock.Elapsed.TotalSeconds:F2} s), {cpuPerRecord:F1} µs CPU per record; encoding alone {encode.Elapsed.TotalMicroseconds / count:F1} µs per record; load {MachineLoad.OneMinute()}");
             }
             finally
             {
@@ -69,5 +69,4 @@ public static class SinkRateRun
         return 0;
     }
 
-    private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 }

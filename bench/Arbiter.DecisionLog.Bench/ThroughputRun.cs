@@ -17,7 +17,7 @@ public static class ThroughputRun
         var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
         var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
         var modes = (args.Length > 3 ? args[3] : "Memory,Journal").Split(',').Select(Enum.Parse<DecisionLogDurability>).ToArray();
-        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; {count:N0} decisions x {rounds} rounds x {string.Join("/", modes)}, {concurrency} producers; load {Load()}");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; {count:N0} decisions x {rounds} rounds x {string.Join("/", modes)}, {concurrency} producers; load {MachineLoad.OneMinute()}");
         var acknowledged = modes.ToDictionary(m => m, _ => new List<double>());
         var stored = modes.ToDictionary(m => m, _ => new List<double>());
         var cpu = modes.ToDictionary(m => m, _ => new List<double>());
@@ -39,7 +39,7 @@ public static class ThroughputRun
                     stored[mode].Add(r.RecordsPerSecond);
                     failed |= !r.Passed || r.Stats.LostTotal > 0;
                     var fsyncs = r.Stats.JournalCommits > 0 ? $", {r.Stats.JournalCommits:N0} fsyncs ({r.Logged / (double)r.Stats.JournalCommits:F1} records each)" : "";
-                    Console.WriteLine($"round {round} {mode}: {ack:N0} decisions/s acknowledged, {r.RecordsPerSecond:N0} records/s stored, {cpuPerRecord:F1} µs CPU per record{fsyncs}; spilled {r.Stats.Spilled:N0}, lost {r.Stats.LostTotal}; {(r.Passed ? "no loss" : "FAILED")}; load {Load()}");
+                    Console.WriteLine($"round {round} {mode}: {ack:N0} decisions/s acknowledged, {r.RecordsPerSecond:N0} records/s stored, {cpuPerRecord:F1} µs CPU per record{fsyncs}; spilled {r.Stats.Spilled:N0}, lost {r.Stats.LostTotal}; {(r.Passed ? "no loss" : "FAILED")}; load {MachineLoad.OneMinute()}");
                 }
                 finally
                 {
@@ -55,7 +55,7 @@ public static class ThroughputRun
 
         if (modes.Length == 2)
         {
-            Console.WriteLine($"{modes[1]} / {modes[0]}: acknowledged {Median(acknowledged[modes[1]]) / Median(acknowledged[modes[0]]):P0}, stored {Median(stored[modes[1]]) / Median(stored[modes[0]]):P0}; load {Load()}");
+            Console.WriteLine($"{modes[1]} / {modes[0]}: acknowledged {Median(acknowledged[modes[1]]) / Median(acknowledged[modes[0]]):P0}, stored {Median(stored[modes[1]]) / Median(stored[modes[0]]):P0}; load {MachineLoad.OneMinute()}");
         }
 
         return failed ? 1 : 0;
@@ -67,5 +67,4 @@ public static class ThroughputRun
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 }

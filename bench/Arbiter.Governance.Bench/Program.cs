@@ -13,8 +13,7 @@ using Microsoft.Extensions.Options;
 // Drift recomputation after ONE change on the shared 20k-user scenario.
 // Usage: dotnet run -c Release --project bench/Arbiter.Governance.Bench -- [scenario.json]
 const string Tenant = "bench";
-var path = args.Length > 0 ? args[0] : Path.Combine(Path.GetTempPath(), "arbiter-scenario-default.json");
-ScenarioFile.Generate(ScenarioFile.FindGenerator(), path);
+var path = args.Length > 0 ? args[0] : ScenarioFile.Default();
 var scenario = ScenarioFile.Load(path);
 
 using var store = new SqliteDocumentStore(Options.Create(new SqliteStoreOptions { SqlitePath = ":memory:governance-bench" }), TimeProvider.System, NullLogger<SqliteDocumentStore>.Instance);

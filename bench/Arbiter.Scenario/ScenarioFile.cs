@@ -27,6 +27,14 @@ public sealed class ScenarioFile
     public IReadOnlyList<ScenarioRequest> Requests { get; }
     public int PolicyCount { get; }
 
+    /// <summary>The shared default scenario (20,000 users) in the temp folder, generated there the first time.</summary>
+    public static string Default()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "arbiter-scenario-default.json");
+        Generate(FindGenerator(), path);
+        return path;
+    }
+
     /// <summary>Runs the generator (Node.js) into <paramref name="path"/> unless the file already exists.</summary>
     public static void Generate(string generator, string path, params string[] arguments)
     {
