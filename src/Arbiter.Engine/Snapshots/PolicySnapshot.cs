@@ -80,37 +80,38 @@ public sealed partial class PolicySnapshot
     internal static PolicySnapshot Build(string tenantId, TenantState state, long version, TimeProvider time, PolicySnapshot? previous, bool? parallel)
     {
         var started = Stopwatch.GetTimestamp();
+        PolicySide policies = default;
+        DirectoryTables directory;
         if (previous is null && ParallelBuild.Pays(state.Users.Count + state.Groups.Count, parallel))
         {
             // The policy side does not read the directory and grouping the memberships does not read the policies: side
-            // by side. The policy side goes first, as in the loop below, so its failure is the one thrown when both fail.
-            PolicyIndex fullIndex = null!;
-            ShardedTable<AgentEntry> fullAgents = null!;
-            SnapshotLookups fullLookups = null!;
+            // by side. The policy side goes first, as in the loop, so its failure is the one thrown when both fail.
             Memberships memberships = null!;
-            ParallelBuild.Invoke(
-                () =>
-                {
-                    fullIndex = IndexPolicies(state, null);
-                    fullAgents = AgentEntries(state.Agents, fullIndex, null);
-                    fullLookups = SnapshotLookups.For(state, null);
-                },
-                () => memberships = Memberships.Of(state, parallel));
-            var fullDirectory = DirectoryTables.Build(state, memberships, fullIndex.GroupOrdinals, parallel);
-            var fullResources = ResolvedResources.For(state, fullIndex, null);
-            return new PolicySnapshot(tenantId, state, version, time, fullDirectory, fullIndex, fullAgents, fullResources, fullLookups, Stopwatch.GetElapsedTime(started));
+            ParallelBuild.Invoke(() => policies = PolicySideOf(state, null), () => memberships = Memberships.Of(state, parallel));
+            directory = DirectoryTables.Build(state, memberships, policies.Index.GroupOrdinals, parallel);
         }
+        else
+        {
+            policies = PolicySideOf(state, previous);
+            // A user or membership change updates the entries of the users it reaches, not the whole table.
+            directory = DirectoryTables.For(state, policies.Index.GroupOrdinals, previous?._directory, parallel);
+        }
+        var resources = ResolvedResources.For(state, policies.Index, previous?._resources);
+        return new PolicySnapshot(tenantId, state, version, time, directory, policies.Index, policies.Agents, resources, policies.Lookups, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>What a snapshot builds from the policies and agents, apart from the directory.</summary>
+    private readonly record struct PolicySide(PolicyIndex Index, ShardedTable<AgentEntry> Agents, SnapshotLookups Lookups);
+
+    private static PolicySide PolicySideOf(TenantState state, PolicySnapshot? previous)
+    {
         var samePolicies = previous is not null && ReferenceEquals(previous.State.Policies, state.Policies);
         var index = samePolicies ? previous!._index : IndexPolicies(state, previous?._index.GroupOrdinals);
         // When only agents changed (the kill switch, Entra sync) only the changed agents are matched again.
         var agents = samePolicies && ReferenceEquals(previous!.State.Agents, state.Agents)
             ? previous._agents
             : AgentEntries(state.Agents, index, samePolicies ? previous!._agents : null);
-        var lookups = SnapshotLookups.For(state, previous?._lookups);
-        // A user or membership change updates the entries of the users it reaches, not the whole table.
-        var directory = DirectoryTables.For(state, index.GroupOrdinals, previous?._directory, parallel);
-        var resources = ResolvedResources.For(state, index, previous?._resources);
-        return new PolicySnapshot(tenantId, state, version, time, directory, index, agents, resources, lookups, Stopwatch.GetElapsedTime(started));
+        return new PolicySide(index, agents, SnapshotLookups.For(state, previous?._lookups));
     }
 
     /// <summary>A new snapshot with <paramref name="changes"/> applied.</summary>
