@@ -78,6 +78,7 @@ public static class DecisionGroupCodec
             _byValue.Clear();
             _strings.Clear();
             Array.Clear(_last);
+            Array.Clear(_lastCode);
             _at = 0;
             _plain.ResetWrittenCount();
         }
@@ -198,6 +199,13 @@ public static class DecisionGroupCodec
 
         private uint Code(string? value, int slot)
         {
+            // Null is code 0 in every group. Checked first: after Reset a slot remembers null, and the code beside it
+            // would otherwise be the previous group's.
+            if (value is null)
+            {
+                return 0;
+            }
+
             if (ReferenceEquals(value, _last[slot]))
             {
                 return _lastCode[slot];

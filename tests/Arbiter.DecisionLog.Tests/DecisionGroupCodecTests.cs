@@ -111,6 +111,23 @@ public sealed class DecisionGroupCodecTests
         Assert.Equal(records.Select(Json), DecisionGroupCodec.Decode("t1", body).Select(Json));
     }
 
+    [Fact]
+    public void Encode_GroupAfterGroup_NullMembersStayNull()
+    {
+        // The encoder is reused for every group its thread encodes, and remembers the last string of several members:
+        // a member that is null at the start of a group must read back as null, whatever the group before it held there.
+        var t = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        DecisionRecord[] first = [Records.Make("t1", t, agent: "hr-assistant") with { RequestId = "req-9", ResourceServer = "mcp-hr" }];
+        DecisionRecord[] second = [Records.Make("t1", t, agent: null) with { RequestId = null, ResourceServer = null }];
+
+        var firstBody = DecisionGroupCodec.Encode(first);
+        var secondBody = DecisionGroupCodec.Encode(second);
+
+        Assert.Equal(first.Select(Json), DecisionGroupCodec.Decode("t1", firstBody).Select(Json));
+        Assert.Equal(second.Select(Json), DecisionGroupCodec.Decode("t1", secondBody).Select(Json));
+        Assert.Equal(FormatOne(second), Decompress(secondBody));
+    }
+
     private static byte[] Decompress(byte[] body)
     {
         using var input = new BrotliStream(new MemoryStream(body), CompressionMode.Decompress);
