@@ -1,5 +1,6 @@
 using System.Buffers;
 using Arbiter.Engine.Compression;
+using Arbiter.Engine.Decisions;
 using Arbiter.Engine.Snapshots;
 using System.Buffers.Binary;
 using System.IO.Compression;
@@ -12,11 +13,14 @@ namespace Arbiter.DecisionLog;
 /// Many records of one tenant as one compact, compressed body: the stored form of a decision group in every sink
 /// (the SQLite <c>body</c> column, the Cosmos DB group item's <c>z</c>). Layout before compression (little endian,
 /// 7-bit varints): format byte, record count, base time (UTC ticks), the string table (each distinct string of the
-/// group once: ids of subjects, agents, tools, policies, obligations, and the reason sentences), then per record its
-/// time as ticks after the base, its id, and every other member as a code into the table (0 = null).
-/// <para>Why the sentences stay: a reason is written by the engine from the snapshot it decided under (policy names,
-/// missing grants), and that snapshot may be long gone when an investigator reads the record; in a table of the group's
-/// distinct strings a sentence costs its bytes once per group, and Brotli then folds what the sentences share.</para>
+/// group once: ids of subjects, agents, tools, policies, obligations, and the reason sentences held as text), then per
+/// record its time as ticks after the base, its id, its admin reason's form (<see cref="ReasonForm"/>, with a code only
+/// for text), and every other member as a code into the table (0 = null).
+/// <para>Which sentences stay: a reason that names policies (a permit's, a forbid's) or a leg's notes is written by the
+/// engine from the snapshot it decided under, and that snapshot may be long gone when an investigator reads the record,
+/// so it is kept as text; in a table of the group's distinct strings it costs its bytes once per group, and Brotli then
+/// folds what the sentences share. A standard deny sentence names only the record's own subject, agent, action and
+/// resource, so only its form is stored: it was a distinct string of ~100 bytes in nearly every deny.</para>
 /// <para>Brotli at quality 1 (window 22). On the benchmark scenario's records (20,000 users; 151 bytes per record before
 /// compression, groups of 1,000): quality 1 writes 43 bytes per record for 0.54–0.58 µs of CPU, quality 2 37 bytes for
 /// 0.97–1.14 µs, quality 0 47 bytes for 0.39–0.50 µs. The sink's encoding is the largest part of what the log costs
@@ -28,7 +32,10 @@ namespace Arbiter.DecisionLog;
 /// </summary>
 public static class DecisionGroupCodec
 {
-    private const byte Format = 1;
+    // Format 2 holds the admin reason as its form, with a code into the table only for text; format 1 (groups stored
+    // before the forms) has the code alone, and is read as well.
+    private const byte Format = 2;
+    private const byte TextReasonFormat = 1;
     private const int Quality = 1;
     private const int Window = 22;
 
@@ -111,7 +118,12 @@ public static class DecisionGroupCodec
                 _body[_at++] = (byte)((r.Allowed ? 1 : 0) | (r.ShadowWouldChange ? 2 : 0));
                 Varint(Code(r.Mode, ModeSlot));
                 Codes(r.MatchedPolicies);
-                Varint(Code(r.ReasonAdmin));
+                Varint((uint)r.ReasonForm);
+                if (r.ReasonForm == ReasonForm.Text)
+                {
+                    Varint(Code(r.ReasonAdmin));
+                }
+
                 Varint(Code(r.ReasonUser, ReasonUserSlot));
                 Varint((uint)r.Obligations.Count);
                 for (var o = 0; o < r.Obligations.Count; o++)
@@ -162,7 +174,6 @@ public static class DecisionGroupCodec
                 CacheLine.Prefetch(r.Id, 0, 64);
                 CacheLine.Prefetch(r.SubjectId, 0, 64);
                 CacheLine.Prefetch(r.ResourceId, 0, 64);
-                CacheLine.Prefetch(r.ReasonAdmin, 0, 128);
                 if (r.AgentId is { } agent)
                 {
                     CacheLine.Prefetch(agent, 0, 64);
@@ -175,8 +186,8 @@ public static class DecisionGroupCodec
             }
         }
 
-        // A record's fields: fifteen references and six numbers, past the object's header.
-        private const int RecordBytes = 8 + 15 * 8 + 6 * 8;
+        // A record's fields: fifteen references and seven numbers, past the object's header.
+        private const int RecordBytes = 8 + 15 * 8 + 7 * 8;
 
         private void Reserve(int bytes)
         {
@@ -260,7 +271,8 @@ public static class DecisionGroupCodec
         try
         {
             using var r = new BinaryReader(new MemoryStream(plain.Array!, plain.Offset, plain.Count, writable: false), Encoding.UTF8);
-            if (r.ReadByte() != Format)
+            var format = r.ReadByte();
+            if (format is not (Format or TextReasonFormat))
             {
                 throw new InvalidDataException("Unknown decision group format.");
             }
@@ -297,7 +309,13 @@ public static class DecisionGroupCodec
                 var flags = r.ReadByte();
                 var mode = Required(r.Read7BitEncodedInt());
                 var matched = Strings(r, Required);
-                var reasonAdmin = Required(r.Read7BitEncodedInt());
+                var form = format == TextReasonFormat ? ReasonForm.Text : (ReasonForm)r.Read7BitEncodedInt();
+                if (!Enum.IsDefined(form))
+                {
+                    throw new InvalidDataException("Corrupt decision group.");
+                }
+
+                var reasonAdmin = form == ReasonForm.Text ? Required(r.Read7BitEncodedInt()) : "";
                 var reasonUser = Required(r.Read7BitEncodedInt());
                 var obligationCount = r.Read7BitEncodedInt();
                 ObligationRef[] obligations = obligationCount == 0 ? [] : new ObligationRef[CheckedCount(obligationCount, plain.Count)];
@@ -312,7 +330,10 @@ public static class DecisionGroupCodec
                 records.Add(new DecisionRecord(
                     id, time, tenantId, requestId, subjectType, subjectId, agentId, action, resourceType, resourceId,
                     (flags & 1) != 0, mode, matched, reasonAdmin, reasonUser, obligations, snapshot, latency,
-                    (flags & 2) != 0, shadow, server));
+                    (flags & 2) != 0, shadow, server)
+                {
+                    ReasonForm = form,
+                });
             }
 
             return records;

@@ -33,6 +33,25 @@ public sealed record DecisionRecord(
     IReadOnlyList<string> ShadowPolicies,
     string? ResourceServer = null)
 {
+    private readonly string _reasonText = ReasonAdmin;
+
+    /// <summary>
+    /// How the admin reason is held. A standard deny sentence (<see cref="Engine.Decisions.ReasonForm"/>) names only
+    /// members of this record, so the record keeps the form and writes the sentence when <see cref="ReasonAdmin"/> is
+    /// read; the journal and the group codec store the form. Not in the JSON form, which holds the sentence.
+    /// </summary>
+    [JsonIgnore]
+    public ReasonForm ReasonForm { get; init; }
+
+    /// <summary>The admin reason: the text given, or the sentence of <see cref="ReasonForm"/> (whose text is then empty).</summary>
+    public string ReasonAdmin
+    {
+        get => ReasonForm == ReasonForm.Text
+            ? _reasonText
+            : ReasonSentences.Deny(ReasonForm, SubjectType, SubjectId, AgentId, Action, ResourceType, ResourceId, Mode);
+        init => _reasonText = value;
+    }
+
     /// <summary>
     /// The record of <paramref name="decision"/> answered for <paramref name="request"/>. <see cref="AgentId"/> is the acting
     /// agent in both modes: <c>context.agent</c> in principal context (the invoked agent for <c>agent.invoke</c>), the subject itself when an agent acts alone — so
@@ -46,6 +65,10 @@ public sealed record DecisionRecord(
             ?? (request.Subject.Type == SubjectTypes.Agent ? request.Subject.Id : null)
             ?? (request.Action == Engine.Policies.WellKnownActions.AgentInvoke && request.Resource.Type == ResourceTypes.Agent ? request.Resource.Id : null);
         var obligations = Refs(decision.Obligations);
+        // The sentence is kept as its form when this record's own members write it again, agent included.
+        var form = decision.ReasonForm;
+        if (form != ReasonForm.Text && !ReasonSentences.NamesSameAgent(form, decision.Mode, request, agentId))
+            form = ReasonForm.Text;
         return new DecisionRecord(
             decision.DecisionId,
             time,
@@ -60,14 +83,17 @@ public sealed record DecisionRecord(
             decision.Allowed,
             decision.Mode,
             decision.MatchedPolicies,
-            decision.ReasonAdmin,
+            form == ReasonForm.Text ? decision.ReasonAdmin : "",
             decision.ReasonUser,
             obligations,
             decision.SnapshotVersion,
             (long)latency.TotalMicroseconds,
             decision.Shadow?.WouldChange ?? false,
             decision.Shadow?.Policies ?? [],
-            ServerOf(request.Resource));
+            ServerOf(request.Resource))
+        {
+            ReasonForm = form,
+        };
     }
 
     // A loop, not Select(...).ToArray(): that allocated an iterator besides the array, for every permit with obligations.

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Arbiter.Engine.Decisions;
 
 namespace Arbiter.DecisionLog;
 
@@ -12,7 +13,9 @@ namespace Arbiter.DecisionLog;
 /// <item>byte 0 is <see cref="Format"/> (a JSON line starts with <c>{</c>, so both kinds can be read: journals written
 /// before this format, and a record whose strings cannot be UTF-8, which is written as JSON);</item>
 /// <item>then the fields in declaration order: strings as a varint of (UTF-8 length + 1) with 0 for null, lists as a varint
-/// count, the time as UTC ticks and offset minutes, integers as zigzag varints, the two flags in one byte;</item>
+/// count, the time as UTC ticks and offset minutes, integers as zigzag varints, the two flags in one byte; the admin
+/// reason as its <see cref="ReasonForm"/> (a varint), followed by its text only when the form is text. Format 1 (lines
+/// of journals written before the forms) has the text alone, and is read as well;</item>
 /// <item>every 0x0A (newline) and 0x1B in it is escaped as 0x1B 0x01 / 0x1B 0x02.</item>
 /// </list>
 /// Reading checks every length against the line, decodes UTF-8 strictly and requires the line to end with the last field,
@@ -20,7 +23,8 @@ namespace Arbiter.DecisionLog;
 /// </summary>
 internal static class JournalLine
 {
-    public const byte Format = 0x01;
+    public const byte Format = 0x02;
+    private const byte TextReasonFormat = 0x01;
     private const byte Escape = 0x1B;
     private const byte EscapedNewline = 0x01;
     private const byte EscapedEscape = 0x02;
@@ -54,21 +58,22 @@ internal static class JournalLine
     /// <summary>The record of one line (without its newline) in either form; null when it cannot be read.</summary>
     public static DecisionRecord? Read(ReadOnlySpan<byte> line)
     {
-        if (line.IsEmpty || line[0] != Format)
+        if (line.IsEmpty || line[0] is not (Format or TextReasonFormat))
         {
             return ReadJson(line);
         }
 
+        var format = line[0];
         if (line.IndexOf(Escape) < 0)
         {
-            return Decode(line[1..]);
+            return Decode(line[1..], format);
         }
 
         var rented = ArrayPool<byte>.Shared.Rent(line.Length);
         try
         {
             var length = Unescape(line[1..], rented);
-            return length < 0 ? null : Decode(rented.AsSpan(0, length));
+            return length < 0 ? null : Decode(rented.AsSpan(0, length), format);
         }
         finally
         {
@@ -98,7 +103,14 @@ internal static class JournalLine
         ok &= WriteString(to, r.TenantId) & WriteString(to, r.RequestId) & WriteString(to, r.SubjectType) & WriteString(to, r.SubjectId)
             & WriteString(to, r.AgentId) & WriteString(to, r.Action) & WriteString(to, r.ResourceType) & WriteString(to, r.ResourceId);
         to.Write([(byte)((r.Allowed ? 1 : 0) | (r.ShadowWouldChange ? 2 : 0))]);
-        ok &= WriteString(to, r.Mode) & WriteStrings(to, r.MatchedPolicies) & WriteString(to, r.ReasonAdmin) & WriteString(to, r.ReasonUser);
+        ok &= WriteString(to, r.Mode) & WriteStrings(to, r.MatchedPolicies);
+        Varints.Write(to, (ulong)r.ReasonForm);
+        if (r.ReasonForm == ReasonForm.Text)
+        {
+            ok &= WriteString(to, r.ReasonAdmin);
+        }
+
+        ok &= WriteString(to, r.ReasonUser);
         Varints.Write(to, (ulong)r.Obligations.Count);
         for (var i = 0; i < r.Obligations.Count; i++)
         {
@@ -206,7 +218,7 @@ internal static class JournalLine
         return length;
     }
 
-    private static DecisionRecord? Decode(ReadOnlySpan<byte> payload)
+    private static DecisionRecord? Decode(ReadOnlySpan<byte> payload, byte format)
     {
         var reader = new Reader(payload);
         try
@@ -226,7 +238,8 @@ internal static class JournalLine
             var flags = reader.Byte();
             var mode = reader.Required();
             var matched = reader.Strings();
-            var reasonAdmin = reader.Required();
+            var form = format == TextReasonFormat ? ReasonForm.Text : (ReasonForm)reader.Varint();
+            var reasonAdmin = form == ReasonForm.Text ? reader.Required() : "";
             var reasonUser = reader.Required();
             var obligations = new ObligationRef[reader.Count()];
             for (var i = 0; i < obligations.Length; i++)
@@ -238,13 +251,16 @@ internal static class JournalLine
             var latency = Unzigzag(reader.Varint());
             var shadow = reader.Strings();
             var server = reader.Optional();
-            if (!reader.AtEnd || flags > 3 || id.Length == 0 || tenant.Length == 0)
+            if (!reader.AtEnd || flags > 3 || id.Length == 0 || tenant.Length == 0 || !Enum.IsDefined(form))
             {
                 return null;
             }
 
             return new DecisionRecord(id, time, tenant, requestId, subjectType, subjectId, agentId, action, resourceType, resourceId,
-                (flags & 1) != 0, mode, matched, reasonAdmin, reasonUser, obligations, version, latency, (flags & 2) != 0, shadow, server);
+                (flags & 1) != 0, mode, matched, reasonAdmin, reasonUser, obligations, version, latency, (flags & 2) != 0, shadow, server)
+            {
+                ReasonForm = form,
+            };
         }
         catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
         {

@@ -1,3 +1,4 @@
+using Arbiter.Engine.Decisions;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
@@ -57,7 +58,7 @@ public sealed class DecisionGroupCodecTests
     }
 
     [Fact]
-    public void Encode_AnyRecords_FormatOneAsBinaryWriterLaysItOut()
+    public void Encode_AnyRecords_AsBinaryWriterLaysItOut()
     {
         // Bodies already stored were written with BinaryWriter (and are read with BinaryReader): the encoder's own varints
         // and strings must lay out the same bytes, or stored groups and new ones would disagree. Equal strings in
@@ -73,15 +74,16 @@ public sealed class DecisionGroupCodecTests
 
         var plain = Decompress(DecisionGroupCodec.Encode(records));
 
-        Assert.Equal(FormatOne(records), plain);
+        Assert.Equal(Layout(records), plain);
     }
 
     [Fact]
-    public void Encode_ManyRecordsOfSharedAndFreshStrings_FormatOneAndEveryRecordAsWritten()
+    public void Encode_ManyRecordsOfSharedAndFreshStrings_LayoutAndEveryRecordAsWritten()
     {
         // The encoder remembers the last string of several members by reference: a member that goes back to an earlier
         // value, an equal value in a fresh instance, null between values, and a group larger than the encoder's first
-        // buffer (long ids and reasons) must still lay out format 1 exactly and read back as written.
+        // buffer (long ids and reasons), and reasons held as text or as a standard sentence's form, must still lay out
+        // the reference exactly and read back as written.
         var t = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
         var random = new Random(22);
         string[] shared = ["alice", "bob", "carol", "principal", "agent-only", "user", "agent", "tools/call", "tool"];
@@ -100,14 +102,15 @@ public sealed class DecisionGroupCodecTests
                 SubjectType = Pick(),
                 ResourceServer = PickOrNull(),
                 Mode = Pick(),
-                ReasonAdmin = new string('r', random.Next(120)) + Pick(),
+                ReasonAdmin = random.Next(3) == 0 ? "" : new string('r', random.Next(120)) + Pick(),
+                ReasonForm = (ReasonForm)random.Next(4),
                 ReasonUser = Pick(),
                 MatchedPolicies = Enumerable.Range(0, random.Next(6)).Select(_ => Pick()).ToArray(),
             }).ToArray();
 
         var body = DecisionGroupCodec.Encode(records);
 
-        Assert.Equal(FormatOne(records), Decompress(body));
+        Assert.Equal(Layout(records), Decompress(body));
         Assert.Equal(records.Select(Json), DecisionGroupCodec.Decode("t1", body).Select(Json));
     }
 
@@ -125,7 +128,42 @@ public sealed class DecisionGroupCodecTests
 
         Assert.Equal(first.Select(Json), DecisionGroupCodec.Decode("t1", firstBody).Select(Json));
         Assert.Equal(second.Select(Json), DecisionGroupCodec.Decode("t1", secondBody).Select(Json));
-        Assert.Equal(FormatOne(second), Decompress(secondBody));
+        Assert.Equal(Layout(second), Decompress(secondBody));
+    }
+
+    [Fact]
+    public void Decode_GroupStoredInFormatOne_EveryRecordAsWritten()
+    {
+        // Groups stored before the reason forms (format 1: every admin reason a code into the table) stay readable.
+        var t = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        DecisionRecord[] records =
+        [
+            Records.Make("t1", t, allowed: false) with { ReasonAdmin = "deny: user 'alice' is not entitled to 'tools/call' on tool 'hr.export'" },
+            Records.Make("t1", t.AddTicks(9), allowed: true) with { ReasonAdmin = "permit: user-invokes-agent by p1" },
+        ];
+        var plain = Layout(records, format: 1);
+        var body = new byte[BrotliEncoder.GetMaxCompressedLength(plain.Length)];
+        Assert.True(BrotliEncoder.TryCompress(plain, body, out var written));
+
+        var decoded = DecisionGroupCodec.Decode("t1", body.AsSpan(0, written));
+
+        Assert.Equal(records.Select(Json), decoded.Select(Json));
+        Assert.All(decoded, r => Assert.Equal(ReasonForm.Text, r.ReasonForm));
+    }
+
+    [Fact]
+    public void Decode_UnknownReasonForm_InvalidDataException()
+    {
+        // A form this codec never writes is corruption, not a sentence to guess.
+        var record = Records.Make("t1", allowed: false) with { ReasonForm = ReasonForm.NoGrant, ReasonAdmin = "" };
+        var plain = Layout([record]);
+        var formAt = plain.Length - 1 - 1 - 1 - 1 - 1 - 1; // shadow count, latency, version, obligations, user reason, form
+        Assert.Equal((byte)ReasonForm.NoGrant, plain[formAt]);
+        plain[formAt] = 9;
+        var body = new byte[BrotliEncoder.GetMaxCompressedLength(plain.Length)];
+        Assert.True(BrotliEncoder.TryCompress(plain, body, out var written));
+
+        Assert.Throws<InvalidDataException>(() => DecisionGroupCodec.Decode("t1", body.AsSpan(0, written)));
     }
 
     private static byte[] Decompress(byte[] body)
@@ -136,8 +174,11 @@ public sealed class DecisionGroupCodecTests
         return output.ToArray();
     }
 
-    /// <summary>Format 1 as the first encoder wrote it, with BinaryWriter: the reference layout.</summary>
-    private static byte[] FormatOne(IReadOnlyList<DecisionRecord> records)
+    /// <summary>
+    /// The reference layout, with BinaryWriter: format 1 as the first encoder wrote it (the admin reason's code alone), or
+    /// format 2 (the reason's form, then a code only for text).
+    /// </summary>
+    private static byte[] Layout(IReadOnlyList<DecisionRecord> records, byte format = 2)
     {
         var strings = new List<string>();
         int Code(string? value)
@@ -178,7 +219,19 @@ public sealed class DecisionGroupCodecTests
                     w.Write7BitEncodedInt(Code(p));
                 }
 
-                w.Write7BitEncodedInt(Code(r.ReasonAdmin));
+                if (format == 1)
+                {
+                    w.Write7BitEncodedInt(Code(r.ReasonAdmin));
+                }
+                else
+                {
+                    w.Write7BitEncodedInt((int)r.ReasonForm);
+                    if (r.ReasonForm == ReasonForm.Text)
+                    {
+                        w.Write7BitEncodedInt(Code(r.ReasonAdmin));
+                    }
+                }
+
                 w.Write7BitEncodedInt(Code(r.ReasonUser));
                 w.Write7BitEncodedInt(r.Obligations.Count);
                 foreach (var o in r.Obligations)
@@ -200,7 +253,7 @@ public sealed class DecisionGroupCodecTests
         using var plain = new MemoryStream();
         using (var w = new BinaryWriter(plain, Encoding.UTF8, leaveOpen: true))
         {
-            w.Write((byte)1);
+            w.Write(format);
             w.Write7BitEncodedInt(records.Count);
             w.Write(baseTicks);
             w.Write7BitEncodedInt(strings.Count);

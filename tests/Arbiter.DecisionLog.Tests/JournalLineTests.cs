@@ -1,3 +1,4 @@
+using Arbiter.Engine.Decisions;
 using System.Buffers;
 using System.Text.Json;
 
@@ -24,8 +25,41 @@ public sealed class JournalLineTests
 
             Assert.Equal(JournalLine.Format, line[0]);
             Assert.Equal(line.Length - 1, Array.IndexOf(line, (byte)'\n'));
-            AssertSame(record, JournalLine.Read(line.AsSpan(0, line.Length - 1)));
+            var read = JournalLine.Read(line.AsSpan(0, line.Length - 1));
+            AssertSame(record, read);
+            Assert.Equal(record.ReasonForm, read!.ReasonForm);
         }
+    }
+
+    [Fact]
+    public void Read_LineOfFormatOne_ReasonAsText()
+    {
+        // Journals written before the reason forms (format 1) hold the admin reason's text with no form before it.
+        var record = Records.Make(allowed: false) with { ReasonAdmin = "deny: no permit held" }; // a length that needs no escape
+        var line = WriteLine(record)[..^1].ToList();
+        var reason = System.Text.Encoding.UTF8.GetBytes(record.ReasonAdmin);
+        var text = line.ToArray().AsSpan().IndexOf(reason);
+        Assert.Equal((byte)ReasonForm.Text, line[text - 2]); // the form, then the text's length
+        line.RemoveAt(text - 2);
+        line[0] = 0x01;
+
+        var read = JournalLine.Read(line.ToArray());
+
+        AssertSame(record, read);
+        Assert.Equal(ReasonForm.Text, read!.ReasonForm);
+    }
+
+    [Fact]
+    public void WriteRead_StandardDenySentence_StoredAsItsFormAndWrittenWhenRead()
+    {
+        var record = Records.Make(allowed: false, subject: "alice", agent: "hr-assistant", resource: "hr.export") with { ReasonAdmin = "", ReasonForm = ReasonForm.NoGrant };
+
+        var line = WriteLine(record);
+        var read = JournalLine.Read(line.AsSpan(0, line.Length - 1));
+
+        Assert.Equal(ReasonForm.NoGrant, read!.ReasonForm);
+        Assert.Equal("deny: agent 'hr-assistant' holds no principal grant for 'tools/call' on tool 'hr.export'", read.ReasonAdmin);
+        Assert.True(line.AsSpan().IndexOf("holds no"u8) < 0, "the sentence itself is not in the line");
     }
 
     [Fact]
@@ -109,7 +143,10 @@ public sealed class JournalLineTests
             Required(), Optional(), Required(), Required(), Optional(), Required(), Required(), Required(),
             random.Next(2) == 0, Required(), List(), Text(300), Text(80),
             [.. Enumerable.Range(0, random.Next(3)).Select(_ => new ObligationRef(Required(), Required()))],
-            random.NextInt64(long.MinValue, long.MaxValue), random.NextInt64(-5, long.MaxValue), random.Next(2) == 0, List(), Optional());
+            random.NextInt64(long.MinValue, long.MaxValue), random.NextInt64(-5, long.MaxValue), random.Next(2) == 0, List(), Optional())
+        {
+            ReasonForm = (ReasonForm)random.Next(4),
+        };
     }
 
     private static void AssertSame(DecisionRecord expected, DecisionRecord? actual)

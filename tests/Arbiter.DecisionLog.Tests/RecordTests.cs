@@ -68,4 +68,64 @@ public sealed class RecordTests
         var record = Records.Make(time: from);
         Assert.Contains(DecisionLogPartitions.Key("t1", record.Time, record.Id, 4), keys);
     }
+
+    [Fact]
+    public void From_EveryDemoDecision_ReasonAsTheEngineWroteItThroughJournalAndGroup()
+    {
+        // A standard deny sentence is kept as its form and written from the record's own members: for every decision of
+        // the demo tenant (both modes, direct, agent.invoke, a context.agent that is not the invoked agent) the record,
+        // its journal line and its group must give the engine's sentence, and each form must occur.
+        var snapshot = NoLossRun.DemoSnapshot();
+        var requests = NoLossRun.Requests(snapshot).Concat(
+        [
+            new DecisionRequest(new Entity("user", "bob"), "tools/call", new Entity("tool", "ledger-read")),
+            new DecisionRequest(new Entity("user", "bob"), "agent.invoke", new Entity("agent", "hr-assistant"), "recon-agent"),
+            new DecisionRequest(new Entity("user", "dave"), "agent.invoke", new Entity("agent", "recon-agent"), "recon-agent"),
+            // An agent acting alone whose request also names another context.agent (refused with a sentence of its own).
+            new DecisionRequest(new Entity("agent", "recon-agent"), "tools/call", new Entity("tool", "sql-query"), "hr-assistant"),
+        ]).ToArray();
+        var forms = new HashSet<ReasonForm>();
+        var records = new List<DecisionRecord>();
+        foreach (var request in requests)
+        {
+            var decision = snapshot.Evaluate(request);
+            var record = DecisionRecord.From("demo", "req-1", request, decision, TimeSpan.Zero, DateTimeOffset.UnixEpoch);
+            Assert.Equal(decision.ReasonAdmin, record.ReasonAdmin);
+            if (record.ReasonForm != ReasonForm.Text)
+                Assert.Equal("", JsonSerializer.Deserialize<JsonElement>(Json(record with { ReasonForm = ReasonForm.Text })).GetProperty("reasonAdmin").GetString());
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            JournalLine.Write(buffer, record);
+            var line = JournalLine.Read(buffer.WrittenSpan[..^1]);
+            Assert.Equal((record.ReasonForm, decision.ReasonAdmin), (line!.ReasonForm, line.ReasonAdmin));
+            forms.Add(record.ReasonForm);
+            records.Add(record);
+            if (decision.ReasonForm != record.ReasonForm)
+                Assert.Equal(ReasonForm.Text, record.ReasonForm); // a sentence the record's members would not write again
+        }
+
+        var group = DecisionGroupCodec.Decode("demo", DecisionGroupCodec.Encode(records));
+        Assert.Equal(records.Select(r => (r.ReasonForm, r.ReasonAdmin)), group.Select(r => (r.ReasonForm, r.ReasonAdmin)));
+        Assert.Equal([ReasonForm.Text, ReasonForm.NotEntitled, ReasonForm.MayNotInvoke, ReasonForm.NoGrant], forms.Order());
+    }
+
+    [Theory]
+    [InlineData("user", "bob", "tools/call", "tool", "hr-lookup", "hr-assistant", "deny: user 'bob' may not invoke agent 'hr-assistant'")]
+    [InlineData("user", "alice", "tools/call", "tool", "ledger-read", "hr-assistant", "deny: agent 'hr-assistant' holds no principal grant for 'tools/call' on tool 'ledger-read'")]
+    [InlineData("user", "bob", "tools/call", "tool", "ledger-read", null, "deny: user 'bob' is not entitled to 'tools/call' on tool 'ledger-read' acting directly")]
+    [InlineData("user", "bob", "agent.invoke", "agent", "hr-assistant", null, "deny: user 'bob' may not invoke agent 'hr-assistant'")]
+    public void From_StandardDeny_HeldAsItsFormAndTheSameSentence(string subjectType, string subject, string action, string resourceType, string resource, string? agent, string sentence)
+    {
+        var request = new DecisionRequest(new Entity(subjectType, subject), action, new Entity(resourceType, resource), agent);
+
+        var decision = NoLossRun.DemoSnapshot().Evaluate(request);
+        var record = DecisionRecord.From("demo", null, request, decision, TimeSpan.Zero, DateTimeOffset.UnixEpoch);
+
+        Assert.NotEqual(ReasonForm.Text, decision.ReasonForm);
+        Assert.Equal(sentence, decision.ReasonAdmin);
+        Assert.Equal(decision.ReasonForm, record.ReasonForm);
+        Assert.Equal(sentence, record.ReasonAdmin);
+        Assert.Equal(sentence, JsonSerializer.Deserialize<JsonElement>(Json(record)).GetProperty("reasonAdmin").GetString()); // the JSON form holds the sentence
+    }
+
+    private static string Json(DecisionRecord r) => JsonSerializer.Serialize(r, DecisionLogJsonContext.Default.DecisionRecord);
 }

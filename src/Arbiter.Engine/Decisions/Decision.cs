@@ -60,6 +60,9 @@ public sealed class Decision
     public IReadOnlyList<LegResult> Legs => Explained.Legs;
     public IReadOnlyList<string> MatchedPolicies => Explained.MatchedPolicies;
     public string ReasonAdmin => Explained.ReasonAdmin;
+
+    /// <summary>How <see cref="ReasonAdmin"/> is held: one of the standard deny sentences, written only when read, or text.</summary>
+    public ReasonForm ReasonForm => Explained.ReasonForm;
     public IReadOnlyList<Obligation> Obligations => Explained.Obligations;
     public ShadowResult? Shadow => Explained.Shadow;
 

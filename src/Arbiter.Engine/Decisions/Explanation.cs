@@ -11,19 +11,24 @@ internal sealed class Explanation
 {
     private readonly DecisionTrace _trace;
     private IReadOnlyList<LegResult>? _legs;
+    private string? _reasonAdmin;
 
     /// <summary>Written out already (fail-closed answers outside the engine, tests).</summary>
     public Explanation(IReadOnlyList<LegResult> legs, IReadOnlyList<string> matchedPolicies, string reasonAdmin, string reasonUser,
         IReadOnlyList<Obligation> obligations, ShadowResult? shadow)
-        : this(default(DecisionTrace), matchedPolicies, reasonAdmin, reasonUser, obligations, shadow) => _legs = legs;
+        : this(default(DecisionTrace), matchedPolicies, (ReasonForm.Text, reasonAdmin), reasonUser, obligations, shadow) => _legs = legs;
 
-    /// <summary>From the engine: the legs come from <paramref name="trace"/> when first read.</summary>
-    public Explanation(in DecisionTrace trace, IReadOnlyList<string> matchedPolicies, string reasonAdmin, string reasonUser,
+    /// <summary>
+    /// From the engine: the legs come from <paramref name="trace"/> when first read, and so does the admin reason when
+    /// it is one of the standard sentences (<paramref name="reason"/> has its form and no text).
+    /// </summary>
+    public Explanation(in DecisionTrace trace, IReadOnlyList<string> matchedPolicies, (ReasonForm Form, string? Text) reason, string reasonUser,
         IReadOnlyList<Obligation> obligations, ShadowResult? shadow)
     {
         _trace = trace;
         MatchedPolicies = matchedPolicies;
-        ReasonAdmin = reasonAdmin;
+        ReasonForm = reason.Form;
+        _reasonAdmin = reason.Text;
         ReasonUser = reasonUser;
         Obligations = obligations;
         Shadow = shadow;
@@ -34,7 +39,10 @@ internal sealed class Explanation
 
     public IReadOnlyList<string> MatchedPolicies { get; }
 
-    public string ReasonAdmin { get; }
+    // Written out twice on a race, the two are equal; either may win.
+    public string ReasonAdmin => _reasonAdmin ??= _trace.Sentence(ReasonForm);
+
+    public ReasonForm ReasonForm { get; }
 
     public string ReasonUser { get; }
 

@@ -189,7 +189,7 @@ internal readonly struct DecisionTrace(
             anyShadow |= (m.Kind & (MatchKind.ShadowPermit | MatchKind.ShadowForbid)) != 0;
         }
         if (problem is not null)
-            return new Explanation(this, [], "deny: " + problem, reasonUser, [], null);
+            return new Explanation(this, [], (ReasonForm.Text, "deny: " + problem), reasonUser, [], null);
         var matched = DistinctIds(MatchKind.Permit, MatchKind.Forbid);
 
         ShadowResult? shadow = null;
@@ -201,7 +201,7 @@ internal readonly struct DecisionTrace(
             shadow = new ShadowResult(shadowAllowed, shadowAllowed != allowed, DistinctIds(MatchKind.ShadowPermit, MatchKind.ShadowForbid));
         }
         return allowed
-            ? new Explanation(this, matched, PermitReason(), reasonUser, MergeObligations(matches), shadow)
+            ? new Explanation(this, matched, (ReasonForm.Text, PermitReason()), reasonUser, MergeObligations(matches), shadow)
             : new Explanation(this, matched, DenyReason(seen), reasonUser, [], shadow);
     }
 
@@ -271,7 +271,11 @@ internal readonly struct DecisionTrace(
     }
 
     /// <summary>A forbid is the reason whenever there is one: it wins over everything else.</summary>
-    private string DenyReason(ReadOnlySpan<MatchKind> seen)
+    /// <summary>
+    /// The deny's reason: the failing leg's standard sentence as its form alone (written when read, see
+    /// <see cref="ReasonSentences"/>), or as text when it names forbids or carries the leg's notes.
+    /// </summary>
+    private (ReasonForm Form, string? Text) DenyReason(ReadOnlySpan<MatchKind> seen)
     {
         var failed = -1;
         for (var i = 0; i < seen.Length && failed < 0; i++)
@@ -286,19 +290,22 @@ internal readonly struct DecisionTrace(
         }
         var forbids = Ids(failed, MatchKind.Forbid);
         var legNotes = NotesOf(failed);
-        var agentId = mode == Decision.AgentOnlyMode ? request.Subject.Id
-            : request.Action == WellKnownActions.AgentInvoke ? request.Resource.Id : request.AgentId;
         // One interpolation per sentence, "deny: " and the notes included: a deny's reason is one string, not three.
         var notesText = legNotes.Length > 0 ? $" [{string.Join("; ", legNotes)}]" : "";
-        return forbids.Length > 0
-            ? $"deny: forbidden by {string.Join(", ", forbids.Select(id => $"policy '{id}'"))} ({Legs.Name(legs[failed])}){notesText}"
-            : legs[failed] switch
-            {
-                LegKind.Invoke => $"deny: {request.Subject.Type} '{request.Subject.Id}' may not invoke agent '{agentId}'{notesText}",
-                LegKind.AgentGrant => $"deny: agent '{agentId}' holds no {mode} grant for '{request.Action}' on {request.Resource.Type} '{request.Resource.Id}'{notesText}",
-                _ => $"deny: {request.Subject.Type} '{request.Subject.Id}' is not entitled to '{request.Action}' on {request.Resource.Type} '{request.Resource.Id}'{(mode == Decision.DirectMode ? " acting directly" : "")}{notesText}",
-            };
+        if (forbids.Length > 0)
+            return (ReasonForm.Text, $"deny: forbidden by {string.Join(", ", forbids.Select(id => $"policy '{id}'"))} ({Legs.Name(legs[failed])}){notesText}");
+        var form = legs[failed] switch
+        {
+            LegKind.Invoke => ReasonForm.MayNotInvoke,
+            LegKind.AgentGrant => ReasonForm.NoGrant,
+            _ => ReasonForm.NotEntitled,
+        };
+        return legNotes.Length == 0 ? (form, null) : (ReasonForm.Text, Sentence(form) + notesText);
     }
+
+    /// <summary>The standard deny sentence of <paramref name="form"/> for this trace's request.</summary>
+    public string Sentence(ReasonForm form) => ReasonSentences.Deny(form, request.Subject.Type, request.Subject.Id,
+        ReasonSentences.AgentOf(mode, request), request.Action, request.Resource.Type, request.Resource.Id, mode);
 
     private string[] Ids(int leg, MatchKind kind)
     {
