@@ -14,7 +14,8 @@ namespace Arbiter.DecisionLog;
 /// (the SQLite <c>body</c> column, the Cosmos DB group item's <c>z</c>). Layout before compression (little endian,
 /// 7-bit varints): format byte, record count, base time (UTC ticks), the string table (each distinct string of the
 /// group once: ids of subjects, agents, tools, policies, obligations, and the reason sentences held as text), then per
-/// record its time as ticks after the base, its id, its admin reason's form (<see cref="ReasonForm"/>, with a code only
+/// record its time as ticks after the base, its id (one of ours as its three parts, after the first of the group as
+/// differences from the previous; any other as text), its admin reason's form (<see cref="ReasonForm"/>, with a code only
 /// for text), and every other member as a code into the table (0 = null).
 /// <para>Which sentences stay: a reason that names policies (a permit's, a forbid's) or a leg's notes is written by the
 /// engine from the snapshot it decided under, and that snapshot may be long gone when an investigator reads the record,
@@ -36,6 +37,10 @@ public static class DecisionGroupCodec
     // before the forms) has the code alone, and is read as well.
     private const byte Format = 2;
     private const byte TextReasonFormat = 1;
+    // How a format 2 record's id is written: as text, as the differences from the group's previous id of the same
+    // instance, or as its three parts.
+    private const byte TextId = 0, NextId = 1, InstanceId = 2;
+    private const ulong MaxIdPart = 0xFFFF_FFFF_FFFF;
     private const int Quality = 1;
     private const int Window = 22;
 
@@ -76,6 +81,11 @@ public static class DecisionGroupCodec
         private readonly string?[] _last = new string?[Slots];
         private readonly uint[] _lastCode = new uint[Slots];
 
+        // The last id written as its parts (see Id).
+        private bool _haveId;
+        private ulong _lastMillis, _lastCount;
+        private uint _lastInstance;
+
         private const int Slots = 9;
         private const int RequestSlot = 0, SubjectTypeSlot = 1, SubjectSlot = 2, AgentSlot = 3, ActionSlot = 4, ResourceTypeSlot = 5,
             ServerSlot = 6, ModeSlot = 7, ReasonUserSlot = 8;
@@ -86,6 +96,7 @@ public static class DecisionGroupCodec
             _strings.Clear();
             Array.Clear(_last);
             Array.Clear(_lastCode);
+            _haveId = false;
             _at = 0;
             _plain.ResetWrittenCount();
         }
@@ -104,9 +115,9 @@ public static class DecisionGroupCodec
                 var r = records[i];
                 // Room for every fixed member at its largest (a varint is at most 10 bytes), the id at 3 bytes a char, and
                 // the lists at 5 bytes a code.
-                Reserve(24 * Varints.MaxBytes + 3 * r.Id.Length + 5 * (r.MatchedPolicies.Count + r.ShadowPolicies.Count + 2 * r.Obligations.Count));
+                Reserve(1 + 24 * Varints.MaxBytes + 3 * r.Id.Length + 5 * (r.MatchedPolicies.Count + r.ShadowPolicies.Count + 2 * r.Obligations.Count));
                 Varint((ulong)(r.Time.UtcTicks - baseTicks));
-                Text(r.Id);
+                Id(r.Id);
                 Varint(Code(r.RequestId, RequestSlot));
                 Varint(Code(r.SubjectType, SubjectTypeSlot));
                 Varint(Code(r.SubjectId, SubjectSlot));
@@ -254,6 +265,39 @@ public static class DecisionGroupCodec
             }
         }
 
+        /// <summary>
+        /// A decision id: as its three parts when it is one of ours (<see cref="DecisionIds.TryParse"/>) — after the
+        /// previous id of the group from the same instance, the differences of its milliseconds and its count, a byte or
+        /// two each where the 32 characters were 33 bytes of nearly incompressible text; else the instance too — or as text.
+        /// </summary>
+        private void Id(string id)
+        {
+            if (!DecisionIds.TryParse(id, out var millis, out var instance, out var count))
+            {
+                _body[_at++] = TextId;
+                Text(id);
+                return;
+            }
+
+            if (_haveId && instance == _lastInstance)
+            {
+                _body[_at++] = NextId;
+                Varint(Zigzag((long)(millis - _lastMillis)));
+                Varint(Zigzag((long)(count - _lastCount)));
+            }
+            else
+            {
+                _body[_at++] = InstanceId;
+                Varint(instance);
+                Varint(millis);
+                Varint(count);
+            }
+
+            (_haveId, _lastMillis, _lastInstance, _lastCount) = (true, millis, instance, count);
+        }
+
+        private static ulong Zigzag(long value) => (ulong)((value << 1) ^ (value >> 63));
+
         // BinaryWriter.Write(string): the UTF-8 byte count as a 7-bit varint, then the bytes (Reserve made room for both).
         private void Text(string value)
         {
@@ -294,10 +338,11 @@ public static class DecisionGroupCodec
             string? S(int code) => (uint)code < (uint)strings.Length ? strings[code] : throw new InvalidDataException("Corrupt decision group.");
             string Required(int code) => S(code) ?? throw new InvalidDataException("Corrupt decision group.");
             var records = new List<DecisionRecord>(Math.Min(count, 100_000));
+            var ids = new IdReader();
             for (var i = 0; i < count; i++)
             {
                 var time = new DateTimeOffset(baseTicks + r.Read7BitEncodedInt64(), TimeSpan.Zero);
-                var id = r.ReadString();
+                var id = format == TextReasonFormat ? r.ReadString() : ids.Read(r);
                 var requestId = S(r.Read7BitEncodedInt());
                 var subjectType = Required(r.Read7BitEncodedInt());
                 var subjectId = Required(r.Read7BitEncodedInt());
@@ -342,6 +387,43 @@ public static class DecisionGroupCodec
         {
             throw new InvalidDataException("Corrupt decision group.", ex);
         }
+    }
+
+    /// <summary>Reads the ids of format 2 (see <c>GroupEncoder.Id</c>), remembering the last one written as its parts.</summary>
+    private struct IdReader
+    {
+        private bool _have;
+        private ulong _millis, _count;
+        private uint _instance;
+
+        public string Read(BinaryReader r)
+        {
+            switch (r.ReadByte())
+            {
+                case TextId:
+                    return r.ReadString();
+                case NextId when _have:
+                    _millis += (ulong)Unzigzag((ulong)r.Read7BitEncodedInt64());
+                    _count += (ulong)Unzigzag((ulong)r.Read7BitEncodedInt64());
+                    break;
+                case InstanceId:
+                    var instance = (ulong)r.Read7BitEncodedInt64();
+                    _instance = instance <= uint.MaxValue ? (uint)instance : throw new InvalidDataException("Corrupt decision group.");
+                    _millis = (ulong)r.Read7BitEncodedInt64();
+                    _count = (ulong)r.Read7BitEncodedInt64();
+                    _have = true;
+                    break;
+                default:
+                    throw new InvalidDataException("Corrupt decision group.");
+            }
+
+            // A part past its width would be cut when written, and read back as another id.
+            return _millis <= MaxIdPart && _count <= MaxIdPart
+                ? DecisionIds.Format(_millis, _instance, _count)
+                : throw new InvalidDataException("Corrupt decision group.");
+        }
+
+        private static long Unzigzag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
     }
 
     private static string[] Strings(BinaryReader r, Func<int, string> resolve)

@@ -166,6 +166,51 @@ public sealed class DecisionGroupCodecTests
         Assert.Throws<InvalidDataException>(() => DecisionGroupCodec.Decode("t1", body.AsSpan(0, written)));
     }
 
+    private static long Zigzag(long value) => (value << 1) ^ (value >> 63);
+
+    [Fact]
+    public void Encode_DecisionIdsOfSeveralInstances_AsPartsAndReadBackAsWritten()
+    {
+        // Ids of this service go as their parts, after the first as differences (counts that go back, milliseconds at
+        // their widest, two instances taking turns); an id that only looks like one (upper case, a character short) as text.
+        var t = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        string Ours(ulong millis, uint instance, ulong count) => DecisionIds.Format(millis, instance, count);
+        string[] ids =
+        [
+            Ours(0x019A_2B3C_4D5E, 0xDEADBEEF, 1), Ours(0x019A_2B3C_4D5E, 0xDEADBEEF, 2), Ours(0x019A_2B3C_4D5F, 0xDEADBEEF, 7),
+            Ours(0x019A_2B3C_4D5D, 0xDEADBEEF, 3), Ours(0x019A_2B3C_4D60, 0x00000001, 900), Ours(0x019A_2B3C_4D60, 0xDEADBEEF, 4),
+            Ours(0xFFFF_FFFF_FFFF, 0xFFFFFFFF, 0xFFFF_FFFF_FFFF), Ours(0, 0, 0), Ours(0, 0, 0),
+            Ours(0x019A_2B3C_4D5E, 0xDEADBEEF, 5).ToUpperInvariant(), Ours(1, 2, 3)[..31], "d-text-id",
+        ];
+        var records = ids.Select((id, i) => Records.Make("t1", t.AddTicks(i), id: id)).ToArray();
+
+        var body = DecisionGroupCodec.Encode(records);
+
+        Assert.Equal(Layout(records), Decompress(body));
+        Assert.Equal(ids, DecisionGroupCodec.Decode("t1", body).Select(r => r.Id));
+
+        // A server's run: counts one after another, a millisecond every fifty. As parts, far smaller than as text.
+        var run = Enumerable.Range(0, 1_000).Select(i => Records.Make("t1", t.AddTicks(i), id: Ours(0x019A_2B3C_0000 + (ulong)(i / 50), 0xC0FFEE42, 5_000 + (ulong)i))).ToArray();
+        var asParts = DecisionGroupCodec.Encode(run);
+        var asText = DecisionGroupCodec.Encode(run.Select(r => r with { Id = "x" + r.Id[1..] }).ToArray());
+        Assert.Equal(run.Select(r => r.Id), DecisionGroupCodec.Decode("t1", asParts).Select(r => r.Id));
+        Assert.True(asParts.Length * 3 < asText.Length * 2, $"{asParts.Length} bytes with ids as parts, {asText.Length} as text");
+    }
+
+    [Fact]
+    public void Decode_IdPartPastItsWidth_InvalidDataException()
+    {
+        // A count the encoder never writes (past 48 bits) would be cut when formatted, reading back as another id.
+        var record = Records.Make("t1", id: DecisionIds.Format(5, 6, 7));
+        var plain = Layout([record]);
+        var at = Array.IndexOf(plain, (byte)2, 1 + 1 + 8 + 1); // the id's tag, after format, count, base, table size
+        var resized = plain.Take(at + 3).Concat(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01 }).Concat(plain.Skip(at + 4)).ToArray();
+        var bodyBytes = new byte[BrotliEncoder.GetMaxCompressedLength(resized.Length)];
+        Assert.True(BrotliEncoder.TryCompress(resized, bodyBytes, out var written));
+
+        Assert.Throws<InvalidDataException>(() => DecisionGroupCodec.Decode("t1", bodyBytes.AsSpan(0, written)));
+    }
+
     private static byte[] Decompress(byte[] body)
     {
         using var input = new BrotliStream(new MemoryStream(body), CompressionMode.Decompress);
@@ -199,13 +244,39 @@ public sealed class DecisionGroupCodecTests
         }
 
         var baseTicks = records.Min(r => r.Time.UtcTicks);
+        (long Millis, long Instance, long Count)? last = null;
         using var body = new MemoryStream();
         using (var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
         {
             foreach (var r in records)
             {
                 w.Write7BitEncodedInt64(r.Time.UtcTicks - baseTicks);
-                w.Write(r.Id);
+                if (format == 1 || !System.Text.RegularExpressions.Regex.IsMatch(r.Id, "^[0-9a-f]{32}$"))
+                {
+                    if (format != 1)
+                        w.Write((byte)0);
+                    w.Write(r.Id);
+                }
+                else
+                {
+                    var parts = (Millis: Convert.ToInt64(r.Id[..12], 16), Instance: Convert.ToInt64(r.Id[12..20], 16), Count: Convert.ToInt64(r.Id[20..], 16));
+                    if (last is { } l && l.Instance == parts.Instance)
+                    {
+                        w.Write((byte)1);
+                        w.Write7BitEncodedInt64(Zigzag(parts.Millis - l.Millis));
+                        w.Write7BitEncodedInt64(Zigzag(parts.Count - l.Count));
+                    }
+                    else
+                    {
+                        w.Write((byte)2);
+                        w.Write7BitEncodedInt64(parts.Instance);
+                        w.Write7BitEncodedInt64(parts.Millis);
+                        w.Write7BitEncodedInt64(parts.Count);
+                    }
+
+                    last = parts;
+                }
+
                 foreach (var value in new[] { r.RequestId, r.SubjectType, r.SubjectId, r.AgentId, r.Action, r.ResourceType, r.ResourceId, r.ResourceServer })
                 {
                     w.Write7BitEncodedInt(Code(value));

@@ -23,13 +23,44 @@ public static class DecisionIds
 
     // Hex digits written by hand: the number formatter's "x12" took its slow path for every part of every id, a visible
     // share of what logging a decision costs.
-    internal static string Format(Reserved id) =>
-        string.Create(32, id, static (span, state) =>
+    internal static string Format(Reserved id) => Format(id.Millis, Instance, id.Count);
+
+    /// <summary>The id of these three parts (each within its width: 48, 32 and 48 bits), as <see cref="Next"/> writes it.</summary>
+    public static string Format(ulong millis, uint instance, ulong count) =>
+        string.Create(32, (millis, instance, count), static (span, state) =>
         {
-            Hex(span[..12], state.Millis);
-            Hex(span.Slice(12, 8), Instance);
-            Hex(span[20..], state.Count);
+            Hex(span[..12], state.millis);
+            Hex(span.Slice(12, 8), state.instance);
+            Hex(span[20..], state.count);
         });
+
+    /// <summary>
+    /// The three parts of an id written as <see cref="Format(ulong, uint, ulong)"/> writes it (32 lowercase hex digits);
+    /// false for any other id. <c>Format</c> of the parts gives <paramref name="id"/> back, character for character.
+    /// </summary>
+    public static bool TryParse(string id, out ulong millis, out uint instance, out ulong count)
+    {
+        millis = count = 0;
+        instance = 0;
+        if (id.Length != 32)
+            return false;
+        ulong m = 0, n = 0, c = 0;
+        for (var i = 0; i < 32; i++)
+        {
+            var ch = id[i];
+            int digit = ch is >= '0' and <= '9' ? ch - '0' : ch is >= 'a' and <= 'f' ? ch - 'a' + 10 : -1;
+            if (digit < 0)
+                return false;
+            if (i < 12)
+                m = (m << 4) | (uint)digit;
+            else if (i < 20)
+                n = (n << 4) | (uint)digit;
+            else
+                c = (c << 4) | (uint)digit;
+        }
+        (millis, instance, count) = (m, (uint)n, c);
+        return true;
+    }
 
     /// <summary>The low <c>4 × to.Length</c> bits of <paramref name="value"/> as lowercase hex, most significant first.</summary>
     private static void Hex(Span<char> to, ulong value)
