@@ -116,6 +116,24 @@ public sealed class ConditionScopeTests
     }
 
     [Fact]
+    public void Evaluate_TwoForbidsOnOneLeg_OneSentenceNamingBoth()
+    {
+        var snapshot = Tenant("HR", GrantA1,
+            """{"id":"never","effect":"forbid","actions":["tools/call"],"subjects":{"users":["u2"]},"resources":{"ids":["t1"]}}""",
+            """{"id":"not-ever","effect":"forbid","actions":["tools/call"],"subjects":{"users":["u2"]}}""");
+
+        var decision = snapshot.Evaluate(ToolCall("u2"));
+
+        Assert.Equal(ReasonForm.Text, decision.ReasonForm);
+        // The policies in the order they matched (which follows string hashing, so from process to process either).
+        Assert.Contains(decision.ReasonAdmin, new[]
+        {
+            "deny: forbidden by policy 'never', policy 'not-ever' (user-entitlement)",
+            "deny: forbidden by policy 'not-ever', policy 'never' (user-entitlement)",
+        });
+    }
+
+    [Fact]
     public void Evaluate_ResourceWithoutId_DeniesWithAReasonNotAnError()
     {
         var snapshot = Tenant("HR", GrantA1, EntitleU1);

@@ -293,7 +293,22 @@ internal readonly struct DecisionTrace(
         // One interpolation per sentence, "deny: " and the notes included: a deny's reason is one string, not three.
         var notesText = legNotes.Length > 0 ? $" [{string.Join("; ", legNotes)}]" : "";
         if (forbids.Length > 0)
-            return (ReasonForm.Text, $"deny: forbidden by {string.Join(", ", forbids.Select(id => $"policy '{id}'"))} ({Legs.Name(legs[failed])}){notesText}");
+        {
+            // One handler for the whole sentence: a Select and a Join made an iterator, a string per policy and one more.
+            var text = new DefaultInterpolatedStringHandler(40, 2);
+            text.AppendLiteral("deny: forbidden by ");
+            for (var i = 0; i < forbids.Length; i++)
+            {
+                text.AppendLiteral(i == 0 ? "policy '" : ", policy '");
+                text.AppendFormatted(forbids[i]);
+                text.AppendLiteral("'");
+            }
+            text.AppendLiteral(" (");
+            text.AppendFormatted(Legs.Name(legs[failed]));
+            text.AppendLiteral(")");
+            text.AppendFormatted(notesText);
+            return (ReasonForm.Text, text.ToStringAndClear());
+        }
         var form = legs[failed] switch
         {
             LegKind.Invoke => ReasonForm.MayNotInvoke,

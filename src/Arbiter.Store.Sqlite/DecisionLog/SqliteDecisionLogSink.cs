@@ -105,7 +105,7 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
             // One statement per group claims all its ids (a JSON array of them); the conflicts, ids this store already
             // has, are left out of the count.
             await using var claim = Command(connection, transaction,
-                "INSERT INTO decision_ids (tenant, id, gid) SELECT $tenant, value, $gid FROM json_each($ids) WHERE true ON CONFLICT (tenant, id) DO NOTHING",
+                "INSERT INTO decision_ids (tenant, id, gid) SELECT $tenant, value, $gid FROM json_each(CAST($ids AS TEXT)) WHERE true ON CONFLICT (tenant, id) DO NOTHING",
                 ("$tenant", null), ("$gid", null), ("$ids", null));
             for (var i = 0; i < groups.Count; i++)
             {
@@ -228,11 +228,14 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
     }
 
     /// <summary>The records' ids as one JSON array (a parameter <c>json_each</c> reads: one statement for a whole group).</summary>
-    private static string IdsJson(IEnumerable<DecisionRecord> records)
+    /// <summary>
+    /// The ids as a JSON array in UTF-8, bound as a blob that the statements read as text (<c>CAST($ids AS TEXT)</c>):
+    /// a string parameter was the array in UTF-16 (~70 KB a group) and then its UTF-8 copy made by the binding.
+    /// </summary>
+    private static byte[] IdsJson(IEnumerable<DecisionRecord> records)
     {
-        // Ids the engine writes are hex digits and need no escaping: then the array is written as one string straight
-        // away (a JSON writer and a transcoding from its UTF-8 were a visible share of a group's write). Any other id
-        // goes through the writer.
+        // Ids the engine writes are hex digits and need no escaping: then the array is written straight away, one byte
+        // a character (a JSON writer was a visible share of a group's write). Any other id goes through the writer.
         var ids = records as IReadOnlyList<DecisionRecord> ?? records.ToArray();
         var length = 2 + Math.Max(0, ids.Count - 1);
         for (var i = 0; i < ids.Count; i++)
@@ -246,31 +249,30 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
             length += id.Length + 2;
         }
 
-        return string.Create(length, ids, static (span, ids) =>
+        var utf8 = new byte[length];
+        var at = 0;
+        utf8[at++] = (byte)'[';
+        for (var i = 0; i < ids.Count; i++)
         {
-            var at = 0;
-            span[at++] = '[';
-            for (var i = 0; i < ids.Count; i++)
+            if (i > 0)
             {
-                if (i > 0)
-                {
-                    span[at++] = ',';
-                }
-
-                span[at++] = '"';
-                ids[i].Id.CopyTo(span[at..]);
-                at += ids[i].Id.Length;
-                span[at++] = '"';
+                utf8[at++] = (byte)',';
             }
 
-            span[at] = ']';
-        });
+            utf8[at++] = (byte)'"';
+            // ASCII only (PlainIdChars): one byte each.
+            at += Encoding.ASCII.GetBytes(ids[i].Id, utf8.AsSpan(at));
+            utf8[at++] = (byte)'"';
+        }
+
+        utf8[at] = (byte)']';
+        return utf8;
     }
 
     // Characters a JSON string holds as they are.
     private static readonly SearchValues<char> PlainIdChars = SearchValues.Create("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.:");
 
-    private static string EscapedIdsJson(IReadOnlyList<DecisionRecord> records)
+    private static byte[] EscapedIdsJson(IReadOnlyList<DecisionRecord> records)
     {
         var buffer = new ArrayBufferWriter<byte>(16 * 1024);
         using (var json = new Utf8JsonWriter(buffer))
@@ -284,7 +286,7 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
             json.WriteEndArray();
         }
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return buffer.WrittenSpan.ToArray();
     }
 
     public Task<DecisionLogPage> QueryAsync(string tenantId, DecisionLogQuery query, DecisionLogCursor? after, int pageSize, CancellationToken cancellationToken)
@@ -436,7 +438,7 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
                 }
 
                 await using var unclaim = Command(connection, transaction,
-                    "DELETE FROM decision_ids WHERE tenant = $tenant AND gid = $gid AND id IN (SELECT value FROM json_each($ids))",
+                    "DELETE FROM decision_ids WHERE tenant = $tenant AND gid = $gid AND id IN (SELECT value FROM json_each(CAST($ids AS TEXT)))",
                     ("$tenant", null), ("$gid", null), ("$ids", null));
                 await using var drop = Command(connection, transaction, "DELETE FROM decision_groups WHERE gid = $gid", ("$gid", null));
                 await using var rewrite = Command(connection, transaction,
