@@ -29,7 +29,8 @@ namespace Arbiter.DecisionLog;
 /// may take; quality 5 (an earlier choice) was 3.7–6.5 µs for ~6 % fewer bytes than quality 2. Those are Brotli's
 /// figures; the whole encoding of a server's records (fresh strings, made on another thread long before) is what
 /// <c>Arbiter.DecisionLog.Bench encode</c> measures: 1.6 µs a record, from 2.5 before the table was coded by value
-/// with the last string per member remembered and the records fetched ahead.</para>
+/// with the last string per member remembered and the records fetched ahead. Format 2 (reason forms, ids as parts)
+/// stores 34.2 bytes a record there, from 43.5.</para>
 /// </summary>
 public static class DecisionGroupCodec
 {

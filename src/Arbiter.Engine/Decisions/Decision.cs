@@ -57,9 +57,9 @@ public sealed class Decision
     public long SnapshotVersion { get; }
     public string Mode { get; }
     public string ReasonUser => _reasonUser ?? Explained.ReasonUser;
-    public IReadOnlyList<LegResult> Legs => Explained.Legs;
+    public IReadOnlyList<LegResult> Legs => Explained.Legs(_trace);
     public IReadOnlyList<string> MatchedPolicies => Explained.MatchedPolicies;
-    public string ReasonAdmin => Explained.ReasonAdmin;
+    public string ReasonAdmin => Explained.ReasonAdmin(_trace);
 
     /// <summary>How <see cref="ReasonAdmin"/> is held: one of the standard deny sentences, written only when read, or text.</summary>
     public ReasonForm ReasonForm => Explained.ReasonForm;

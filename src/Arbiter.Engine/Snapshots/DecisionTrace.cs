@@ -179,7 +179,10 @@ internal readonly struct DecisionTrace(
     public Explanation Explain(bool allowed)
     {
         if (_deferredTo is not null)
-            return _deferredTo.Retrace(request, _now).Explain(allowed);
+        {
+            var retraced = _deferredTo.Retrace(request, _now);
+            return retraced.Explain(allowed).From(retraced);
+        }
 
         Span<MatchKind> seen = stackalloc MatchKind[legs.Length];
         var anyShadow = false;
@@ -189,7 +192,7 @@ internal readonly struct DecisionTrace(
             anyShadow |= (m.Kind & (MatchKind.ShadowPermit | MatchKind.ShadowForbid)) != 0;
         }
         if (problem is not null)
-            return new Explanation(this, [], (ReasonForm.Text, "deny: " + problem), reasonUser, [], null);
+            return new Explanation([], (ReasonForm.Text, "deny: " + problem), reasonUser, [], null);
         var matched = DistinctIds(MatchKind.Permit, MatchKind.Forbid);
 
         ShadowResult? shadow = null;
@@ -201,8 +204,8 @@ internal readonly struct DecisionTrace(
             shadow = new ShadowResult(shadowAllowed, shadowAllowed != allowed, DistinctIds(MatchKind.ShadowPermit, MatchKind.ShadowForbid));
         }
         return allowed
-            ? new Explanation(this, matched, (ReasonForm.Text, PermitReason()), reasonUser, MergeObligations(matches), shadow)
-            : new Explanation(this, matched, DenyReason(seen), reasonUser, [], shadow);
+            ? new Explanation(matched, (ReasonForm.Text, PermitReason()), reasonUser, MergeObligations(matches), shadow)
+            : new Explanation(matched, DenyReason(seen), reasonUser, [], shadow);
     }
 
     /// <summary>Each leg: its name, whether it holds, its permits, forbids and notes.</summary>
