@@ -41,7 +41,6 @@ public static class DecisionGroupCodec
     // How a format 2 record's id is written: as text, as the differences from the group's previous id of the same
     // instance, or as its three parts.
     private const byte TextId = 0, NextId = 1, InstanceId = 2;
-    private const ulong MaxIdPart = 0xFFFF_FFFF_FFFF;
     private const int Quality = 1;
     private const int Window = 22;
 
@@ -116,9 +115,9 @@ public static class DecisionGroupCodec
                 var r = records[i];
                 // Room for every fixed member at its largest (a varint is at most 10 bytes), the id at 3 bytes a char, and
                 // the lists at 5 bytes a code.
-                Reserve(1 + 24 * Varints.MaxBytes + 3 * r.Id.Length + 5 * (r.MatchedPolicies.Count + r.ShadowPolicies.Count + 2 * r.Obligations.Count));
+                Reserve(1 + 24 * Varints.MaxBytes + (r.IdParts is null ? 3 * r.Id.Length : 0) + 5 * (r.MatchedPolicies.Count + r.ShadowPolicies.Count + 2 * r.Obligations.Count));
                 Varint((ulong)(r.Time.UtcTicks - baseTicks));
-                Id(r.Id);
+                Id(r);
                 Varint(Code(r.RequestId, RequestSlot));
                 Varint(Code(r.SubjectType, SubjectTypeSlot));
                 Varint(Code(r.SubjectId, SubjectSlot));
@@ -183,7 +182,11 @@ public static class DecisionGroupCodec
             if (i + StringsAhead < records.Count)
             {
                 var r = records[i + StringsAhead];
-                CacheLine.Prefetch(r.Id, 0, 64);
+                if (r.IdText is { } id)
+                {
+                    CacheLine.Prefetch(id, 0, 64);
+                }
+
                 CacheLine.Prefetch(r.SubjectId, 0, 64);
                 CacheLine.Prefetch(r.ResourceId, 0, 64);
                 if (r.AgentId is { } agent)
@@ -267,16 +270,23 @@ public static class DecisionGroupCodec
         }
 
         /// <summary>
-        /// A decision id: as its three parts when it is one of ours (<see cref="DecisionIds.TryParse"/>) — after the
+        /// A decision id: as its three parts when it is one of ours (the record's <see cref="DecisionRecord.IdParts"/>, or
+        /// text that <see cref="DecisionIds.TryParse(string, out ulong, out uint, out ulong)"/> reads) — after the
         /// previous id of the group from the same instance, the differences of its milliseconds and its count, a byte or
         /// two each where the 32 characters were 33 bytes of nearly incompressible text; else the instance too — or as text.
         /// </summary>
-        private void Id(string id)
+        private void Id(DecisionRecord r)
         {
-            if (!DecisionIds.TryParse(id, out var millis, out var instance, out var count))
+            ulong millis, count;
+            uint instance;
+            if (r.IdParts is { } parts)
+            {
+                (millis, instance, count) = (parts.Millis, parts.Instance, parts.Count);
+            }
+            else if (!DecisionIds.TryParse(r.Id, out millis, out instance, out count))
             {
                 _body[_at++] = TextId;
-                Text(id);
+                Text(r.Id);
                 return;
             }
 
@@ -343,7 +353,20 @@ public static class DecisionGroupCodec
             for (var i = 0; i < count; i++)
             {
                 var time = new DateTimeOffset(baseTicks + r.Read7BitEncodedInt64(), TimeSpan.Zero);
-                var id = format == TextReasonFormat ? r.ReadString() : ids.Read(r);
+                string? id = null;
+                DecisionIdParts? idParts = null;
+                if (format == TextReasonFormat)
+                {
+                    id = r.ReadString();
+                }
+                else
+                {
+                    (id, idParts) = ids.Read(r);
+                    // Read as text: a query compares and sorts records by id, which would write the text again each time.
+                    id ??= idParts!.Value.ToString();
+                    idParts = null;
+                }
+
                 var requestId = S(r.Read7BitEncodedInt());
                 var subjectType = Required(r.Read7BitEncodedInt());
                 var subjectId = Required(r.Read7BitEncodedInt());
@@ -374,11 +397,12 @@ public static class DecisionGroupCodec
                 var latency = r.Read7BitEncodedInt64();
                 var shadow = Strings(r, Required);
                 records.Add(new DecisionRecord(
-                    id, time, tenantId, requestId, subjectType, subjectId, agentId, action, resourceType, resourceId,
+                    id!, time, tenantId, requestId, subjectType, subjectId, agentId, action, resourceType, resourceId,
                     (flags & 1) != 0, mode, matched, reasonAdmin, reasonUser, obligations, snapshot, latency,
                     (flags & 2) != 0, shadow, server)
                 {
                     ReasonForm = form,
+                    IdParts = idParts,
                 });
             }
 
@@ -397,12 +421,13 @@ public static class DecisionGroupCodec
         private ulong _millis, _count;
         private uint _instance;
 
-        public string Read(BinaryReader r)
+        /// <summary>The id as text, or as its parts (then the text is null).</summary>
+        public (string? Text, DecisionIdParts? Parts) Read(BinaryReader r)
         {
             switch (r.ReadByte())
             {
                 case TextId:
-                    return r.ReadString();
+                    return (r.ReadString(), null);
                 case NextId when _have:
                     _millis += (ulong)Unzigzag((ulong)r.Read7BitEncodedInt64());
                     _count += (ulong)Unzigzag((ulong)r.Read7BitEncodedInt64());
@@ -419,9 +444,8 @@ public static class DecisionGroupCodec
             }
 
             // A part past its width would be cut when written, and read back as another id.
-            return _millis <= MaxIdPart && _count <= MaxIdPart
-                ? DecisionIds.Format(_millis, _instance, _count)
-                : throw new InvalidDataException("Corrupt decision group.");
+            var parts = new DecisionIdParts(_millis, _instance, _count);
+            return parts.IsValid ? (null, parts) : throw new InvalidDataException("Corrupt decision group.");
         }
 
         private static long Unzigzag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);

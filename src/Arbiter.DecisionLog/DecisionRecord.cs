@@ -9,6 +9,7 @@ namespace Arbiter.DecisionLog;
 /// Only ids and the engine's own explanations: no tokens, no request bodies, no context or property values — except the
 /// resource's MCP server (<see cref="ResourceServer"/>, the <c>server</c> the request names), an id like the tool's own.
 /// <see cref="Id"/> is the decision id and the record's identity in every sink, so a retried write never duplicates it.
+/// Made with a null <see cref="Id"/> only together with its <see cref="IdParts"/>.
 /// </summary>
 public sealed record DecisionRecord(
     string Id,
@@ -33,6 +34,42 @@ public sealed record DecisionRecord(
     IReadOnlyList<string> ShadowPolicies,
     string? ResourceServer = null)
 {
+    private readonly string? _idText = Id;
+    private readonly DecisionIdParts _idParts;
+
+    /// <summary>
+    /// The decision id. A record made from the engine's decision holds the id's parts (<see cref="IdParts"/>) and writes
+    /// the text when it is read: the journal, the group codec and the SQLite sink take the parts, so on their path the
+    /// 32 characters are never made.
+    /// </summary>
+    public string Id
+    {
+        get => _idText ?? _idParts.ToString();
+        init
+        {
+            _idText = value;
+            _idParts = default;
+        }
+    }
+
+    /// <summary>The id's parts when the record holds them instead of the text (see <see cref="Id"/>).</summary>
+    [JsonIgnore]
+    public DecisionIdParts? IdParts
+    {
+        get => _idText is null ? _idParts : null;
+        init
+        {
+            if (value is { } parts)
+            {
+                _idParts = parts.IsValid ? parts : throw new ArgumentOutOfRangeException(nameof(value), "an id part past its width");
+                _idText = null;
+            }
+        }
+    }
+
+    /// <summary>The id's text when the record holds it (null when it holds the parts).</summary>
+    internal string? IdText => _idText;
+
     private readonly string _reasonText = ReasonAdmin;
 
     /// <summary>
@@ -69,8 +106,9 @@ public sealed record DecisionRecord(
         var form = decision.ReasonForm;
         if (form != ReasonForm.Text && !ReasonSentences.NamesSameAgent(form, decision.Mode, request, agentId))
             form = ReasonForm.Text;
+        var idParts = decision.DecisionIdParts;
         return new DecisionRecord(
-            decision.DecisionId,
+            idParts is null ? decision.DecisionId : null!,
             time,
             tenantId,
             string.IsNullOrEmpty(requestId) ? null : requestId,
@@ -93,6 +131,7 @@ public sealed record DecisionRecord(
             ServerOf(request.Resource))
         {
             ReasonForm = form,
+            IdParts = idParts,
         };
     }
 

@@ -25,6 +25,8 @@ internal static class JournalLine
 {
     public const byte Format = 0x02;
     private const byte TextReasonFormat = 0x01;
+    // How a format 2 line holds the decision id: as text, or as its three parts (DecisionIdParts).
+    private const byte IdAsText = 0, IdAsParts = 1;
     private const byte Escape = 0x1B;
     private const byte EscapedNewline = 0x01;
     private const byte EscapedEscape = 0x02;
@@ -97,7 +99,20 @@ internal static class JournalLine
     private static bool TryEncode(ArrayBufferWriter<byte> to, DecisionRecord r)
     {
         to.Write([Format]);
-        var ok = WriteString(to, r.Id);
+        var ok = true;
+        if (r.IdParts is { } id)
+        {
+            to.Write([IdAsParts]);
+            Varints.Write(to, id.Millis);
+            Varints.Write(to, id.Instance);
+            Varints.Write(to, id.Count);
+        }
+        else
+        {
+            to.Write([IdAsText]);
+            ok = WriteString(to, r.Id);
+        }
+
         Varints.Write(to, (ulong)r.Time.UtcTicks);
         Varints.Write(to, Zigzag((long)r.Time.Offset.TotalMinutes));
         ok &= WriteString(to, r.TenantId) & WriteString(to, r.RequestId) & WriteString(to, r.SubjectType) & WriteString(to, r.SubjectId)
@@ -223,7 +238,28 @@ internal static class JournalLine
         var reader = new Reader(payload);
         try
         {
-            var id = reader.Required();
+            string? id = null;
+            DecisionIdParts? idParts = null;
+            switch (format == TextReasonFormat ? IdAsText : reader.Byte())
+            {
+                case IdAsText:
+                    id = reader.Required();
+                    break;
+                case IdAsParts:
+                    var millis = reader.Varint();
+                    var instance = reader.Varint();
+                    var count = reader.Varint();
+                    idParts = new DecisionIdParts(millis, (uint)instance, count);
+                    if (instance > uint.MaxValue || !idParts.Value.IsValid)
+                    {
+                        return null;
+                    }
+
+                    break;
+                default:
+                    return null;
+            }
+
             var ticks = (long)reader.Varint();
             var offset = TimeSpan.FromMinutes(Unzigzag(reader.Varint()));
             var time = new DateTimeOffset(ticks, TimeSpan.Zero).ToOffset(offset);
@@ -251,15 +287,16 @@ internal static class JournalLine
             var latency = Unzigzag(reader.Varint());
             var shadow = reader.Strings();
             var server = reader.Optional();
-            if (!reader.AtEnd || flags > 3 || id.Length == 0 || tenant.Length == 0 || !Enum.IsDefined(form))
+            if (!reader.AtEnd || flags > 3 || id?.Length == 0 || tenant.Length == 0 || !Enum.IsDefined(form))
             {
                 return null;
             }
 
-            return new DecisionRecord(id, time, tenant, requestId, subjectType, subjectId, agentId, action, resourceType, resourceId,
+            return new DecisionRecord(id!, time, tenant, requestId, subjectType, subjectId, agentId, action, resourceType, resourceId,
                 (flags & 1) != 0, mode, matched, reasonAdmin, reasonUser, obligations, version, latency, (flags & 2) != 0, shadow, server)
             {
                 ReasonForm = form,
+                IdParts = idParts,
             };
         }
         catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)

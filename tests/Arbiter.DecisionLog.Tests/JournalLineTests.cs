@@ -34,19 +34,37 @@ public sealed class JournalLineTests
     [Fact]
     public void Read_LineOfFormatOne_ReasonAsText()
     {
-        // Journals written before the reason forms (format 1) hold the admin reason's text with no form before it.
+        // Journals written before the reason forms (format 1) hold the admin reason's text with no form before it, and
+        // the id as text with no kind before it.
         var record = Records.Make(allowed: false) with { ReasonAdmin = "deny: no permit held" }; // a length that needs no escape
         var line = WriteLine(record)[..^1].ToList();
         var reason = System.Text.Encoding.UTF8.GetBytes(record.ReasonAdmin);
         var text = line.ToArray().AsSpan().IndexOf(reason);
         Assert.Equal((byte)ReasonForm.Text, line[text - 2]); // the form, then the text's length
         line.RemoveAt(text - 2);
+        Assert.Equal(0, line[1]); // the id's kind: text (the records of these tests have ids of their own)
+        line.RemoveAt(1);
         line[0] = 0x01;
 
         var read = JournalLine.Read(line.ToArray());
 
         AssertSame(record, read);
         Assert.Equal(ReasonForm.Text, read!.ReasonForm);
+    }
+
+    [Fact]
+    public void WriteRead_IdHeldAsParts_ReadBackAsPartsOfTheSameId()
+    {
+        var parts = new DecisionIdParts(0x019A_2B3C_4D5E, 0xDEADBEEF, 42);
+        var record = Records.Make() with { IdParts = parts };
+
+        var line = WriteLine(record);
+        var read = JournalLine.Read(line.AsSpan(0, line.Length - 1));
+
+        Assert.Equal(parts, read!.IdParts);
+        Assert.Equal(DecisionIds.Format(0x019A_2B3C_4D5E, 0xDEADBEEF, 42), read.Id);
+        Assert.True(line.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(read.Id)) < 0, "the id's text is not in the line");
+        AssertSame(record, read);
     }
 
     [Fact]

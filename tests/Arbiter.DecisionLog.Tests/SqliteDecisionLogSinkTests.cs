@@ -1,3 +1,4 @@
+using Arbiter.Engine.Decisions;
 using Arbiter.Store.Sqlite;
 using Arbiter.Store.Sqlite.DecisionLog;
 using Microsoft.Extensions.Configuration;
@@ -215,6 +216,28 @@ public sealed class SqliteDecisionLogSinkTests : DecisionLogSinkContract, IDispo
 
         Assert.Equal((ids.Length, (long)ids.Length), await sink.CountAsync(CancellationToken.None));
         foreach (var id in ids)
+        {
+            var page = await sink.QueryAsync("t1", new DecisionLogQuery { From = start.AddDays(-1), To = start.AddDays(1), DecisionId = id }, null, 10, CancellationToken.None);
+            Assert.Equal(id, Assert.Single(page.Items).Id);
+        }
+    }
+
+    [Fact]
+    public async Task WriteBatch_IdsHeldAsParts_ClaimedOnceAndFoundByTheirText()
+    {
+        // Records made from the engine's decisions hold their ids as parts, written into the claim and the group without
+        // their text; beside ids given as text, each is claimed once and found by the text a caller has.
+        using var sink = NewSink(":memory:" + Guid.NewGuid().ToString("N"), _time);
+        var start = _time.GetUtcNow();
+        var records = Enumerable.Range(0, 40).Select(i => i % 5 == 0
+            ? Records.Make("t1", start.AddMilliseconds(i), id: "text-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            : Records.Make("t1", start.AddMilliseconds(i)) with { IdParts = new DecisionIdParts(0x019A_0000_0000 + (ulong)i, 0xABCD0123, 7_000 + (ulong)i) }).ToList();
+
+        await sink.WriteBatchAsync(records, CancellationToken.None);
+        await sink.WriteBatchAsync(records, CancellationToken.None);
+
+        Assert.Equal((records.Count, (long)records.Count), await sink.CountAsync(CancellationToken.None));
+        foreach (var id in records.Select(r => r.Id))
         {
             var page = await sink.QueryAsync("t1", new DecisionLogQuery { From = start.AddDays(-1), To = start.AddDays(1), DecisionId = id }, null, 10, CancellationToken.None);
             Assert.Equal(id, Assert.Single(page.Items).Id);

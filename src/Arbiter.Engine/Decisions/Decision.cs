@@ -17,6 +17,7 @@ public sealed class Decision
 
     private readonly Snapshots.DecisionTrace _trace;
     private readonly DecisionIds.Reserved _reservedId;
+    private readonly bool _reserved;
     private readonly string? _reasonUser;
     private string? _decisionId;
     private Explanation? _explanation;
@@ -46,6 +47,7 @@ public sealed class Decision
     {
         Allowed = allowed;
         _reservedId = id;
+        _reserved = true;
         SnapshotVersion = snapshotVersion;
         Mode = mode;
         _reasonUser = reasonUser;
@@ -54,6 +56,9 @@ public sealed class Decision
 
     public bool Allowed { get; }
     public string DecisionId => _decisionId ??= DecisionIds.Format(_reservedId);
+
+    /// <summary>The id's parts when the engine reserved it (the log carries these, not the text); null for an id given as text.</summary>
+    public DecisionIdParts? DecisionIdParts => _reserved ? DecisionIds.Parts(_reservedId) : null;
     public long SnapshotVersion { get; }
     public string Mode { get; }
     public string ReasonUser => _reasonUser ?? Explained.ReasonUser;

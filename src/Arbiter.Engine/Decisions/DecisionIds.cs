@@ -8,6 +8,18 @@ namespace Arbiter.Engine.Decisions;
 /// GUID per decision, which costs a call into the system's random source. The engine reserves the number when it
 /// decides and writes the text only when someone reads it.
 /// </summary>
+/// <summary>
+/// A decision id of this service as its three parts — milliseconds (48 bits), instance (32), count (48) — which is how the
+/// decision log carries and stores it; <see cref="ToString"/> is its text.
+/// </summary>
+public readonly record struct DecisionIdParts(ulong Millis, uint Instance, ulong Count)
+{
+    /// <summary>Each part within its width, so the text has 32 digits and gives these parts back.</summary>
+    public bool IsValid => Millis <= 0xFFFF_FFFF_FFFF && Count <= 0xFFFF_FFFF_FFFF;
+
+    public override string ToString() => DecisionIds.Format(Millis, Instance, Count);
+}
+
 public static class DecisionIds
 {
     private static readonly uint Instance = BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
@@ -25,6 +37,9 @@ public static class DecisionIds
     // share of what logging a decision costs.
     internal static string Format(Reserved id) => Format(id.Millis, Instance, id.Count);
 
+    /// <summary>The parts of a reserved id (this process's instance).</summary>
+    internal static DecisionIdParts Parts(Reserved id) => new(id.Millis, Instance, id.Count);
+
     /// <summary>The id of these three parts (each within its width: 48, 32 and 48 bits), as <see cref="Next"/> writes it.</summary>
     public static string Format(ulong millis, uint instance, ulong count) =>
         string.Create(32, (millis, instance, count), static (span, state) =>
@@ -33,6 +48,31 @@ public static class DecisionIds
             Hex(span.Slice(12, 8), state.instance);
             Hex(span[20..], state.count);
         });
+
+    /// <summary>The id as <see cref="Format(ulong, uint, ulong)"/> writes it, in its 32 bytes of UTF-8 (ASCII).</summary>
+    public static void WriteUtf8(DecisionIdParts id, Span<byte> to)
+    {
+        Hex(to[..12], id.Millis);
+        Hex(to.Slice(12, 8), id.Instance);
+        Hex(to.Slice(20, 12), id.Count);
+    }
+
+    private static void Hex(Span<byte> to, ulong value)
+    {
+        for (var i = to.Length - 1; i >= 0; i--)
+        {
+            to[i] = (byte)"0123456789abcdef"[(int)(value & 0xF)];
+            value >>= 4;
+        }
+    }
+
+    /// <summary>The parts of an id written as <see cref="Format(ulong, uint, ulong)"/> writes it; false for any other id.</summary>
+    public static bool TryParse(string id, out DecisionIdParts parts)
+    {
+        var ok = TryParse(id, out var millis, out var instance, out var count);
+        parts = new DecisionIdParts(millis, instance, count);
+        return ok;
+    }
 
     /// <summary>
     /// The three parts of an id written as <see cref="Format(ulong, uint, ulong)"/> writes it (32 lowercase hex digits);

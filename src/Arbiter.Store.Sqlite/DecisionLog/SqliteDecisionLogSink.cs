@@ -1,3 +1,4 @@
+using Arbiter.Engine.Decisions;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
@@ -240,6 +241,12 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
         var length = 2 + Math.Max(0, ids.Count - 1);
         for (var i = 0; i < ids.Count; i++)
         {
+            if (ids[i].IdParts is not null)
+            {
+                length += 32 + 2;
+                continue;
+            }
+
             var id = ids[i].Id;
             if (id.AsSpan().ContainsAnyExcept(PlainIdChars))
             {
@@ -260,8 +267,18 @@ public sealed partial class SqliteDecisionLogSink : IDecisionLogSink, IDecisionL
             }
 
             utf8[at++] = (byte)'"';
-            // ASCII only (PlainIdChars): one byte each.
-            at += Encoding.ASCII.GetBytes(ids[i].Id, utf8.AsSpan(at));
+            if (ids[i].IdParts is { } parts)
+            {
+                // An id the record holds as its parts is written from them: its text is never made.
+                DecisionIds.WriteUtf8(parts, utf8.AsSpan(at, 32));
+                at += 32;
+            }
+            else
+            {
+                // ASCII only (PlainIdChars): one byte each.
+                at += Encoding.ASCII.GetBytes(ids[i].Id, utf8.AsSpan(at));
+            }
+
             utf8[at++] = (byte)'"';
         }
 
