@@ -3,12 +3,6 @@ using System.Security.Cryptography;
 namespace Arbiter.Engine.Decisions;
 
 /// <summary>
-/// Decision ids: 32 hex characters — 12 of milliseconds since the epoch (sortable by time), 8 chosen at random once
-/// per process (unique across instances), 12 of a per-process counter (unique within one). Cheaper than a random
-/// GUID per decision, which costs a call into the system's random source. The engine reserves the number when it
-/// decides and writes the text only when someone reads it.
-/// </summary>
-/// <summary>
 /// A decision id of this service as its three parts — milliseconds (48 bits), instance (32), count (48) — which is how the
 /// decision log carries and stores it; <see cref="ToString"/> is its text.
 /// </summary>
@@ -20,6 +14,12 @@ public readonly record struct DecisionIdParts(ulong Millis, uint Instance, ulong
     public override string ToString() => DecisionIds.Format(Millis, Instance, Count);
 }
 
+/// <summary>
+/// Decision ids: 32 hex characters — 12 of milliseconds since the epoch (sortable by time), 8 chosen at random once
+/// per process (unique across instances), 12 of a per-process counter (unique within one). Cheaper than a random
+/// GUID per decision, which costs a call into the system's random source. The engine reserves the number when it
+/// decides and writes the text only when someone reads it.
+/// </summary>
 public static class DecisionIds
 {
     private static readonly uint Instance = BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
