@@ -14,8 +14,9 @@ namespace Arbiter.DecisionLog;
 /// before this format, and a record whose strings cannot be UTF-8, which is written as JSON);</item>
 /// <item>then the fields in declaration order: strings as a varint of (UTF-8 length + 1) with 0 for null, lists as a varint
 /// count, the time as UTC ticks and offset minutes, integers as zigzag varints, the two flags in one byte; the admin
-/// reason as its <see cref="ReasonForm"/> (a varint), followed by its text only when the form is text. Format 1 (lines
-/// of journals written before the forms) has the text alone, and is read as well;</item>
+/// reason as its <see cref="ReasonForm"/> (a varint), followed by its text only when the form is text; the id first,
+/// after a byte saying whether it is text or its three parts (<see cref="DecisionIdParts"/>, three varints). Format 1
+/// (lines of journals written before the forms) has the id and the reason as text alone, and is read as well;</item>
 /// <item>every 0x0A (newline) and 0x1B in it is escaped as 0x1B 0x01 / 0x1B 0x02.</item>
 /// </list>
 /// Reading checks every length against the line, decodes UTF-8 strictly and requires the line to end with the last field,
@@ -274,7 +275,8 @@ internal static class JournalLine
             var flags = reader.Byte();
             var mode = reader.Required();
             var matched = reader.Strings();
-            var form = format == TextReasonFormat ? ReasonForm.Text : (ReasonForm)reader.Varint();
+            var formCode = format == TextReasonFormat ? 0 : reader.Varint();
+            var form = formCode <= (ulong)ReasonForm.NoGrant ? (ReasonForm)formCode : (ReasonForm)(-1); // past the forms: refused below
             var reasonAdmin = form == ReasonForm.Text ? reader.Required() : "";
             var reasonUser = reader.Required();
             var obligations = new ObligationRef[reader.Count()];

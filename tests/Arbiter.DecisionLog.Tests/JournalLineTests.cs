@@ -53,6 +53,21 @@ public sealed class JournalLineTests
     }
 
     [Fact]
+    public void Read_ReasonFormPastTheForms_Refused()
+    {
+        // 2^32 + 3 would be form 3 if the varint were cut to an int: a form this format never writes is damage.
+        var record = Records.Make(allowed: false) with { ReasonAdmin = "", ReasonForm = ReasonForm.NoGrant };
+        var line = WriteLine(record)[..^1].ToList();
+        var userReason = line.ToArray().AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(record.ReasonUser));
+        Assert.Equal((byte)ReasonForm.NoGrant, line[userReason - 2]); // the form, then the user reason's length
+        Assert.NotNull(JournalLine.Read(line.ToArray()));
+        line.RemoveAt(userReason - 2);
+        line.InsertRange(userReason - 2, new byte[] { 0x83, 0x80, 0x80, 0x80, 0x10 });
+
+        Assert.Null(JournalLine.Read(line.ToArray()));
+    }
+
+    [Fact]
     public void WriteRead_IdHeldAsParts_ReadBackAsPartsOfTheSameId()
     {
         var parts = new DecisionIdParts(0x019A_2B3C_4D5E, 0xDEADBEEF, 42);
