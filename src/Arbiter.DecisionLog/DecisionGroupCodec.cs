@@ -271,24 +271,20 @@ public static class DecisionGroupCodec
 
         /// <summary>
         /// A decision id: as its three parts when it is one of ours (the record's <see cref="DecisionRecord.IdParts"/>, or
-        /// text that <see cref="DecisionIds.TryParse(string, out ulong, out uint, out ulong)"/> reads) — after the
+        /// text that <see cref="DecisionIds.TryParse"/> reads) — after the
         /// previous id of the group from the same instance, the differences of its milliseconds and its count, a byte or
         /// two each where the 32 characters were 33 bytes of nearly incompressible text; else the instance too — or as text.
         /// </summary>
         private void Id(DecisionRecord r)
         {
-            ulong millis, count;
-            uint instance;
-            if (r.IdParts is { } parts)
-            {
-                (millis, instance, count) = (parts.Millis, parts.Instance, parts.Count);
-            }
-            else if (!DecisionIds.TryParse(r.Id, out millis, out instance, out count))
+            if (r.IdParts is not { } parts && !DecisionIds.TryParse(r.Id, out parts))
             {
                 _body[_at++] = TextId;
                 Text(r.Id);
                 return;
             }
+
+            var (millis, instance, count) = parts;
 
             if (_haveId && instance == _lastInstance)
             {
@@ -353,19 +349,7 @@ public static class DecisionGroupCodec
             for (var i = 0; i < count; i++)
             {
                 var time = new DateTimeOffset(baseTicks + r.Read7BitEncodedInt64(), TimeSpan.Zero);
-                string? id = null;
-                DecisionIdParts? idParts = null;
-                if (format == TextReasonFormat)
-                {
-                    id = r.ReadString();
-                }
-                else
-                {
-                    (id, idParts) = ids.Read(r);
-                    // Read as text: a query compares and sorts records by id, which would write the text again each time.
-                    id ??= idParts!.Value.ToString();
-                    idParts = null;
-                }
+                var id = format == TextReasonFormat ? r.ReadString() : ids.Read(r);
 
                 var requestId = S(r.Read7BitEncodedInt());
                 var subjectType = Required(r.Read7BitEncodedInt());
@@ -397,12 +381,11 @@ public static class DecisionGroupCodec
                 var latency = r.Read7BitEncodedInt64();
                 var shadow = Strings(r, Required);
                 records.Add(new DecisionRecord(
-                    id!, time, tenantId, requestId, subjectType, subjectId, agentId, action, resourceType, resourceId,
+                    id, time, tenantId, requestId, subjectType, subjectId, agentId, action, resourceType, resourceId,
                     (flags & 1) != 0, mode, matched, reasonAdmin, reasonUser, obligations, snapshot, latency,
                     (flags & 2) != 0, shadow, server)
                 {
                     ReasonForm = form,
-                    IdParts = idParts,
                 });
             }
 
@@ -414,20 +397,22 @@ public static class DecisionGroupCodec
         }
     }
 
-    /// <summary>Reads the ids of format 2 (see <c>GroupEncoder.Id</c>), remembering the last one written as its parts.</summary>
+    /// <summary>
+    /// Reads the ids of format 2 (see <c>GroupEncoder.Id</c>), remembering the last one written as its parts. Each is
+    /// read as text: a query compares and sorts records by id, which would write the text again each time.
+    /// </summary>
     private struct IdReader
     {
         private bool _have;
         private ulong _millis, _count;
         private uint _instance;
 
-        /// <summary>The id as text, or as its parts (then the text is null).</summary>
-        public (string? Text, DecisionIdParts? Parts) Read(BinaryReader r)
+        public string Read(BinaryReader r)
         {
             switch (r.ReadByte())
             {
                 case TextId:
-                    return (r.ReadString(), null);
+                    return r.ReadString();
                 case NextId when _have:
                     _millis += (ulong)Unzigzag((ulong)r.Read7BitEncodedInt64());
                     _count += (ulong)Unzigzag((ulong)r.Read7BitEncodedInt64());
@@ -445,7 +430,7 @@ public static class DecisionGroupCodec
 
             // A part past its width would be cut when written, and read back as another id.
             var parts = new DecisionIdParts(_millis, _instance, _count);
-            return parts.IsValid ? (null, parts) : throw new InvalidDataException("Corrupt decision group.");
+            return parts.IsValid ? parts.ToString() : throw new InvalidDataException("Corrupt decision group.");
         }
 
         private static long Unzigzag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Arbiter.Api.Http;
 using Arbiter.Api.Security;
 using Arbiter.DecisionLog;
+using Arbiter.Engine.Decisions;
 using Microsoft.AspNetCore.Http;
 
 namespace Arbiter.Api.Decisions;
@@ -67,10 +68,9 @@ public sealed class DecisionLogHandlers(IDecisionLogQuery query, TimeProvider ti
     /// </summary>
     public async Task<IResult> GetAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
-        if (id.Length != 32 || !id.All(char.IsAsciiHexDigitLower)
-            || !long.TryParse(id.AsSpan(0, 12), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var millis))
+        if (!DecisionIds.TryParse(id, out var parts))
             return Problems.BadRequest("a decision id is 32 lower-case hex digits, as decisions report it", "id");
-        var decided = DateTimeOffset.FromUnixTimeMilliseconds(millis);
+        var decided = DateTimeOffset.FromUnixTimeMilliseconds((long)parts.Millis);
         // The record's time is when it was logged: after the decision, within its latency and the log's hand-off.
         var filter = new DecisionLogQuery { From = decided.AddMinutes(-1), To = decided.AddMinutes(10), DecisionId = id };
         var page = await query.QueryAsync(caller.TenantId, filter, null, 1, cancellationToken);

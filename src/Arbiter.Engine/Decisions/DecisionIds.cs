@@ -57,31 +57,13 @@ public static class DecisionIds
         Hex(to.Slice(20, 12), id.Count);
     }
 
-    private static void Hex(Span<byte> to, ulong value)
-    {
-        for (var i = to.Length - 1; i >= 0; i--)
-        {
-            to[i] = (byte)"0123456789abcdef"[(int)(value & 0xF)];
-            value >>= 4;
-        }
-    }
-
-    /// <summary>The parts of an id written as <see cref="Format(ulong, uint, ulong)"/> writes it; false for any other id.</summary>
+    /// <summary>
+    /// The parts of an id written as <see cref="Format(ulong, uint, ulong)"/> writes it (32 lowercase hex digits); false
+    /// for any other id. <c>Format</c> of the parts gives <paramref name="id"/> back, character for character.
+    /// </summary>
     public static bool TryParse(string id, out DecisionIdParts parts)
     {
-        var ok = TryParse(id, out var millis, out var instance, out var count);
-        parts = new DecisionIdParts(millis, instance, count);
-        return ok;
-    }
-
-    /// <summary>
-    /// The three parts of an id written as <see cref="Format(ulong, uint, ulong)"/> writes it (32 lowercase hex digits);
-    /// false for any other id. <c>Format</c> of the parts gives <paramref name="id"/> back, character for character.
-    /// </summary>
-    public static bool TryParse(string id, out ulong millis, out uint instance, out ulong count)
-    {
-        millis = count = 0;
-        instance = 0;
+        parts = default;
         if (id.Length != 32)
             return false;
         ulong m = 0, n = 0, c = 0;
@@ -98,16 +80,19 @@ public static class DecisionIds
             else
                 c = (c << 4) | (uint)digit;
         }
-        (millis, instance, count) = (m, (uint)n, c);
+        parts = new DecisionIdParts(m, (uint)n, c);
         return true;
     }
 
-    /// <summary>The low <c>4 × to.Length</c> bits of <paramref name="value"/> as lowercase hex, most significant first.</summary>
-    private static void Hex(Span<char> to, ulong value)
+    /// <summary>
+    /// The low <c>4 × to.Length</c> bits of <paramref name="value"/> as lowercase hex, most significant first, as characters
+    /// (the text) or as bytes (UTF-8).
+    /// </summary>
+    private static void Hex<T>(Span<T> to, ulong value) where T : System.Numerics.IBinaryInteger<T>
     {
         for (var i = to.Length - 1; i >= 0; i--)
         {
-            to[i] = "0123456789abcdef"[(int)(value & 0xF)];
+            to[i] = T.CreateTruncating("0123456789abcdef"[(int)(value & 0xF)]);
             value >>= 4;
         }
     }

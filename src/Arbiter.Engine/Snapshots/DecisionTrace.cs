@@ -273,10 +273,10 @@ internal readonly struct DecisionTrace(
         return at + text.Length;
     }
 
-    /// <summary>A forbid is the reason whenever there is one: it wins over everything else.</summary>
     /// <summary>
-    /// The deny's reason: the failing leg's standard sentence as its form alone (written when read, see
-    /// <see cref="ReasonSentences"/>), or as text when it names forbids or carries the leg's notes.
+    /// The deny's reason. A forbid is the reason whenever there is one: it wins over everything else. Otherwise the
+    /// failing leg's standard sentence as its form alone (written when read, see <see cref="ReasonSentences"/>), or as
+    /// text when it carries the leg's notes.
     /// </summary>
     private (ReasonForm Form, string? Text) DenyReason(ReadOnlySpan<MatchKind> seen)
     {
