@@ -48,4 +48,15 @@ public sealed class DecisionByIdTests(DevelopmentServer server) : IClassFixture<
         Assert.Equal(HttpStatusCode.NotFound, unknown.Status);
         Assert.Equal(HttpStatusCode.BadRequest, malformed.Status);
     }
+
+    [Theory]
+    [InlineData("ffffffffffff00000000000000000000")] // 2^48 - 1 ms: past the last date a DateTimeOffset holds
+    [InlineData("e677d21fdbff00000000000000000000")] // 9999-12-31 23:59:59.999, whose search window reaches past it
+    public async Task GetDecision_IdWhoseTimeIsPastAnyDate_BadRequestNamingIt(string id)
+    {
+        var answer = await _client.FetchAsync($"{AdminApi.Prefix}/decisions/{id}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.Equal("id", answer.Json.GetProperty("field").GetString());
+    }
 }

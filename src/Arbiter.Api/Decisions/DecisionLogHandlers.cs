@@ -70,6 +70,9 @@ public sealed class DecisionLogHandlers(IDecisionLogQuery query, TimeProvider ti
     {
         if (!DecisionIds.TryParse(id, out var parts))
             return Problems.BadRequest("a decision id is 32 lower-case hex digits, as decisions report it", "id");
+        // 48 bits of milliseconds reach past the last date there is; the window below must end before it too.
+        if (parts.Millis > LatestDecisionMillis)
+            return Problems.BadRequest("the decision id's time is past any date a decision can have", "id");
         var decided = DateTimeOffset.FromUnixTimeMilliseconds((long)parts.Millis);
         // The record's time is when it was logged: after the decision, within its latency and the log's hand-off.
         var filter = new DecisionLogQuery { From = decided.AddMinutes(-1), To = decided.AddMinutes(10), DecisionId = id };
@@ -78,6 +81,8 @@ public sealed class DecisionLogHandlers(IDecisionLogQuery query, TimeProvider ti
             ? Problems.NotFound($"no decision '{id}' in this tenant's log")
             : TypedResults.Json(page.Items[0], DecisionLogWireContext.Default.DecisionRecord);
     }
+
+    private static readonly ulong LatestDecisionMillis = (ulong)DateTimeOffset.MaxValue.AddMinutes(-10).ToUnixTimeMilliseconds();
 
     private static string? Value(Microsoft.Extensions.Primitives.StringValues values) => values.Count == 0 || values.ToString().Length == 0 ? null : values.ToString();
 
