@@ -1,3 +1,4 @@
+using Arbiter.Api.Decisions;
 using Arbiter.Api.Http;
 using Arbiter.Api.Security;
 using Microsoft.AspNetCore.Http;
@@ -11,4 +12,8 @@ public static class HttpRequestExtensions
 
     public static Task<JsonInput> JsonAsync(this HttpRequest request, CancellationToken cancellationToken) =>
         JsonInput.ReadAsync(request.HttpContext, cancellationToken);
+
+    /// <summary>The body of an evaluation request, read in one pass when it can be (<see cref="DecisionInput"/>).</summary>
+    public static Task<DecisionInput> DecisionInputAsync(this HttpRequest request, CancellationToken cancellationToken) =>
+        DecisionInput.ReadAsync(request.HttpContext, cancellationToken);
 }

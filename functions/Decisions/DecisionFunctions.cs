@@ -16,12 +16,12 @@ public sealed class DecisionFunctions(DecisionHandlers handlers)
     [Function("Evaluation")]
     public async Task<IResult> Evaluation(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DecisionHandlers.EvaluationRoute)] HttpRequest request,
-        CancellationToken cancellationToken) => await handlers.EvaluateAsync(request.HttpContext, request.Caller(), await request.JsonAsync(cancellationToken), cancellationToken);
+        CancellationToken cancellationToken) => await handlers.EvaluateAsync(request.HttpContext, request.Caller(), await request.DecisionInputAsync(cancellationToken), cancellationToken);
 
     [Function("Evaluations")]
     public async Task<IResult> Evaluations(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DecisionHandlers.EvaluationsRoute)] HttpRequest request,
-        CancellationToken cancellationToken) => await handlers.EvaluateBatchAsync(request.HttpContext, request.Caller(), await request.JsonAsync(cancellationToken), cancellationToken);
+        CancellationToken cancellationToken) => await handlers.EvaluateBatchAsync(request.HttpContext, request.Caller(), await request.DecisionInputAsync(cancellationToken), cancellationToken);
 
     [Function("SearchSubject")]
     public async Task<IResult> SearchSubject(
@@ -44,13 +44,13 @@ public sealed class DecisionFunctions(DecisionHandlers handlers)
     public async Task<IResult> TenantEvaluation(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DecisionHandlers.TenantPrefix + DecisionHandlers.EvaluationRoute)] HttpRequest request,
         string tenant, CancellationToken cancellationToken) =>
-        await handlers.EvaluateAsync(request.HttpContext, Caller.InTenant(request.HttpContext, tenant), await request.JsonAsync(cancellationToken), cancellationToken);
+        await handlers.EvaluateAsync(request.HttpContext, Caller.InTenant(request.HttpContext, tenant), await request.DecisionInputAsync(cancellationToken), cancellationToken);
 
     [Function("TenantEvaluations")]
     public async Task<IResult> TenantEvaluations(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = DecisionHandlers.TenantPrefix + DecisionHandlers.EvaluationsRoute)] HttpRequest request,
         string tenant, CancellationToken cancellationToken) =>
-        await handlers.EvaluateBatchAsync(request.HttpContext, Caller.InTenant(request.HttpContext, tenant), await request.JsonAsync(cancellationToken), cancellationToken);
+        await handlers.EvaluateBatchAsync(request.HttpContext, Caller.InTenant(request.HttpContext, tenant), await request.DecisionInputAsync(cancellationToken), cancellationToken);
 
     [Function("TenantSearchSubject")]
     public async Task<IResult> TenantSearchSubject(

@@ -26,15 +26,15 @@ public static class Endpoints
         open.MapGet("/" + OpenApiDocumentHandler.Route, () => OpenApiDocumentHandler.Get());
 
         var access = app.MapGroup("").WithMetadata(new RequiresRoleAttribute(CallerRole.Evaluate));
-        access.MapPost("/" + DecisionHandlers.EvaluationRoute, (HttpContext c, Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.EvaluateAsync(c, caller, input, ct));
-        access.MapPost("/" + DecisionHandlers.EvaluationsRoute, (HttpContext c, Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.EvaluateBatchAsync(c, caller, input, ct));
+        access.MapPost("/" + DecisionHandlers.EvaluationRoute, (HttpContext c, Caller caller, DecisionInput input, DecisionHandlers h, CancellationToken ct) => h.EvaluateAsync(c, caller, input, ct));
+        access.MapPost("/" + DecisionHandlers.EvaluationsRoute, (HttpContext c, Caller caller, DecisionInput input, DecisionHandlers h, CancellationToken ct) => h.EvaluateBatchAsync(c, caller, input, ct));
         access.MapPost("/" + DecisionHandlers.SearchSubjectRoute, (Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.SearchSubjectAsync(caller, input, ct));
         access.MapPost("/" + DecisionHandlers.SearchResourceRoute, (Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.SearchResourceAsync(caller, input, ct));
         access.MapPost("/" + DecisionHandlers.SearchActionRoute, (Caller caller, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.SearchActionAsync(caller, input, ct));
         // The same, under the per-tenant PDP identifier: the path's tenant must be the caller's.
         var tenant = "/" + DecisionHandlers.TenantPrefix;
-        access.MapPost(tenant + DecisionHandlers.EvaluationRoute, (HttpContext c, string tenant, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.EvaluateAsync(c, Caller.InTenant(c, tenant), input, ct));
-        access.MapPost(tenant + DecisionHandlers.EvaluationsRoute, (HttpContext c, string tenant, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.EvaluateBatchAsync(c, Caller.InTenant(c, tenant), input, ct));
+        access.MapPost(tenant + DecisionHandlers.EvaluationRoute, (HttpContext c, string tenant, DecisionInput input, DecisionHandlers h, CancellationToken ct) => h.EvaluateAsync(c, Caller.InTenant(c, tenant), input, ct));
+        access.MapPost(tenant + DecisionHandlers.EvaluationsRoute, (HttpContext c, string tenant, DecisionInput input, DecisionHandlers h, CancellationToken ct) => h.EvaluateBatchAsync(c, Caller.InTenant(c, tenant), input, ct));
         access.MapPost(tenant + DecisionHandlers.SearchSubjectRoute, (HttpContext c, string tenant, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.SearchSubjectAsync(Caller.InTenant(c, tenant), input, ct));
         access.MapPost(tenant + DecisionHandlers.SearchResourceRoute, (HttpContext c, string tenant, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.SearchResourceAsync(Caller.InTenant(c, tenant), input, ct));
         access.MapPost(tenant + DecisionHandlers.SearchActionRoute, (HttpContext c, string tenant, JsonInput input, DecisionHandlers h, CancellationToken ct) => h.SearchActionAsync(Caller.InTenant(c, tenant), input, ct));

@@ -10,7 +10,7 @@ namespace Arbiter.Server;
 /// <summary>
 /// Describes each route's wire types from its handler's declared result (<c>Results&lt;JsonHttpResult&lt;T&gt;, ...&gt;</c>):
 /// <c>JsonHttpResult&lt;T&gt;</c> carries no OpenAPI metadata of its own, so without this the document would say "200 OK"
-/// and nothing a client could check. A route that takes a JSON body (<see cref="JsonInput"/>) gets its request body, and
+/// and nothing a client could check. A route that takes a JSON body (<see cref="JsonInput"/>, <see cref="Api.Decisions.DecisionInput"/>) gets its request body, and
 /// every route its problem response (the edge answers 400/401/403/404/412/500/503 as RFC 9457 problems).
 /// </summary>
 internal sealed class OpenApiWireTypes : IOpenApiOperationTransformer
@@ -30,7 +30,7 @@ internal sealed class OpenApiWireTypes : IOpenApiOperationTransformer
                 Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
             };
         }
-        if (handler.GetParameters().Any(p => p.ParameterType == typeof(JsonInput)))
+        if (handler.GetParameters().Any(p => p.ParameterType == typeof(JsonInput) || p.ParameterType == typeof(Api.Decisions.DecisionInput)))
         {
             var (what, schemaUrl) = BodyOf(context.Description.RelativePath ?? "");
             operation.RequestBody = new OpenApiRequestBody

@@ -102,6 +102,29 @@ public sealed class EdgeTests(FaultyStoreServer server) : IClassFixture<FaultySt
         Assert.Equal("/subject", reply.Json.GetProperty("field").GetString());
     }
 
+    [Theory]
+    [InlineData("""{"evaluations":[{"subject":{"type":"user","id":"alice"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"},"context":{"bulk":false,"bulk":true}}]}""", "/evaluations/0/context/bulk")]
+    [InlineData("""{"subject":{"type":"user","id":"alice","properties":{"dept":{"x":1,"x":2}}},"evaluations":[{"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"}}]}""", "/subject/properties/dept/x")]
+    [InlineData("""{"evaluations":[{"subject":{"type":"user","id":"alice"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant","id":"general-assistant"}}]}""", "/evaluations/0/resource/id")]
+    public async Task Evaluations_DuplicateInsideAnItem_400NamingThePath(string body, string field)
+    {
+        var reply = await _client.PostAsync(Pdp.Evaluations, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, reply.Status);
+        Assert.Equal(field, reply.Json.GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task Evaluation_BatchBodyWithoutTopLevelResource_400NamingIt()
+    {
+        // A body the one-pass reader reads (its items are complete) but whose top level is not one evaluation.
+        var reply = await _client.PostAsync(Pdp.Evaluation,
+            """{"subject":{"type":"user","id":"alice"},"action":{"name":"agent.invoke"},"evaluations":[{"resource":{"type":"agent","id":"hr-assistant"}}]}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, reply.Status);
+        Assert.Equal("/resource", reply.Json.GetProperty("field").GetString());
+    }
+
     [Fact]
     public async Task Suspend_AgentStoredWithDuplicateMembers_StillSuspendsAndDenies()
     {

@@ -35,14 +35,32 @@ public sealed class DecisionHandlers(
     public const string TenantPrefix = "{tenant}/";
 
     public async Task<Results<JsonHttpResult<EvaluationResponse>, ProblemHttpResult>> EvaluateAsync(
-        HttpContext context, Caller caller, JsonInput input, CancellationToken cancellationToken)
+        HttpContext context, Caller caller, DecisionInput input, CancellationToken cancellationToken)
     {
-        var request = RequestReader.Read(input.Root, default, out var problem);
-        var explain = Explains(input.Root, ref problem);
-        if (problem is not null)
-            return Problems.BadRequest(problem.Message, problem.Path);
+        DecisionRequest request;
+        bool explain;
+        if (input.Read is { Evaluation: { } read } body)
+        {
+            request = read;
+            explain = Explains(body.Explain);
+        }
+        else
+        {
+            var root = input.Json.Root;
+            var strict = RequestReader.Read(root, default, out var problem);
+            explain = Explains(root, ref problem);
+            if (problem is not null)
+                return Problems.BadRequest(problem.Message, problem.Path);
+            request = strict!;
+        }
+        return await DecideOneAsync(context, caller, request, explain, cancellationToken);
+    }
+
+    private async Task<JsonHttpResult<EvaluationResponse>> DecideOneAsync(
+        HttpContext context, Caller caller, DecisionRequest request, bool explain, CancellationToken cancellationToken)
+    {
         var lease = await snapshots.GetAsync(caller.TenantId, cancellationToken);
-        var decided = decider.Decide(lease, request!);
+        var decided = decider.Decide(lease, request);
         await recorder.RecordAsync(caller.TenantId, RequestIds.Of(context), decided.Request, decided.Decision, decided.Latency, cancellationToken);
         return TypedResults.Json(EvaluationResponse.From(decided.Decision, explain), ApiJsonContext.Wire.EvaluationResponse);
     }
@@ -54,16 +72,25 @@ public sealed class DecisionHandlers(
             && opts.TryGetProperty("explain", out var explain))
         {
             if (explain.ValueKind is JsonValueKind.True or JsonValueKind.False)
-                return explain.GetBoolean() || options.Value.Explain == ExplainMode.Always;
+                return Explains(explain.GetBoolean());
             problem ??= new Problem("/options/explain", "'options.explain' must be true or false");
         }
-        return options.Value.Explain == ExplainMode.Always;
+        return Explains(null);
     }
 
+    private bool Explains(bool? asked) => asked == true || options.Value.Explain == ExplainMode.Always;
+
     public async Task<Results<JsonHttpResult<EvaluationsResponse>, JsonHttpResult<EvaluationResponse>, ProblemHttpResult>> EvaluateBatchAsync(
-        HttpContext context, Caller caller, JsonInput input, CancellationToken cancellationToken)
+        HttpContext context, Caller caller, DecisionInput input, CancellationToken cancellationToken)
     {
-        var root = input.Root;
+        if (input.Read is { } read)
+        {
+            if (read.Items.Count == 0)
+                return await DecideOneAsync(context, caller, read.Evaluation!, Explains(read.Explain), cancellationToken);
+            return await DecideBatchAsync(context, caller, read.Semantic ?? "execute_all", Explains(read.Explain), read.Items.Count, Read(read.Items), cancellationToken);
+        }
+
+        var root = input.Json.Root;
         var semantic = "execute_all";
         if (root.TryGetProperty("options", out var opts) && opts.ValueKind == JsonValueKind.Object
             && opts.TryGetProperty("evaluations_semantic", out var s))
@@ -77,7 +104,6 @@ public sealed class DecisionHandlers(
         var explain = Explains(root, ref optionProblem);
         if (optionProblem is not null)
             return Problems.BadRequest(optionProblem.Message, optionProblem.Path);
-        var requestId = RequestIds.Of(context);
         if (!root.TryGetProperty("evaluations", out var items) || items.ValueKind == JsonValueKind.Null
             || (items.ValueKind == JsonValueKind.Array && items.GetArrayLength() == 0))
         {
@@ -85,24 +111,39 @@ public sealed class DecisionHandlers(
             var single = RequestReader.Read(root, default, out var problem);
             if (problem is not null)
                 return Problems.BadRequest(problem.Message, problem.Path);
-            var decided = decider.Decide(await snapshots.GetAsync(caller.TenantId, cancellationToken), single!);
-            await recorder.RecordAsync(caller.TenantId, requestId, decided.Request, decided.Decision, decided.Latency, cancellationToken);
-            return TypedResults.Json(EvaluationResponse.From(decided.Decision, explain), ApiJsonContext.Wire.EvaluationResponse);
+            return await DecideOneAsync(context, caller, single!, explain, cancellationToken);
         }
         if (items.ValueKind != JsonValueKind.Array)
             return Problems.BadRequest("'evaluations' must be an array", "/evaluations");
         if (items.GetArrayLength() > options.Value.MaxBatchSize)
             return Problems.BadRequest($"at most {options.Value.MaxBatchSize} evaluations per request; this one has {items.GetArrayLength()}", "/evaluations");
+        return await DecideBatchAsync(context, caller, semantic, explain, items.GetArrayLength(), Read(items, new BatchDefaults(root)), cancellationToken);
+    }
 
-        var lease = await snapshots.GetAsync(caller.TenantId, cancellationToken);
-        using var span = Decider.StartBatch(items.GetArrayLength());
-        var results = new List<EvaluationResponse>(items.GetArrayLength());
-        var decisions = new List<RecordedDecision>(items.GetArrayLength());
-        var index = 0;
-        var defaults = new BatchDefaults(root);
+    private static IEnumerable<(DecisionRequest? Request, Problem? Problem)> Read(IReadOnlyList<DecisionRequest> items)
+    {
+        foreach (var item in items)
+            yield return (item, null);
+    }
+
+    private static IEnumerable<(DecisionRequest? Request, Problem? Problem)> Read(JsonElement items, BatchDefaults defaults)
+    {
         foreach (var item in items.EnumerateArray())
+            yield return (RequestReader.ReadInBatch(item, defaults, out var problem), problem);
+    }
+
+    /// <summary>Decides the items in order (stopping as <paramref name="semantic"/> says), records them, and answers each.</summary>
+    private async Task<JsonHttpResult<EvaluationsResponse>> DecideBatchAsync(
+        HttpContext context, Caller caller, string semantic, bool explain, int count,
+        IEnumerable<(DecisionRequest? Request, Problem? Problem)> items, CancellationToken cancellationToken)
+    {
+        var lease = await snapshots.GetAsync(caller.TenantId, cancellationToken);
+        using var span = Decider.StartBatch(count);
+        var results = new List<EvaluationResponse>(count);
+        var decisions = new List<RecordedDecision>(count);
+        var index = 0;
+        foreach (var (request, problem) in items)
         {
-            var request = RequestReader.ReadInBatch(item, defaults, out var problem);
             bool allowed;
             if (problem is not null)
             {
@@ -122,7 +163,7 @@ public sealed class DecisionHandlers(
         }
         Decider.TagBatch(span, decisions);
         // Recorded before the answer leaves: the decision log holds what the caller is told.
-        await recorder.RecordAllAsync(caller.TenantId, requestId, decisions, cancellationToken);
+        await recorder.RecordAllAsync(caller.TenantId, RequestIds.Of(context), decisions, cancellationToken);
         return TypedResults.Json(new EvaluationsResponse(results), ApiJsonContext.Wire.EvaluationsResponse);
     }
 

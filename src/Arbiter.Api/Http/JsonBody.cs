@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Arbiter.Engine.Decisions;
 using Arbiter.Engine.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -12,27 +13,58 @@ namespace Arbiter.Api.Http;
 /// </summary>
 public sealed class JsonBody(IOptions<ArbiterOptions> options)
 {
+    /// <summary>A body's bytes, and the pooled array they are in when they are (given back once, by whoever owns them).</summary>
+    public readonly struct RawBody(ReadOnlyMemory<byte> bytes, byte[]? rented)
+    {
+        public ReadOnlyMemory<byte> Bytes { get; } = bytes;
+
+        internal byte[]? Rented { get; } = rented;
+
+        /// <summary>The same bytes without their array: for a second reading while another owner holds them.</summary>
+        internal RawBody Borrowed() => new(Bytes, null);
+    }
+
     public async Task<(JsonDocument? Document, IResult? Error)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (body, error) = await ReadBytesAsync(request, cancellationToken);
+        return error is not null ? (null, error) : Parse(request, body);
+    }
+
+    /// <summary>
+    /// The body's bytes, refused as <see cref="ReadAsync"/> refuses them before parsing (content type, size, empty).
+    /// The caller owns them: it hands them to <see cref="Parse"/> or <see cref="Hold"/>.
+    /// </summary>
+    public async Task<(RawBody Body, IResult? Error)> ReadBytesAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var limits = options.Value;
         var contentType = request.ContentType;
         if (contentType is null || !IsJson(contentType))
-            return (null, Problems.BadRequest("send the body as application/json (Content-Type)", "Content-Type"));
+            return (default, Problems.BadRequest("send the body as application/json (Content-Type)", "Content-Type"));
         if (request.ContentLength is { } length && length > limits.MaxBodyBytes)
-            return (null, TooLarge(limits.MaxBodyBytes));
+            return (default, TooLarge(limits.MaxBodyBytes));
 
-        var (body, rented, problem) = await ReadBytesAsync(request, limits.MaxBodyBytes, cancellationToken);
+        var (bytes, rented, problem) = await ReadBytesAsync(request, limits.MaxBodyBytes, cancellationToken);
         if (problem is not null)
-            return (null, Returned(rented, problem));
-        if (body.Length == 0)
-            return (null, Returned(rented, Problems.BadRequest("the request body is empty; send a JSON object", "")));
-        var document = StrictJson.TryParse(body, limits.MaxJsonDepth, out var invalid);
+            return (default, Returned(rented, problem));
+        if (bytes.Length == 0)
+            return (default, Returned(rented, Problems.BadRequest("the request body is empty; send a JSON object", "")));
+        return (new RawBody(bytes, rented), null);
+    }
+
+    /// <summary>
+    /// The strict document of <paramref name="body"/>, or the problem that refuses it; either way the bytes are taken
+    /// care of (held with the document until the response is done, or given back).
+    /// </summary>
+    public (JsonDocument? Document, IResult? Error) Parse(HttpRequest request, RawBody body)
+    {
+        var (bytes, rented) = (body.Bytes, body.Rented);
+        var document = StrictJson.TryParse(bytes, options.Value.MaxJsonDepth, out var invalid);
         if (document is null)
             return (null, Returned(rented, Problems.BadRequest(invalid!.Value.Message, invalid.Value.Path)));
         IResult? refused = null;
         if (document.RootElement.ValueKind != JsonValueKind.Object)
             refused = Problems.BadRequest("the request body must be a JSON object", "");
-        else if (MayHoldUndecodableString(body.Span) && FindUndecodableString(document.RootElement, "") is { } path)
+        else if (MayHoldUndecodableString(bytes.Span) && FindUndecodableString(document.RootElement, "") is { } path)
             refused = Problems.BadRequest("a string holds an invalid \\u escape (such as a lone surrogate)", path);
         if (refused is not null)
         {
@@ -42,6 +74,20 @@ public sealed class JsonBody(IOptions<ArbiterOptions> options)
         if (rented is not null)
             request.HttpContext.Response.RegisterForDispose(new PooledBody(document, rented));
         return (document, null);
+    }
+
+    /// <summary>The evaluation <paramref name="body"/> read in one pass (<see cref="EvaluationBodyReader"/>), or null when it must be read the strict way.</summary>
+    public EvaluationBody? TryReadEvaluation(RawBody body)
+    {
+        var bytes = body.Bytes.Span;
+        return MayHoldUndecodableString(bytes) ? null : EvaluationBodyReader.TryRead(bytes, options.Value.MaxJsonDepth, options.Value.MaxBatchSize);
+    }
+
+    /// <summary>Keeps <paramref name="body"/>'s bytes until the response is done, then gives them back.</summary>
+    public static void Hold(HttpRequest request, RawBody body)
+    {
+        if (body.Rented is { } rented)
+            request.HttpContext.Response.RegisterForDispose(new PooledBody(null, rented));
     }
 
     private static IResult Returned(byte[]? rented, IResult problem)
@@ -55,7 +101,7 @@ public sealed class JsonBody(IOptions<ArbiterOptions> options)
     /// Disposes the document, then gives its bytes back to the pool. A disposed document refuses every read (it throws
     /// <see cref="ObjectDisposedException"/>), so nothing can read the array once another request has it.
     /// </summary>
-    private sealed class PooledBody(JsonDocument document, byte[] rented) : IDisposable
+    private sealed class PooledBody(JsonDocument? document, byte[] rented) : IDisposable
     {
         private int _disposed;
 
@@ -63,7 +109,7 @@ public sealed class JsonBody(IOptions<ArbiterOptions> options)
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0)
                 return;
-            document.Dispose();
+            document?.Dispose();
             ArrayPool<byte>.Shared.Return(rented);
         }
     }

@@ -27,7 +27,13 @@ public sealed class JsonInput
         var (document, error) = await body.ReadAsync(context.Request, cancellationToken);
         if (error is not null)
             throw new ProblemException(error, "the request body was refused");
-        context.Response.RegisterForDispose(document!);
-        return new JsonInput(document!);
+        return From(context, document!);
+    }
+
+    /// <summary>The input of a parsed <paramref name="document"/>, disposed with the request.</summary>
+    internal static JsonInput From(HttpContext context, JsonDocument document)
+    {
+        context.Response.RegisterForDispose(document);
+        return new JsonInput(document);
     }
 }

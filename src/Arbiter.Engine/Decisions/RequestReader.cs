@@ -125,15 +125,15 @@ public static class RequestReader
     /// Entity types a request names over and over: read as the one shared string instead of a new one per
     /// request (a batch of 100 allocated 300 of them). Ids are not here: they are many and each is read once.
     /// </summary>
-    private static readonly (byte[] Utf8, string Text)[] KnownTypes = Utf8Of(
+    internal static readonly (byte[] Utf8, string Text)[] KnownTypes = Utf8Of(
         SubjectTypes.User, SubjectTypes.Agent, ResourceTypes.Tool, ResourceTypes.McpServer, "document", "record");
 
     /// <summary>The same for action names: a list of their own, so an action is not compared with every type first.</summary>
-    private static readonly (byte[] Utf8, string Text)[] KnownActions = Utf8Of(
+    internal static readonly (byte[] Utf8, string Text)[] KnownActions = Utf8Of(
         WellKnownActions.ToolsCall, WellKnownActions.AgentInvoke, WellKnownActions.ToolsList, WellKnownActions.DataRead,
         WellKnownActions.ResponseExpose);
 
-    private static (byte[] Utf8, string Text)[] Utf8Of(params string[] texts) =>
+    internal static (byte[] Utf8, string Text)[] Utf8Of(params string[] texts) =>
         [.. texts.Select(text => (System.Text.Encoding.UTF8.GetBytes(text), text))];
 
     private static string? RequiredString(JsonElement element, string parent, string name, ReadOnlySpan<byte> utf8Name, ref Problem? problem, (byte[] Utf8, string Text)[]? known = null)
