@@ -86,6 +86,26 @@ public sealed class OpenWorldApiTests(DevelopmentServer server) : IClassFixture<
         Assert.EndsWith("/" + server.SeedTenant + Pdp.Evaluation, metadata.Json.GetProperty("access_evaluation_endpoint").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Evaluations_ConditionOnContext_ReadsEachItemsContextOrTheBatchs()
+    {
+        // The context is kept as bytes by the one-pass reader until the condition reads it.
+        var marker = AdminApi.NewId("marker");
+        var policy = await _client.SendAsync(HttpMethod.Post, AdminApi.Policies,
+            $$"""{"id":"{{AdminApi.NewId("ctx")}}","effect":"forbid","actions":["agent.invoke"],"subjects":{"users":["alice"]},"agents":{"ids":["hr-assistant"]},"condition":"has(context.marker) && context.marker == '{{marker}}'"}""");
+        Assert.True(policy.Status == HttpStatusCode.Created, policy.Text);
+
+        var item = """{"resource":{"type":"agent","id":"hr-assistant"}""";
+        var reply = await _client.PostAsync(Pdp.Evaluations,
+            $$$"""{"subject":{"type":"user","id":"alice"},"action":{"name":"agent.invoke"},"context":{"marker":"{{{marker}}}"},"evaluations":[{{{item}}}},{{{item}}},"context":{"marker":"other"}},{{{item}}},"context":null},{{{item}}},"context":{"marker":"{{{marker}}}","x":[1]}}]}""");
+        var single = await _client.PostAsync(Pdp.Evaluation,
+            $$$"""{"subject":{"type":"user","id":"alice"},"action":{"name":"agent.invoke"},{{{item[1..]}}},"context":{"marker":"{{{marker}}}"}}""");
+
+        Assert.Equal(HttpStatusCode.OK, reply.Status);
+        Assert.Equal([false, true, true, false], reply.Json.GetProperty("evaluations").EnumerateArray().Select(e => e.GetProperty("decision").GetBoolean()));
+        Assert.False(single.Decision(), single.Text);
+    }
+
     [Theory]
     [InlineData("trace 42 / step=a;b", true)]
     [InlineData("tab\tinside", false)]

@@ -27,6 +27,9 @@ public sealed class EvaluationBodyReaderTests
         """{"options":{"evaluations_semantic":"execute_all"},"evaluations":[],"subject":{"type":"user","id":"bob"},"action":{"name":"agent.invoke"},"resource":{"type":"agent","id":"hr-assistant"}}""",
         // escapes in values, non-ASCII, white space everywhere
         " \n{ \"subject\" : {\"type\":\"user\",\"id\":\"b\\u00f6b \\\"q\\\"\"},\"action\":{\"name\":\"tools\\/call\"},\"resource\":{\"type\":\"tool\",\"id\":\"t\u00e9\"} } \r\n",
+        // the nulls a serializer writes for what it does not have: no properties, no context (an item's overrides the body's), no agent, no options
+        """{"subject":{"type":"user","id":"bob","properties":null},"action":{"name":"a"},"resource":{"type":"r","id":"1","properties":null},"context":{"agent":null,"x":1},"options":null,"evaluations":null}""",
+        """{"context":{"agent":{"id":"a1"}},"evaluations":[{"subject":{"type":"user","id":"bob"},"action":{"name":"a"},"resource":{"type":"r","id":"1"},"context":null},{"subject":{"type":"user","id":"bob"},"action":{"name":"a"},"resource":{"type":"r","id":"2"}}]}""",
         // a top level that only gives defaults, every item complete
         """{"subject":{"type":"user","id":"bob"},"evaluations":[{"action":{"name":"a"},"resource":{"type":"r","id":"1"}}]}""",
     };
@@ -79,7 +82,6 @@ public sealed class EvaluationBodyReaderTests
         """{"subject":{"type":"user","id":"bob"},"action":{"name":"a"},"resource":{"type":"r","id":"1"},"page":{"limit":1}}""",
         """{"subject":{"type":"user","id":"bob","extra":1},"action":{"name":"a"},"resource":{"type":"r","id":"1"}}""",
         """{"subject":{"type":"user","id":"bob"},"action":{"name":"a","properties":null},"resource":{"type":"r","id":"1"}}""",
-        """{"subject":{"type":"user","id":"bob"},"action":{"name":"a"},"resource":{"type":"r","id":"1"},"context":null}""",
         """{"\u0073ubject":{"type":"user","id":"bob"},"action":{"name":"a"},"resource":{"type":"r","id":"1"}}""",
         """{"subject":{"type":"user","id":"bob"},"action":{"name":"a"},"resource":{"type":"r","id":"1"},"context":{"\u0061":1,"a":2}}""",
     };
@@ -168,7 +170,7 @@ public sealed class EvaluationBodyReaderTests
         Assert.Equal(options.ValueKind == JsonValueKind.Object && options.TryGetProperty("explain", out var e) ? e.GetBoolean() : (bool?)null, read.Explain);
         Assert.Equal(options.ValueKind == JsonValueKind.Object && options.TryGetProperty("evaluations_semantic", out var s) ? s.GetString() : null, read.Semantic);
 
-        var items = root.TryGetProperty("evaluations", out var array) ? array.EnumerateArray().ToList() : [];
+        var items = root.TryGetProperty("evaluations", out var array) && array.ValueKind == JsonValueKind.Array ? array.EnumerateArray().ToList() : [];
         Assert.Equal(items.Count, read.Items.Count);
         var defaults = new BatchDefaults(root);
         for (var i = 0; i < items.Count; i++)
@@ -313,6 +315,8 @@ public sealed class EvaluationBodyReaderTests
             var members = new List<Action> { () => { Name("type"); Text(type); }, () => { Name("id"); Text(Id()); } };
             if (random.Next(3) == 0)
                 members.Add(() => { Name("properties"); FreeObject(0); });
+            else if (random.Next(6) == 0)
+                members.Add(() => { Name("properties"); _text.Append("null"); });
             Object(members);
         }
 
@@ -328,8 +332,15 @@ public sealed class EvaluationBodyReaderTests
         private void Context()
         {
             Name("context");
+            if (random.Next(6) == 0)
+            {
+                _text.Append("null");
+                return;
+            }
             var members = new List<Action>();
-            if (random.Next(3) > 0)
+            if (random.Next(8) == 0)
+                members.Add(() => { Name("agent"); _text.Append("null"); });
+            else if (random.Next(3) > 0)
                 members.Add(() =>
                 {
                     Name("agent");
@@ -349,6 +360,11 @@ public sealed class EvaluationBodyReaderTests
         private void Options(bool batch)
         {
             Name("options");
+            if (random.Next(6) == 0)
+            {
+                _text.Append("null");
+                return;
+            }
             var members = new List<Action>();
             if (random.Next(2) == 0)
                 members.Add(() => { Name("explain"); _text.Append(random.Next(2) == 0 ? "true" : "false"); });

@@ -20,11 +20,11 @@ public sealed class EvaluationBody
 
 /// <summary>
 /// Reads an evaluation body (single or batch) from its bytes in one pass, without a document of the whole body:
-/// the strings are read where they stand, and only the free-form values a condition may read (<c>context</c>,
-/// <c>properties</c>) become small documents of their own. Its answer is what <see cref="RequestReader"/> reads from
+/// the strings are read where they stand; a <c>context</c> is kept as its bytes until something reads it
+/// (<see cref="RequestJson"/>), and <c>properties</c> become small documents of their own. Its answer is what <see cref="RequestReader"/> reads from
 /// the strict document of the same body.
-/// <para>It reads only the shape every client sends, and says so by returning null for anything else: a member it does
-/// not know, a null, a value of another type, an escaped member name, a member given twice (anywhere in the body), an
+/// <para>It reads only the shape clients send, and says so by returning null for anything else: a member it does
+/// not know, a null where the strict reading names a problem or keeps the null, a value of another type, an escaped member name, a member given twice (anywhere in the body), an
 /// empty string, a syntax error, a body deeper than the bound. The caller then reads the body the strict way, which names
 /// the problem. So this reader never decides what is wrong; it only has to be right about what it accepts.</para>
 /// The caller has checked first that every string of the body can be decoded (valid UTF-8, no surrogate escape).
@@ -53,8 +53,8 @@ public static class EvaluationBodyReader
         public Entity? Subject, Resource;
         public string? Action;
         public JsonElement ActionProperties;
-        public bool HasContext;
-        public JsonElement Context;
+        public bool ContextGiven; // a null context is given too: no context, none of the body's either
+        public RequestJson? Context;
         public string? AgentId;
 
         public readonly DecisionRequest? Complete(in Parts defaults)
@@ -65,9 +65,10 @@ public static class EvaluationBodyReader
             if (subject is null || action is null || resource is null)
                 return null;
             var actionProperties = Action is null ? defaults.ActionProperties : ActionProperties;
-            return HasContext
-                ? new DecisionRequest(subject, action, resource, AgentId, Context, actionProperties)
-                : new DecisionRequest(subject, action, resource, defaults.AgentId, defaults.Context, actionProperties);
+            var (context, agentId) = ContextGiven ? (Context, AgentId) : (defaults.Context, defaults.AgentId);
+            return context is null
+                ? new DecisionRequest(subject, action, resource, agentId, default(JsonElement), actionProperties)
+                : new DecisionRequest(subject, action, resource, agentId, context, actionProperties);
         }
     }
 
@@ -85,6 +86,8 @@ public static class EvaluationBodyReader
             switch (member)
             {
                 case Member.Evaluations:
+                    if (r.TokenType == JsonTokenType.Null)
+                        break; // as if absent: the top level is the evaluation
                     if (r.TokenType != JsonTokenType.StartArray)
                         return null;
                     items = [];
@@ -96,7 +99,7 @@ public static class EvaluationBodyReader
                     }
                     break;
                 case Member.Options:
-                    if (!ReadOptions(ref r, body))
+                    if (r.TokenType != JsonTokenType.Null && !ReadOptions(ref r, body))
                         return null;
                     break;
                 default:
@@ -202,17 +205,22 @@ public static class EvaluationBodyReader
             case Member.Action:
                 return ReadAction(ref r, utf8, names, ref parts);
             case Member.Context:
+                parts.ContextGiven = true;
+                if (r.TokenType == JsonTokenType.Null)
+                    return true;
                 if (r.TokenType != JsonTokenType.StartObject || !names.Unique(r, utf8))
                     return false;
-                parts.HasContext = true;
-                parts.Context = JsonElement.ParseValue(ref r);
-                return ReadAgent(parts.Context, out parts.AgentId);
+                var start = (int)r.TokenStartIndex;
+                if (!ReadContext(ref r, out parts.AgentId))
+                    return false;
+                parts.Context = new RequestJson(utf8[start..(int)r.BytesConsumed].ToArray());
+                return true;
             default:
                 return false;
         }
     }
 
-    /// <summary>A subject or resource: <c>type</c> and <c>id</c> (non-empty strings), <c>properties</c> (an object).</summary>
+    /// <summary>A subject or resource: <c>type</c> and <c>id</c> (non-empty strings), <c>properties</c> (an object, or null for none).</summary>
     private static Entity? ReadEntity(ref Utf8JsonReader r, ReadOnlySpan<byte> utf8, NameScratch names)
     {
         if (r.TokenType != JsonTokenType.StartObject)
@@ -233,7 +241,7 @@ public static class EvaluationBodyReader
                         return null;
                     break;
                 case Member.Properties:
-                    if (!ReadObject(ref r, utf8, names, out properties))
+                    if (r.TokenType != JsonTokenType.Null && !ReadObject(ref r, utf8, names, out properties))
                         return null;
                     break;
                 default:
@@ -267,18 +275,51 @@ public static class EvaluationBodyReader
         return parts.Action is not null;
     }
 
-    /// <summary><c>context.agent</c>, read from the context's own document: absent, or <c>{"type":"agent","id":…}</c> (type optional).</summary>
-    private static bool ReadAgent(JsonElement context, out string? agentId)
+    /// <summary>
+    /// The context (checked for repeated names already): its <c>agent</c>, absent, null or <c>{"type":"agent","id":…}</c>
+    /// (type optional, other members as they come); every other member is passed over, kept in the context's bytes.
+    /// </summary>
+    private static bool ReadContext(ref Utf8JsonReader r, out string? agentId)
     {
         agentId = null;
-        if (!context.TryGetProperty("agent"u8, out var agent))
-            return true;
-        if (agent.ValueKind != JsonValueKind.Object || !agent.TryGetProperty("id"u8, out var id) || id.ValueKind != JsonValueKind.String)
-            return false;
-        if (agent.TryGetProperty("type"u8, out var type) && !(type.ValueKind == JsonValueKind.String && type.ValueEquals("agent"u8)))
-            return false;
-        agentId = id.GetString();
-        return agentId!.Length > 0;
+        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        {
+            var agent = r.ValueSpan.SequenceEqual("agent"u8); // names are unescaped here (Unique)
+            r.Read();
+            if (!agent)
+            {
+                r.Skip();
+                continue;
+            }
+            if (r.TokenType == JsonTokenType.Null)
+                continue; // no agent
+            if (r.TokenType != JsonTokenType.StartObject)
+                return false;
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = r.ValueSpan;
+                var isId = name.SequenceEqual("id"u8);
+                var isType = !isId && name.SequenceEqual("type"u8);
+                r.Read();
+                if (isId)
+                {
+                    if ((agentId = ReadString(ref r, null)) is null)
+                        return false;
+                }
+                else if (isType)
+                {
+                    if (r.TokenType != JsonTokenType.String || r.ValueIsEscaped || !r.ValueSpan.SequenceEqual("agent"u8))
+                        return false;
+                }
+                else
+                {
+                    r.Skip();
+                }
+            }
+            if (agentId is null)
+                return false;
+        }
+        return true;
     }
 
     private static bool ReadOptions(ref Utf8JsonReader r, EvaluationBody body)

@@ -31,7 +31,7 @@ public sealed partial class PolicySnapshot
     }
 
     private static bool CarriesJson(DecisionRequest request) =>
-        request.Context.ValueKind != System.Text.Json.JsonValueKind.Undefined
+        request.HasContext
         || request.ActionProperties.ValueKind != System.Text.Json.JsonValueKind.Undefined
         || request.Subject.Properties.ValueKind != System.Text.Json.JsonValueKind.Undefined
         || request.Resource.Properties.ValueKind != System.Text.Json.JsonValueKind.Undefined;
