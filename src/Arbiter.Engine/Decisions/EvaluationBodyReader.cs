@@ -143,6 +143,7 @@ public static class EvaluationBodyReader
         return body;
     }
 
+    /// <summary>The members this reader knows, each a bit of the set an object has given so far.</summary>
     private enum Member
     {
         Subject = 1,
@@ -155,9 +156,8 @@ public static class EvaluationBodyReader
         Id = 128,
         Properties = 256,
         Name = 512,
-        Agent = 1024,
-        Explain = 2048,
-        Semantic = 4096,
+        Explain = 1024,
+        Semantic = 2048,
     }
 
     /// <summary>
@@ -184,7 +184,6 @@ public static class EvaluationBodyReader
         2 when name.SequenceEqual("id"u8) => Member.Id,
         4 when name.SequenceEqual("type"u8) => Member.Type,
         4 when name.SequenceEqual("name"u8) => Member.Name,
-        5 when name.SequenceEqual("agent"u8) => Member.Agent,
         6 when name.SequenceEqual("action"u8) => Member.Action,
         7 when name.SequenceEqual("subject"u8) => Member.Subject,
         7 when name.SequenceEqual("context"u8) => Member.Context,
