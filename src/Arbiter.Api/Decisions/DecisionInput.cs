@@ -34,7 +34,7 @@ public sealed class DecisionInput
     /// The strict document of the body, parsed when first asked for after a one-pass reading. The bytes are held already
     /// (<see cref="JsonBody.Hold"/>), registered before the document, so the document is disposed before they go back.
     /// </summary>
-    public JsonInput Json => _json ??= JsonInput.From(_request.HttpContext, Parsed(_body.Parse(_request, _bytes.Borrowed())));
+    public JsonInput Json => _json ??= JsonInput.From(_request.HttpContext, _body.Parse(_request, _bytes.Borrowed()));
 
     public static async ValueTask<DecisionInput?> BindAsync(HttpContext context) =>
         await ReadAsync(context, context.RequestAborted);
@@ -44,15 +44,12 @@ public sealed class DecisionInput
         var body = context.RequestServices.GetRequiredService<JsonBody>();
         var (bytes, error) = await body.ReadBytesAsync(context.Request, cancellationToken);
         if (error is not null)
-            throw new ProblemException(error, "the request body was refused");
+            throw JsonInput.Refused(error);
         if (body.TryReadEvaluation(bytes) is { } read)
         {
             JsonBody.Hold(context.Request, bytes);
             return new DecisionInput(context.Request, body, bytes, read, null);
         }
-        return new DecisionInput(context.Request, body, default, null, JsonInput.From(context, Parsed(body.Parse(context.Request, bytes))));
+        return new DecisionInput(context.Request, body, default, null, JsonInput.From(context, body.Parse(context.Request, bytes)));
     }
-
-    private static System.Text.Json.JsonDocument Parsed((System.Text.Json.JsonDocument? Document, IResult? Error) parsed) =>
-        parsed.Error is not null ? throw new ProblemException(parsed.Error, "the request body was refused") : parsed.Document!;
 }

@@ -24,16 +24,18 @@ public sealed class JsonInput
     public static async Task<JsonInput> ReadAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var body = context.RequestServices.GetRequiredService<JsonBody>();
-        var (document, error) = await body.ReadAsync(context.Request, cancellationToken);
-        if (error is not null)
-            throw new ProblemException(error, "the request body was refused");
-        return From(context, document!);
+        return From(context, await body.ReadAsync(context.Request, cancellationToken));
     }
 
-    /// <summary>The input of a parsed <paramref name="document"/>, disposed with the request.</summary>
-    internal static JsonInput From(HttpContext context, JsonDocument document)
+    /// <summary>The input of a parsed document, disposed with the request; a body <see cref="JsonBody"/> refused becomes its problem (<see cref="Refused"/>).</summary>
+    internal static JsonInput From(HttpContext context, (JsonDocument? Document, IResult? Error) parsed)
     {
-        context.Response.RegisterForDispose(document);
-        return new JsonInput(document);
+        if (parsed.Error is not null)
+            throw Refused(parsed.Error);
+        context.Response.RegisterForDispose(parsed.Document!);
+        return new JsonInput(parsed.Document!);
     }
+
+    /// <summary>What the edge turns into the refused body's 4xx problem.</summary>
+    internal static ProblemException Refused(IResult problem) => new(problem, "the request body was refused");
 }
